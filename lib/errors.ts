@@ -1,0 +1,51 @@
+/**
+ * The one error family of the package. Messages are Kubernetes' texts; `code` is stable and
+ * documented in docs/errors.md; `status` is what the default responder answers.
+ */
+export type ProxyErrorCode =
+  | 'ERR_PROXY_UPGRADE_REQUIRED'
+  | 'ERR_PROXY_BODY_CONSUMED'
+  | 'ERR_PROXY_BACKEND_UNREACHABLE'
+  | 'ERR_PROXY_BACKEND_TIMEOUT'
+  | 'ERR_PROXY_BACKEND_ABORTED'
+  | 'ERR_PROXY_DIAL'
+  | 'ERR_PROXY_SEND'
+  | 'ERR_PROXY_UPGRADE_RESPONSE'
+  | 'ERR_PROXY_INVALID_UPGRADE_RESPONSE'
+  | 'ERR_PROXY_WRAP_REQUEST';
+
+const STATUS: Readonly<Record<ProxyErrorCode, number>> = {
+  ERR_PROXY_UPGRADE_REQUIRED: 400,
+  ERR_PROXY_BODY_CONSUMED: 500,
+  ERR_PROXY_BACKEND_UNREACHABLE: 502,
+  ERR_PROXY_BACKEND_TIMEOUT: 504,
+  ERR_PROXY_BACKEND_ABORTED: 502,
+  ERR_PROXY_DIAL: 502,
+  ERR_PROXY_SEND: 502,
+  ERR_PROXY_UPGRADE_RESPONSE: 502,
+  ERR_PROXY_INVALID_UPGRADE_RESPONSE: 502,
+  ERR_PROXY_WRAP_REQUEST: 502,
+};
+
+/** An error of the proxy, with a stable `code` and the HTTP `status` it answers with. */
+export class ProxyError extends Error {
+  override readonly name = 'ProxyError';
+  readonly code: ProxyErrorCode;
+  readonly status: number;
+
+  /**
+   * @param code - the stable code.
+   * @param message - the Kubernetes message text.
+   * @param options - `status` overrides the code's usual status; `cause` is the underlying error.
+   */
+  constructor(code: ProxyErrorCode, message: string, options: { status?: number; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.status = options.status ?? STATUS[code];
+  }
+}
+
+/** The message of anything thrown, without a stack. */
+export function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,61 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ResolvedOptions } from './options.js';
+
+/**
+ * One proxied request on its way through the stages: what came in (read-only) and what will be
+ * sent to the backend (filled in by the stages). Everything per request lives here, never on
+ * the shared middleware (spec P1).
+ */
+export interface Exchange {
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  readonly options: ResolvedOptions;
+  /** The incoming path relative to the mount, raw; `''` for a mount root asked without its slash. */
+  readonly path: string;
+  /** The raw query without `?`, or null when the request line had no `?`. */
+  readonly query: string | null;
+  /** The mount path in front of `path` (Express/Connect `app.use('/proxy', ...)`), raw; `''` unmounted. */
+  readonly mount: string;
+  /** Outgoing path and query, as written on the request line. Set by the target-url stage. */
+  target: string;
+  /** The path the backend would get before joining; empty means the root redirect applies. */
+  forwardedPath: string;
+  /** Outgoing `Host`. Set by the host stage. */
+  host: string;
+  /** Outgoing headers as a flat raw list `[name, value, ...]`, without Host. Set by the request-headers stage. */
+  headers: string[];
+}
+
+/** Splits a request target into path and query; absolute-form targets keep only path and query (spec P10). */
+export function splitUrl(url: string): { path: string; query: string | null } {
+  let start = 0;
+  if (url.charCodeAt(0) !== 47 /* / */ && url !== '*') {
+    const authority = url.indexOf('://');
+    if (authority !== -1) {
+      const slash = url.slice(authority + 3).search(/[/?]/);
+      start = slash === -1 ? url.length : authority + 3 + slash;
+    }
+  }
+  const mark = url.indexOf('?', start);
+  return mark === -1
+    ? { path: url.slice(start), query: null }
+    : { path: url.slice(start, mark), query: url.slice(mark + 1) };
+}
+
+/** What the request looks like to the proxy, with the mount path that Express or Connect stripped. */
+export function createExchange(req: IncomingMessage, res: ServerResponse, options: ResolvedOptions): Exchange {
+  const { path: url, query } = splitUrl(req.url ?? '');
+  const original = (req as { originalUrl?: unknown }).originalUrl;
+  let path = url;
+  let mount = '';
+  if (typeof original === 'string' && original !== req.url) {
+    const full = splitUrl(original).path;
+    if (full.endsWith(url)) mount = full.slice(0, full.length - url.length);
+    else if (url === '/' && !full.endsWith('/')) {
+      // Express turns a mount root asked without its slash (`/proxy`) into `/`.
+      mount = full;
+      path = '';
+    }
+  }
+  return { req, res, options, path, query, mount, target: '', forwardedPath: '', host: '', headers: [] };
+}

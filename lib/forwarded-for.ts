@@ -1,0 +1,12 @@
+import type { IncomingMessage } from 'node:http';
+
+/**
+ * The `X-Forwarded-For` value to send: earlier values joined with `, `, then the client's address
+ * (spec 3.3). Undefined when the client has no IP address (a unix socket) and sent none.
+ */
+export function forwardedFor(req: IncomingMessage, prior: readonly string[]): string | undefined {
+  let ip = req.socket.remoteAddress;
+  if (ip !== undefined && ip.startsWith('::ffff:') && ip.includes('.')) ip = ip.slice(7);
+  const values = ip === undefined ? prior : [...prior, ip];
+  return values.length === 0 ? undefined : values.join(', ');
+}

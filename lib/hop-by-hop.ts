@@ -1,0 +1,33 @@
+/**
+ * Hop-by-hop headers (RFC 9110 section 7.6.1, and the RFC 2616 list Go's ReverseProxy also
+ * removes). They describe one connection and are never forwarded on the HTTP path.
+ */
+const HOP_BY_HOP = new Set([
+  'connection', 'proxy-connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization',
+  'te', 'trailer', 'transfer-encoding', 'upgrade',
+]);
+
+/**
+ * The names to drop from a header list: the fixed hop-by-hop set plus every name listed in any
+ * `Connection` header, lower-cased. Returns the fixed set when `Connection` names nothing.
+ */
+export function hopByHop(connection: readonly string[] | undefined): ReadonlySet<string> {
+  if (connection === undefined) return HOP_BY_HOP;
+  let names: Set<string> | undefined;
+  for (const line of connection) {
+    for (const token of line.split(',')) {
+      const name = token.trim().toLowerCase();
+      if (name === '' || HOP_BY_HOP.has(name)) continue;
+      names ??= new Set(HOP_BY_HOP);
+      names.add(name);
+    }
+  }
+  return names ?? HOP_BY_HOP;
+}
+
+/** True when any `Connection` header line contains `upgrade`, case-insensitively (spec 4.1, P12). */
+export function isUpgradeRequest(connection: string | string[] | undefined): boolean {
+  if (connection === undefined) return false;
+  if (typeof connection === 'string') return /upgrade/i.test(connection);
+  return connection.some((line) => /upgrade/i.test(line));
+}

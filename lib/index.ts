@@ -1,0 +1,12 @@
+export { upgradeAware } from './upgrade-aware.js';
+export { ProxyError } from './errors.js';
+export type { ProxyErrorCode } from './errors.js';
+export type {
+  Agent,
+  ErrorResponder,
+  ErrorResponderFunction,
+  UpgradeAwareMiddleware,
+  UpgradeAwareOptions,
+  UpgradeRequestInit,
+  UpgradeTransport,
+} from './types.js';

@@ -1,0 +1,73 @@
+import type { ServerResponse } from 'node:http';
+import type { BackendResponse } from './backend-response.js';
+import { debug } from './debug.js';
+import { toPairs } from './raw-headers.js';
+import type { Exchange } from './exchange.js';
+
+type Flushable = ServerResponse & { flush?: () => void };
+
+/** Sends the head now if no body has gone out with it (spec 3.4: headers reach the client even if the body stalls). */
+function flushHeadersIfIdle(res: ServerResponse): void {
+  if (!res.headersSent && !res.destroyed) res.flushHeaders();
+}
+
+/**
+ * Flushes a buffering layer in front of the socket (for example compression's `res.flush()`)
+ * per `flushInterval`: after every chunk for -1 and for `text/event-stream`, else at most
+ * `flushInterval` ms after a write. Node's own response does not buffer, so without such a
+ * layer this does nothing.
+ */
+function flusher(ex: Exchange, contentType: string | undefined): { wrote(): void; stop(): void } {
+  const res = ex.res as Flushable;
+  const interval = ex.options.flushInterval;
+  if (typeof res.flush !== 'function' || interval === 0) return { wrote() {}, stop() {} };
+  const flush = res.flush.bind(res);
+  if (interval < 0 || /^\s*text\/event-stream\s*(?:;|$)/i.test(contentType ?? '')) return { wrote: flush, stop() {} };
+  let timer: NodeJS.Timeout | undefined;
+  return {
+    wrote() {
+      timer ??= setTimeout(() => {
+        timer = undefined;
+        flush();
+      }, interval);
+    },
+    stop() {
+      clearTimeout(timer);
+    },
+  };
+}
+
+/**
+ * Writes the backend's answer to the client: status, headers, then the body with backpressure
+ * and the flush policy, then trailers. A body that fails after the head went out destroys the
+ * client connection, so the client sees a truncated response, never one that looks complete.
+ */
+export function relay(ex: Exchange, response: BackendResponse): void {
+  const { res } = ex;
+  const { body } = response;
+  for (const name in response.headers) res.setHeader(name, response.headers[name]!);
+  res.writeHead(response.status, response.statusMessage);
+  const flush = flusher(ex, response.headers['content-type']?.[0]);
+  let ended = false;
+  const fail = (err?: Error): void => {
+    flush.stop();
+    if (ended) return;
+    debug('response body from the backend failed: %s', err?.message ?? 'closed early');
+    res.destroy();
+  };
+  body.on('data', (chunk: Buffer) => {
+    if (!res.write(chunk)) body.pause();
+    flush.wrote();
+  });
+  res.on('drain', () => body.resume());
+  body.once('end', () => {
+    ended = true;
+    flush.stop();
+    const trailers = response.trailers();
+    if (trailers.length > 0) res.addTrailers(toPairs(trailers));
+    res.end();
+  });
+  body.on('error', fail);
+  body.once('close', () => fail());
+  setImmediate(flushHeadersIfIdle, res);
+}

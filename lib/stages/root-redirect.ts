@@ -1,0 +1,17 @@
+import type { RequestStage } from '../stage-types.js';
+
+/**
+ * Kubernetes' root redirect (spec 3.1, issue kubernetes/kubernetes#4958): when the path to forward
+ * is empty, a GET or HEAD is sent to the same URL plus `/`, so relative links in the backend's
+ * pages resolve under the proxy. The Location keeps the mount path and the query.
+ */
+export const rootRedirect: RequestStage = (ex) => {
+  const { method } = ex.req;
+  if (ex.forwardedPath !== '' || (method !== 'GET' && method !== 'HEAD')) return false;
+  // Collapse leading slashes: `//evil.example` + `/` must not become a protocol-relative URL.
+  const path = (ex.mount + ex.path + '/').replace(/^\/{2,}/, '/');
+  ex.res.statusCode = 301;
+  ex.res.setHeader('Location', ex.query === null || ex.query === '' ? path : path + '?' + ex.query);
+  ex.res.end();
+  return true;
+};

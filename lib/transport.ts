@@ -1,0 +1,103 @@
+import http from 'node:http';
+import https from 'node:https';
+import type { BackendResponse } from './backend-response.js';
+import { debug } from './debug.js';
+import { toPairs } from './raw-headers.js';
+import { ProxyError, messageOf } from './errors.js';
+import type { Exchange } from './exchange.js';
+import { relayInformational } from './informational.js';
+
+/** Errors of a kept-alive socket the backend closed just before we reused it. */
+const STALE_SOCKET = new Set(['ECONNRESET', 'EPIPE']);
+
+function noop(): void {}
+
+function hasBody(ex: Exchange): boolean {
+  const { headers } = ex.req;
+  return headers['transfer-encoding'] !== undefined || (headers['content-length'] !== undefined && headers['content-length'] !== '0');
+}
+
+
+/** Streams the client's body to the backend with backpressure, then its trailers. */
+function sendBody(ex: Exchange, request: http.ClientRequest): void {
+  const { req } = ex;
+  req.pipe(request, { end: false });
+  req.once('end', () => {
+    if (req.rawTrailers.length > 0) request.addTrailers(toPairs(req.rawTrailers));
+    request.end();
+  });
+}
+
+function toProxyError(err: unknown): ProxyError {
+  if (err instanceof ProxyError) return err;
+  const code = (err as { code?: unknown }).code === 'ETIMEDOUT' ? 'ERR_PROXY_BACKEND_TIMEOUT' : 'ERR_PROXY_BACKEND_UNREACHABLE';
+  return new ProxyError(code, messageOf(err), { cause: err });
+}
+
+/**
+ * The shared transport of the HTTP path: sends the exchange's request through the configured
+ * agent (one keep-alive pool for all requests) and resolves with the backend's response head.
+ * The client's body streams through; 1xx answers are relayed as they come. A backend that stays
+ * silent past `responseHeaderTimeout` after the request was written gets a 504; a client that
+ * goes away aborts the backend request, whether it is still uploading or already downloading.
+ */
+export function roundTrip(ex: Exchange): Promise<BackendResponse> {
+  const { options, req, res } = ex;
+  const body = hasBody(ex);
+  if (body && (req.readableEnded || req.readableDidRead)) {
+    return Promise.reject(new ProxyError('ERR_PROXY_BODY_CONSUMED',
+      'the request body was already read by an earlier middleware; mount the proxy before body parsers'));
+  }
+  return new Promise((resolve, reject) => {
+    const send = (retry: boolean): void => {
+      const { location } = options;
+      const request = (location.protocol === 'https:' ? https : http).request({
+        agent: options.transport,
+        protocol: location.protocol,
+        hostname: location.hostname,
+        port: location.port,
+        method: req.method,
+        path: ex.target,
+        headers: ex.headers,
+      });
+      let timer: NodeJS.Timeout | undefined;
+      const stop = (): void => clearTimeout(timer);
+      const abort = (): void => {
+        if (!res.writableFinished) request.destroy();
+      };
+      res.once('close', abort);
+      request.on('information', (info) => relayInformational(ex, info));
+      request.on('error', (err) => {
+        stop();
+        res.removeListener('close', abort);
+        if (retry && !res.destroyed && request.reusedSocket && STALE_SOCKET.has((err as NodeJS.ErrnoException).code ?? '')) {
+          debug('retrying %s %s on a fresh connection: %s', req.method, ex.target, err.message);
+          send(false);
+          return;
+        }
+        reject(toProxyError(err));
+      });
+      if (options.responseHeaderTimeout > 0) {
+        request.once('finish', () => {
+          timer = setTimeout(() => {
+            request.destroy(new ProxyError('ERR_PROXY_BACKEND_TIMEOUT', 'timeout awaiting response headers'));
+          }, options.responseHeaderTimeout);
+        });
+      }
+      request.once('response', (response) => {
+        stop();
+        response.on('error', noop); // the relay takes over; nothing may go unhandled meanwhile
+        resolve({
+          status: response.statusCode ?? 502,
+          statusMessage: response.statusMessage ?? '',
+          headers: { ...response.headersDistinct } as Record<string, string[]>,
+          body: response,
+          trailers: () => response.rawTrailers,
+        });
+      });
+      if (body) sendBody(ex, request);
+      else request.end();
+    };
+    send(!body);
+  });
+}

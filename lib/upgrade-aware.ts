@@ -1,0 +1,40 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { createExchange } from './exchange.js';
+import { isUpgradeRequest } from './hop-by-hop.js';
+import { resolveOptions } from './options.js';
+import { proxyRequest } from './pipeline.js';
+import type { UpgradeAwareMiddleware, UpgradeAwareOptions } from './types.js';
+import { Upgrades } from './upgrade/upgrades.js';
+
+/**
+ * Creates the proxy: one function that is Connect/Express middleware and a plain
+ * `http.createServer` handler, carrying `.upgrade` for the server's `'upgrade'` event. Options are
+ * validated and resolved once; both halves share them and one backend transport.
+ *
+ * @param options - see docs/options.md; `location` is required.
+ * @example
+ * const proxy = upgradeAware({ location: 'http://127.0.0.1:8080/', useRequestLocation: true });
+ * app.use('/proxy', proxy);
+ * server.on('upgrade', proxy.upgrade);
+ */
+export function upgradeAware(options: UpgradeAwareOptions): UpgradeAwareMiddleware {
+  const resolved = resolveOptions(options);
+  const upgrades = new Upgrades(resolved);
+
+  function upgradeAwareProxy(req: IncomingMessage, res: ServerResponse): void {
+    // Upgrades run before everything else (spec section 2), whichever entry point they use.
+    if (isUpgradeRequest(req.headers.connection)) upgrades.fromRequest(req, res);
+    else void proxyRequest(createExchange(req, res, resolved));
+  }
+
+  return Object.assign(upgradeAwareProxy, {
+    upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+      upgrades.fromUpgradeEvent(req, socket, head);
+    },
+    async close(): Promise<void> {
+      upgrades.closeAll();
+      if (resolved.ownsTransport) resolved.transport.destroy();
+    },
+  });
+}
