@@ -42,20 +42,20 @@ export function splitUrl(url: string): { path: string; query: string | null } {
     : { path: url.slice(start, mark), query: url.slice(mark + 1) };
 }
 
-/** What the request looks like to the proxy, with the mount path that Express or Connect stripped. */
-export function createExchange(req: IncomingMessage, res: ServerResponse, options: ResolvedOptions): Exchange {
+/** The request's path and query relative to the mount Express or Connect stripped, and that mount. */
+export function requestUrl(req: IncomingMessage): { path: string; query: string | null; mount: string } {
   const { path: url, query } = splitUrl(req.url ?? '');
   const original = (req as { originalUrl?: unknown }).originalUrl;
-  let path = url;
-  let mount = '';
-  if (typeof original === 'string' && original !== req.url) {
-    const full = splitUrl(original).path;
-    if (full.endsWith(url)) mount = full.slice(0, full.length - url.length);
-    else if (url === '/' && !full.endsWith('/')) {
-      // Express turns a mount root asked without its slash (`/proxy`) into `/`.
-      mount = full;
-      path = '';
-    }
-  }
+  if (typeof original !== 'string' || original === req.url) return { path: url, query, mount: '' };
+  const full = splitUrl(original).path;
+  if (full.endsWith(url)) return { path: url, query, mount: full.slice(0, full.length - url.length) };
+  // Express turns a mount root asked without its slash (`/proxy`) into `/`.
+  if (url === '/' && !full.endsWith('/')) return { path: '', query, mount: full };
+  return { path: url, query, mount: '' };
+}
+
+/** A new exchange for one request on the HTTP path. */
+export function createExchange(req: IncomingMessage, res: ServerResponse, options: ResolvedOptions): Exchange {
+  const { path, query, mount } = requestUrl(req);
   return { req, res, options, path, query, mount, target: '', forwardedPath: '', host: '', headers: [] };
 }

@@ -75,6 +75,8 @@ export interface UpgradeAwareMiddleware {
   (req: IncomingMessage, res: ServerResponse, next?: (err?: unknown) => void): void;
   /** Listener for the server's `'upgrade'` event. */
   upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
+  /** How many upgraded connections (tunnels) are open now. */
+  readonly tunnels: number;
   /** Ends live upgraded connections and releases the transport the middleware owns. */
   close(): Promise<void>;
 }

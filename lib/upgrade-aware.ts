@@ -28,7 +28,7 @@ export function upgradeAware(options: UpgradeAwareOptions): UpgradeAwareMiddlewa
     else void proxyRequest(createExchange(req, res, resolved));
   }
 
-  return Object.assign(upgradeAwareProxy, {
+  const middleware = Object.assign(upgradeAwareProxy, {
     upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
       upgrades.fromUpgradeEvent(req, socket, head);
     },
@@ -37,4 +37,5 @@ export function upgradeAware(options: UpgradeAwareOptions): UpgradeAwareMiddlewa
       if (resolved.ownsTransport) resolved.transport.destroy();
     },
   });
+  return Object.defineProperty(middleware, 'tunnels', { get: () => upgrades.size, enumerable: true }) as UpgradeAwareMiddleware;
 }

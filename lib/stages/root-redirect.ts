@@ -9,7 +9,8 @@ export const rootRedirect: RequestStage = (ex) => {
   const { method } = ex.req;
   if (ex.forwardedPath !== '' || (method !== 'GET' && method !== 'HEAD')) return false;
   // Collapse leading slashes: `//evil.example` + `/` must not become a protocol-relative URL.
-  const path = (ex.mount + ex.path + '/').replace(/^\/{2,}/, '/');
+  // Browsers read `\` as `/` in http URLs (WHATWG URL, special schemes), so `/\evil` counts too.
+  const path = (ex.mount + ex.path + '/').replace(/^[/\\]{2,}/, '/');
   ex.res.statusCode = 301;
   ex.res.setHeader('Location', ex.query === null || ex.query === '' ? path : path + '?' + ex.query);
   ex.res.end();

@@ -1,0 +1,63 @@
+import { validateHeaderName, validateHeaderValue } from 'node:http';
+import type { IncomingMessage, OutgoingHttpHeaders } from 'node:http';
+import { forwardedFor } from '../forwarded-for.js';
+import type { ResolvedOptions } from '../options.js';
+import { singleJoiningSlash } from '../stages/target-url.js';
+import type { UpgradeRequestInit } from '../types.js';
+
+/**
+ * The backend path of an upgrade (spec 4.2, P2): without `useRequestLocation`, the location's
+ * own path and query; with it, the request's path and query, after the location's path when
+ * `appendLocationPath` is set. `path` and `query` are the request's, relative to the mount.
+ */
+export function upgradeTarget(options: ResolvedOptions, path: string, query: string | null): string {
+  const { location } = options;
+  if (!options.useRequestLocation) {
+    const own = location.path === '' ? '/' : location.path;
+    return location.query === '' ? own : own + '?' + location.query;
+  }
+  const joined = options.appendLocationPath ? singleJoiningSlash(location.path, path) : path === '' ? '/' : path;
+  return query === null ? joined : joined + '?' + query;
+}
+
+/**
+ * What is sent to the backend for an upgrade (spec 4.3): every client header, hop-by-hop ones
+ * included (the backend must see `Connection` and `Upgrade`), X-Forwarded-For appended, Host the
+ * client's or, with `useLocationHost`, the location's. Names are lower-case; a repeated header
+ * keeps every value.
+ */
+export function upgradeRequestInit(options: ResolvedOptions, req: IncomingMessage, target: string): UpgradeRequestInit {
+  const headers: OutgoingHttpHeaders = {};
+  const distinct = req.headersDistinct;
+  for (const name in distinct) {
+    const values = distinct[name]!;
+    headers[name] = values.length === 1 ? values[0] : [...values];
+  }
+  if (options.useLocationHost || headers.host === undefined) headers.host = options.location.host;
+  const xff = forwardedFor(req, distinct['x-forwarded-for'] ?? []);
+  if (xff !== undefined) headers['x-forwarded-for'] = xff;
+  return { method: req.method ?? 'GET', path: target, headers };
+}
+
+/**
+ * Serializes the request head, Host first. Values that `wrapRequest` produced are checked here:
+ * a header that would break the request framing is an error, not an injection.
+ * @throws TypeError for an invalid method, path, header name or value.
+ */
+export function serializeHead(init: UpgradeRequestInit): string {
+  const { method, path, headers } = init;
+  if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(method)) throw new TypeError(`invalid method ${JSON.stringify(method)}`);
+  if (!/^[\x21-\x7e\x80-\xff]+$/.test(path)) throw new TypeError(`invalid request target ${JSON.stringify(path)}`);
+  let head = `${method} ${path} HTTP/1.1\r\n`;
+  const names = Object.keys(headers).sort((a, b) => Number(b.toLowerCase() === 'host') - Number(a.toLowerCase() === 'host'));
+  for (const name of names) {
+    const value = headers[name];
+    if (value === undefined) continue;
+    validateHeaderName(name);
+    for (const line of Array.isArray(value) ? value : [String(value)]) {
+      validateHeaderValue(name, line);
+      head += `${name}: ${line}\r\n`;
+    }
+  }
+  return head + '\r\n';
+}

@@ -1,0 +1,129 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { ProxyError, messageOf, type ProxyErrorCode } from '../errors.js';
+import type { ResolvedOptions } from '../options.js';
+import { respond } from '../respond.js';
+import { serializeHead, upgradeRequestInit, upgradeTarget } from './backend-request.js';
+import { dial } from './dial.js';
+import { relayErrorResponse } from './error-response.js';
+import { readResponseHead, type ResponseHead } from './response-head.js';
+import { tunnel } from './tunnel.js';
+
+/** One upgrade request, from either entry point. */
+export interface UpgradeSource {
+  readonly req: IncomingMessage;
+  /** The client's connection. */
+  readonly socket: Duplex;
+  /** Bytes the client sent after the request head (the `'upgrade'` event's `head`). */
+  readonly head: Buffer;
+  /** Where the responder answers: the request's own response, or one bound to the raw socket. */
+  readonly res: ServerResponse;
+  /** True when the socket is ours (the `'upgrade'` event); false when Node's HTTP parser still reads it. */
+  readonly raw: boolean;
+  /** Path and query relative to the proxy's mount. */
+  readonly path: string;
+  readonly query: string | null;
+}
+
+/** What the upgrade tells its owner: an established tunnel, and a way to close it. */
+export interface UpgradeHooks {
+  opened(close: () => void): void;
+  closed(): void;
+}
+
+function wrapErrors<T>(promise: Promise<T>, code: ProxyErrorCode, prefix: string): Promise<T> {
+  return promise.catch((err: unknown) => {
+    throw err instanceof ProxyError ? err : new ProxyError(code, prefix + messageOf(err), { cause: err });
+  });
+}
+
+/** Writes the request head, the client's early bytes (P8) and, for a plain request, its body re-framed. */
+async function send(backend: Duplex, head: string, src: UpgradeSource): Promise<void> {
+  const first = Buffer.from(head, 'latin1');
+  await new Promise<void>((resolve, reject) => {
+    backend.write(src.head.length > 0 ? Buffer.concat([first, src.head]) : first, (err) => (err ? reject(err) : resolve()));
+  });
+  const { req } = src;
+  const chunked = req.headers['transfer-encoding'] !== undefined;
+  if (src.raw || (!chunked && Number(req.headers['content-length'] ?? 0) === 0)) return;
+  req.on('data', (chunk: Buffer) => {
+    const framed = chunked ? Buffer.concat([Buffer.from(`${chunk.length.toString(16)}\r\n`), chunk, Buffer.from('\r\n')]) : chunk;
+    if (!backend.write(framed)) req.pause();
+  });
+  backend.on('drain', () => req.resume());
+  req.once('end', () => chunked && backend.write('0\r\n\r\n'));
+}
+
+/** Dials, sends and reads the backend's answer, all within `responseHeaderTimeout`. */
+async function handshake(options: ResolvedOptions, src: UpgradeSource, attach: (backend: Duplex) => void): Promise<{ backend: Duplex; response: ResponseHead }> {
+  let init = upgradeRequestInit(options, src.req, upgradeTarget(options, src.path, src.query));
+  if (options.wrapRequest) {
+    const copy = { ...init, headers: { ...init.headers } };
+    init = await wrapErrors(Promise.resolve().then(() => options.wrapRequest!(copy)), 'ERR_PROXY_WRAP_REQUEST', '');
+  }
+  let head: string;
+  try {
+    head = serializeHead(init);
+  } catch (err) {
+    throw new ProxyError('ERR_PROXY_WRAP_REQUEST', messageOf(err), { cause: err });
+  }
+  const backend = await wrapErrors(dial(options.upgradeAgent, options.location), 'ERR_PROXY_DIAL', 'error dialing backend: ');
+  attach(backend);
+  await wrapErrors(send(backend, head, src), 'ERR_PROXY_SEND', 'error sending request: ');
+  const response = await wrapErrors(readResponseHead(backend), 'ERR_PROXY_UPGRADE_RESPONSE', '');
+  return { backend, response };
+}
+
+/**
+ * The upgrade path (spec section 4): ask the backend, then act on its status. 101: the client
+ * gets the backend's head byte for byte, then the tunnel. Below 400: the responder gets
+ * `invalid upgrade response` and nothing of the backend's answer reaches the client (the
+ * CVE-2020-8559 fix). 400 and above: the answer is relayed and both connections closed (the
+ * CVE-2018-1002105 fix). Every error before the switch goes to the responder.
+ */
+export async function proxyUpgrade(options: ResolvedOptions, src: UpgradeSource, hooks: UpgradeHooks): Promise<void> {
+  let backend: Duplex | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let settled = false;
+  const attach = (made: Duplex): void => {
+    if (settled) made.destroy(); // dialled after the deadline or the client had gone
+    else backend = made;
+  };
+  const abort = (): void => {
+    settled = true;
+    backend?.destroy();
+  };
+  src.socket.once('close', abort);
+  try {
+    const deadline = new Promise<never>((_, reject) => {
+      if (options.responseHeaderTimeout > 0) {
+        timer = setTimeout(() => reject(new ProxyError('ERR_PROXY_BACKEND_TIMEOUT', 'timeout awaiting response headers')), options.responseHeaderTimeout);
+      }
+    });
+    const result = await Promise.race([handshake(options, src, attach), deadline]);
+    clearTimeout(timer);
+    if (settled) throw new ProxyError('ERR_PROXY_BACKEND_ABORTED', 'the client closed the connection');
+    const { response } = result;
+    backend = result.backend;
+    src.socket.removeListener('close', abort);
+    if (response.status === 101) {
+      if (!src.raw) {
+        throw new ProxyError('ERR_PROXY_INVALID_UPGRADE_RESPONSE',
+          'invalid upgrade response: status code 101: the request reached the proxy as a plain request ' +
+          "(no Upgrade header, or no server 'upgrade' listener), so its connection cannot be switched");
+      }
+      src.socket.write(response.raw);
+      hooks.opened(tunnel(src.socket, backend, options.maxBytesPerSec, hooks.closed));
+    } else if (response.status < 400) {
+      throw new ProxyError('ERR_PROXY_INVALID_UPGRADE_RESPONSE', `invalid upgrade response: status code ${response.status}`);
+    } else {
+      relayErrorResponse(src.socket, backend, response, src.req.method ?? 'GET');
+    }
+  } catch (err) {
+    settled = true;
+    clearTimeout(timer);
+    src.socket.removeListener('close', abort);
+    backend?.destroy();
+    respond(options, src.req, src.res, err);
+  }
+}

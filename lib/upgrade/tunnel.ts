@@ -1,0 +1,40 @@
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { Throttle } from './throttle.js';
+
+function noDelay(socket: Duplex): void {
+  (socket as Partial<Socket>).setNoDelay?.(true);
+}
+
+/**
+ * Copies bytes both ways with backpressure until either side ends or fails, then closes both
+ * (spec 4.7). The side that ended has its last bytes delivered to the other before the close;
+ * a failure closes both at once. With `maxBytesPerSec` each direction is throttled on its own.
+ * Returns a function that closes the tunnel; `onClose` runs once, however it closed.
+ */
+export function tunnel(client: Duplex, backend: Duplex, maxBytesPerSec: number, onClose: () => void): () => void {
+  const throttles = maxBytesPerSec > 0 ? [new Throttle(maxBytesPerSec), new Throttle(maxBytesPerSec)] : [];
+  let closed = false;
+  const close = (): void => {
+    if (closed) return;
+    closed = true;
+    for (const stream of [client, backend, ...throttles]) stream.destroy();
+    onClose();
+  };
+  const connect = (from: Duplex, to: Duplex, throttle: Throttle | undefined): void => {
+    if (throttle) from.pipe(throttle).pipe(to);
+    else from.pipe(to);
+    // pipe() ends `to` when `from` ends; close both once those last bytes are out.
+    from.once('end', () => to.once('finish', close));
+  };
+  for (const socket of [client, backend]) {
+    noDelay(socket);
+    socket.on('error', close);
+    socket.once('close', close);
+  }
+  connect(client, backend, throttles[0]);
+  connect(backend, client, throttles[1]);
+  client.resume();
+  backend.resume();
+  return close;
+}
