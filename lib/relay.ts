@@ -46,7 +46,7 @@ export function relay(ex: Exchange, response: BackendResponse): void {
   const { res } = ex;
   const { body } = response;
   for (const name in response.headers) res.setHeader(name, response.headers[name]!);
-  res.writeHead(response.status, response.statusMessage);
+  res.writeHead(response.status, response.statusMessage || undefined);
   const flush = flusher(ex, response.headers['content-type']?.[0]);
   let ended = false;
   const fail = (err?: Error): void => {

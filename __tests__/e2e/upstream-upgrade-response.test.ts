@@ -3,7 +3,7 @@ import net from 'node:net';
 import { Duplex } from 'node:stream';
 import { once } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ProxyError } from '../../lib/index.js';
+import type { ProxyError } from '../../lib/index.js';
 import { startProxy, startUpstream, type Running } from '../helpers/servers.js';
 
 /** The upstream tests' fakeResponder: 567 and the message; a second call fails the test. */
@@ -112,7 +112,7 @@ describe('T4: TestProxyUpgradeErrorResponseTerminates', () => {
   });
 
   it.each([400, 500])('over the upgrade event, relays a %i answer byte for byte and closes', async (code) => {
-    const backend = await startUpstream((req, res) => {
+    const backend = await startUpstream((_req, res) => {
       res.statusCode = code;
       res.setHeader('X-Reason', 'refused');
       res.end('some data');

@@ -28,8 +28,11 @@ export const requestHeaders: RequestStage = (ex) => {
   if (trailers) out.push('TE', 'trailers');
   const xff = forwardedFor(req, prior);
   if (xff !== undefined) out.push('X-Forwarded-For', xff);
-  if (req.headers['transfer-encoding'] !== undefined) {
-    out.push('Transfer-Encoding', 'chunked');
+  const te = req.headers['transfer-encoding'];
+  if (te !== undefined) {
+    // Node removed the chunked framing but not other transfer codings (e.g. `gzip, chunked`):
+    // the body is re-chunked and keeps them (Node's parser accepts only lists that end in chunked).
+    out.push('Transfer-Encoding', te);
     if (req.headers.trailer !== undefined) out.push('Trailer', req.headers.trailer);
   } else if (req.headers['content-length'] === undefined && !BODYLESS_BY_DEFAULT.has(req.method ?? 'GET')) {
     out.push('Content-Length', '0');

@@ -1,0 +1,258 @@
+import http from 'node:http';
+import https from 'node:https';
+import { DEFAULT_FLUSH_INTERVAL, DEFAULT_RESPONSE_HEADER_TIMEOUT, resolveOptions } from '../lib/options.js';
+import type { ResolvedOptions } from '../lib/options.js';
+import { defaultResponder } from '../lib/responder.js';
+import type { UpgradeAwareOptions } from '../lib/types.js';
+
+const location = 'http://127.0.0.1:8080/base';
+const agents: http.Agent[] = [];
+
+/** A fresh agent, destroyed after each test. */
+function agentOf(kind: typeof http | typeof https): http.Agent {
+  const agent = new kind.Agent();
+  agents.push(agent);
+  return agent;
+}
+
+/** resolveOptions, destroying the agent it makes after the test. */
+function resolve(options: UpgradeAwareOptions): ResolvedOptions {
+  const resolved = resolveOptions(options);
+  if (resolved.ownsTransport) agents.push(resolved.transport);
+  return resolved;
+}
+
+afterEach(() => {
+  for (const agent of agents.splice(0)) agent.destroy();
+});
+
+/** `keepAlive` is set on every agent but missing from @types/node. */
+function keepsAlive(agent: http.Agent): unknown {
+  return (agent as http.Agent & { keepAlive?: unknown }).keepAlive;
+}
+
+/** Bypasses the types, as a JavaScript caller would. */
+function untyped(options: Record<string, unknown>): UpgradeAwareOptions {
+  return options as unknown as UpgradeAwareOptions;
+}
+
+function thrownBy(fn: () => unknown): Error {
+  try {
+    fn();
+  } catch (err) {
+    return err as Error;
+  }
+  throw new Error('did not throw');
+}
+
+describe('resolveOptions', () => {
+  it.each([
+    ['location', 42],
+    ['upgradeRequired', 'yes'],
+    ['appendLocationPath', 1],
+    ['useRequestLocation', 'true'],
+    ['useLocationHost', null],
+    ['wrapTransport', 0],
+    ['rejectForwardingRedirects', {}],
+    ['transport', {}],
+    ['upgradeTransport', 'agent'],
+    ['upgradeTransport', null],
+    ['flushInterval', '200'],
+    ['maxBytesPerSec', true],
+    ['responseHeaderTimeout', '60000'],
+    ['responder', 42],
+    ['responder', {}],
+  ])('throws a TypeError naming `%s` for %j', (name, value) => {
+    const err = thrownBy(() => resolve(untyped({ location, [name]: value })));
+    expect(err).toBeInstanceOf(TypeError);
+    expect(err.message).toContain(`\`${name}\``);
+  });
+
+  it.each([
+    ['agent', { agent: {} }, 'upgradeTransport.agent'],
+    ['wrapRequest', { wrapRequest: 'add auth' }, 'upgradeTransport.wrapRequest'],
+  ])('throws a TypeError naming the wrong upgradeTransport.%s', (_field, upgradeTransport, name) => {
+    const err = thrownBy(() => resolve(untyped({ location, upgradeTransport })));
+    expect(err).toBeInstanceOf(TypeError);
+    expect(err.message).toContain(`\`${name}\``);
+  });
+
+  it.each([
+    ['flushInterval', -2],
+    ['flushInterval', 1.5],
+    ['flushInterval', Number.NaN],
+    ['flushInterval', Number.POSITIVE_INFINITY],
+    ['maxBytesPerSec', -1],
+    ['maxBytesPerSec', 0.5],
+    ['responseHeaderTimeout', -1],
+    ['responseHeaderTimeout', 2 ** 53],
+    ['location', ''],
+    ['location', 'ftp://127.0.0.1/'],
+  ])('throws a RangeError naming `%s` for %p', (name, value) => {
+    const err = thrownBy(() => resolve(untyped({ location, [name]: value })));
+    expect(err).toBeInstanceOf(RangeError);
+    expect(err.message).toContain(`\`${name}\``);
+  });
+
+  it('throws a TypeError naming an unknown option', () => {
+    const err = thrownBy(() => resolve(untyped({ location, target: 'http://127.0.0.1:1' })));
+    expect(err).toBeInstanceOf(TypeError);
+    expect(err.message).toContain('`target`');
+  });
+
+  it('throws a TypeError when location is missing', () => {
+    const err = thrownBy(() => resolve(untyped({ useRequestLocation: true })));
+    expect(err).toBeInstanceOf(TypeError);
+    expect(err.message).toContain('`location`');
+  });
+
+  it.each([null, undefined, 'http://127.0.0.1:8080'])('throws a TypeError for options %p', (options) => {
+    expect(() => resolve(options as unknown as UpgradeAwareOptions)).toThrow(TypeError);
+  });
+
+  it('accepts a frozen options object and never changes it', () => {
+    const wrapRequest = (init: { method: string; path: string; headers: http.OutgoingHttpHeaders }) => init;
+    const upgradeTransport = Object.freeze({ wrapRequest });
+    const transport = agentOf(http);
+    const options = Object.freeze({ location, transport, upgradeTransport, flushInterval: -1, useLocationHost: true });
+    const before = { ...options };
+    const resolved = resolve(options);
+    expect(options).toEqual(before);
+    expect(Object.keys(options)).toEqual(Object.keys(before));
+    expect(upgradeTransport).toEqual({ wrapRequest });
+    expect(resolved.flushInterval).toBe(-1);
+    expect(resolved.useLocationHost).toBe(true);
+  });
+
+  it('leaves a plain options object as it was', () => {
+    const responder = jest.fn();
+    const options: UpgradeAwareOptions = { location: new URL(location), responder, maxBytesPerSec: 10, upgradeTransport: {} };
+    const href = (options.location as URL).href;
+    resolve(options);
+    expect(Object.keys(options)).toEqual(['location', 'responder', 'maxBytesPerSec', 'upgradeTransport']);
+    expect((options.location as URL).href).toBe(href);
+    expect(options.responder).toBe(responder);
+    expect(options.maxBytesPerSec).toBe(10);
+    expect(options.upgradeTransport).toEqual({});
+  });
+
+  it('returns a frozen object', () => {
+    const resolved = resolve({ location });
+    expect(Object.isFrozen(resolved)).toBe(true);
+    expect(Object.isFrozen(resolved.location)).toBe(true);
+  });
+
+  it('fills in the defaults', () => {
+    const resolved = resolve({ location });
+    expect(resolved).toMatchObject({
+      upgradeRequired: false,
+      appendLocationPath: false,
+      useRequestLocation: false,
+      useLocationHost: false,
+      rejectForwardingRedirects: false,
+      flushInterval: 200,
+      maxBytesPerSec: 0,
+      responseHeaderTimeout: 60000,
+      wrapRequest: undefined,
+      ownsTransport: true,
+    });
+    expect(DEFAULT_FLUSH_INTERVAL).toBe(200);
+    expect(DEFAULT_RESPONSE_HEADER_TIMEOUT).toBe(60000);
+    expect(resolved.responder).toBe(defaultResponder);
+    expect(resolved.upgradeAgent).toBe(resolved.transport);
+  });
+
+  it('makes a keep-alive agent of the location\'s scheme when no transport is given', () => {
+    const plain = resolve({ location });
+    expect(plain.transport).toBeInstanceOf(http.Agent);
+    expect(plain.transport).not.toBeInstanceOf(https.Agent);
+    expect(keepsAlive(plain.transport)).toBe(true);
+    const secure = resolve({ location: 'https://127.0.0.1:8443' });
+    expect(secure.transport).toBeInstanceOf(https.Agent);
+    expect(keepsAlive(secure.transport)).toBe(true);
+  });
+
+  it('accepts the bounds of each number', () => {
+    const resolved = resolve({ location, flushInterval: 0, maxBytesPerSec: 0, responseHeaderTimeout: 0 });
+    expect(resolved).toMatchObject({ flushInterval: 0, maxBytesPerSec: 0, responseHeaderTimeout: 0 });
+    expect(resolve({ location, flushInterval: -1 }).flushInterval).toBe(-1);
+    expect(resolve({ location, maxBytesPerSec: 1024 }).maxBytesPerSec).toBe(1024);
+  });
+
+  describe('rewrite', () => {
+    it('is true when no transport is given', () => {
+      expect(resolve({ location }).rewrite).toBe(true);
+      expect(resolve({ location, wrapTransport: false }).rewrite).toBe(true);
+    });
+
+    it('is true with a transport and wrapTransport', () => {
+      const resolved = resolve({ location, transport: agentOf(http), wrapTransport: true });
+      expect(resolved.rewrite).toBe(true);
+      expect(resolved.ownsTransport).toBe(false);
+    });
+
+    it('is false with a transport and no wrapTransport', () => {
+      expect(resolve({ location, transport: agentOf(http) }).rewrite).toBe(false);
+    });
+  });
+
+  describe('transport', () => {
+    it('is used as given', () => {
+      const transport = agentOf(http);
+      const resolved = resolve({ location, transport });
+      expect(resolved.transport).toBe(transport);
+      expect(resolved.upgradeAgent).toBe(transport);
+    });
+
+    it('rejects an http.Agent for an https location', () => {
+      const err = thrownBy(() => resolve({ location: 'https://127.0.0.1:8443', transport: agentOf(http) }));
+      expect(err).toBeInstanceOf(TypeError);
+      expect(err.message).toContain('`transport`');
+    });
+
+    it('rejects an https.Agent for an http location', () => {
+      const err = thrownBy(() => resolve({ location, transport: agentOf(https) }));
+      expect(err).toBeInstanceOf(TypeError);
+      expect(err.message).toContain('`transport`');
+    });
+  });
+
+  describe('upgradeTransport', () => {
+    it('falls back to the transport when empty', () => {
+      const transport = agentOf(http);
+      const resolved = resolve({ location, transport, upgradeTransport: {} });
+      expect(resolved.upgradeAgent).toBe(transport);
+      expect(resolved.wrapRequest).toBeUndefined();
+    });
+
+    it('dials upgrades with its own agent', () => {
+      const agent = agentOf(http);
+      const resolved = resolve({ location, upgradeTransport: { agent } });
+      expect(resolved.upgradeAgent).toBe(agent);
+      expect(resolved.transport).not.toBe(agent);
+    });
+
+    it('keeps wrapRequest', () => {
+      const wrapRequest = (init: { method: string; path: string; headers: http.OutgoingHttpHeaders }) => init;
+      expect(resolve({ location, upgradeTransport: { wrapRequest } }).wrapRequest).toBe(wrapRequest);
+    });
+
+    it('rejects an agent of the wrong scheme', () => {
+      const err = thrownBy(() => resolve({ location, upgradeTransport: { agent: agentOf(https) } }));
+      expect(err).toBeInstanceOf(TypeError);
+      expect(err.message).toContain('`upgradeTransport.agent`');
+    });
+  });
+
+  describe('responder', () => {
+    it('accepts a function', () => {
+      const fn = jest.fn();
+      expect(resolve({ location, responder: fn }).responder.error).toBe(fn);
+    });
+
+    it('accepts an object with an error method', () => {
+      const responder = { error: jest.fn() };
+      expect(resolve({ location, responder }).responder).toBe(responder);
+    });
+  });
+});
