@@ -1,5 +1,6 @@
 export { upgradeAware } from './upgrade-aware.js';
 export { ProxyError } from './errors.js';
+export { routeUpgrades } from './upgrade/route-upgrades.js';
 export type { ProxyErrorCode } from './errors.js';
 export type {
   Agent,

@@ -20,9 +20,10 @@ function flushHeadersIfIdle(res: ServerResponse): void {
 function flusher(ex: Exchange, contentType: string | undefined): { wrote(): void; stop(): void } {
   const res = ex.res as Flushable;
   const interval = ex.options.flushInterval;
-  if (typeof res.flush !== 'function' || interval === 0) return { wrote() {}, stop() {} };
+  if (typeof res.flush !== 'function') return { wrote() {}, stop() {} };
   const flush = res.flush.bind(res);
   if (interval < 0 || /^\s*text\/event-stream\s*(?:;|$)/i.test(contentType ?? '')) return { wrote: flush, stop() {} };
+  if (interval === 0) return { wrote() {}, stop() {} };
   let timer: NodeJS.Timeout | undefined;
   return {
     wrote() {

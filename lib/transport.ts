@@ -9,6 +9,13 @@ import { relayInformational } from './informational.js';
 
 /** Errors of a kept-alive socket the backend closed just before we reused it. */
 const STALE_SOCKET = new Set(['ECONNRESET', 'EPIPE']);
+/** What may be sent again after such an error: Go's `isReplayable` (RFC 9110 section 9.2.2). */
+const REPLAYABLE = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE']);
+
+function replayable(ex: Exchange, body: boolean): boolean {
+  const { headers, method } = ex.req;
+  return !body && (REPLAYABLE.has(method ?? '') || headers['idempotency-key'] !== undefined || headers['x-idempotency-key'] !== undefined);
+}
 
 function noop(): void {}
 
@@ -98,6 +105,6 @@ export function roundTrip(ex: Exchange): Promise<BackendResponse> {
       if (body) sendBody(ex, request);
       else request.end();
     };
-    send(!body);
+    send(replayable(ex, body));
   });
 }

@@ -1,10 +1,12 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { createExchange } from './exchange.js';
 import { isUpgradeRequest } from './hop-by-hop.js';
+import { MountPaths } from './mount.js';
 import { resolveOptions } from './options.js';
 import { proxyRequest } from './pipeline.js';
 import type { UpgradeAwareMiddleware, UpgradeAwareOptions } from './types.js';
+import { registerListener, unclaimed } from './upgrade/listener.js';
 import { Upgrades } from './upgrade/upgrades.js';
 
 /**
@@ -21,6 +23,7 @@ import { Upgrades } from './upgrade/upgrades.js';
 export function upgradeAware(options: UpgradeAwareOptions): UpgradeAwareMiddleware {
   const resolved = resolveOptions(options);
   const upgrades = new Upgrades(resolved);
+  const mounts = new MountPaths();
 
   function upgradeAwareProxy(req: IncomingMessage, res: ServerResponse): void {
     // Upgrades run before everything else (spec section 2), whichever entry point they use.
@@ -28,14 +31,34 @@ export function upgradeAware(options: UpgradeAwareOptions): UpgradeAwareMiddlewa
     else void proxyRequest(createExchange(req, res, resolved));
   }
 
+  function upgrade(this: unknown, req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const url = mounts.match(req.url ?? '');
+    if (url) upgrades.fromUpgradeEvent(req, socket, head, url);
+    else unclaimed(upgrade, (this as Server | undefined) ?? (req.socket as { server?: Server }).server, req, socket);
+  }
+  registerListener(upgrade, mounts);
+
   const middleware = Object.assign(upgradeAwareProxy, {
-    upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-      upgrades.fromUpgradeEvent(req, socket, head);
-    },
+    upgrade,
     async close(): Promise<void> {
       upgrades.closeAll();
       if (resolved.ownsTransport) resolved.transport.destroy();
     },
+    // Express and Connect tell a mounted sub-application where it is mounted (`mountpath`,
+    // the 'mount' event, `route`); these members let them tell the proxy, so that its upgrade
+    // listener strips the same mount as the plain requests get, from the very first request.
+    handle: upgradeAwareProxy,
+    set(): void {},
+    emit(): boolean {
+      return false;
+    },
   });
-  return Object.defineProperty(middleware, 'tunnels', { get: () => upgrades.size, enumerable: true }) as UpgradeAwareMiddleware;
+  for (const name of ['mountpath', 'route']) {
+    Object.defineProperty(middleware, name, {
+      get: () => undefined,
+      set: (path: unknown) => mounts.record(path),
+    });
+  }
+  Object.defineProperty(middleware, 'tunnels', { get: () => upgrades.size, enumerable: true });
+  return middleware as unknown as UpgradeAwareMiddleware;
 }

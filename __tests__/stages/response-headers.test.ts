@@ -38,6 +38,11 @@ describe('responseHeaders', () => {
     expect(out.headers).toEqual({ 'content-type': ['text/plain'], 'set-cookie': ['a=1', 'b=2'] });
   });
 
+  it('keeps transfer codings other than chunked, which the body still carries', () => {
+    expect(responseHeaders(ex, backend({ 'transfer-encoding': ['gzip, chunked'] })).headers['transfer-encoding']).toEqual(['gzip, chunked']);
+    expect(responseHeaders(ex, backend({ 'transfer-encoding': ['chunked'] })).headers['transfer-encoding']).toBeUndefined();
+  });
+
   it('keeps Trailer, which announces the trailers forwarded after the body', () => {
     const out = responseHeaders(ex, backend({ 'trailer': ['X-Sum'], 'transfer-encoding': ['chunked'] }));
     expect(out.headers).toEqual({ trailer: ['X-Sum'] });

@@ -6,24 +6,26 @@ import type { RequestStage } from '../stage-types.js';
 const BODYLESS_BY_DEFAULT = new Set(['GET', 'HEAD', 'DELETE', 'OPTIONS', 'TRACE', 'CONNECT']);
 
 /**
- * The headers sent to the backend (spec 3.3): the client's, in order and case, without hop-by-hop
- * headers and without those the client's `Connection` names; `TE: trailers` kept; X-Forwarded-For
- * appended; no User-Agent invented. Framing follows the client's: a Content-Length is kept, a
- * chunked body is re-chunked, and a request without a body stays without one.
+ * The headers sent to the backend (spec 3.3): the request's, without hop-by-hop headers and
+ * without those the client's `Connection` names; `TE: trailers` kept; X-Forwarded-For appended;
+ * no User-Agent invented. They are read from `req.headers`, so a header an earlier middleware set
+ * there (as Go code sets `req.Header`) is forwarded too. Framing follows the client's: a
+ * Content-Length is kept, a chunked body is re-chunked, a request without a body stays without one.
  */
 export const requestHeaders: RequestStage = (ex) => {
   const { req } = ex;
-  const raw = req.rawHeaders;
-  const drop = hopByHop(req.headersDistinct.connection);
+  const { headers } = req;
+  const drop = hopByHop(typeof headers.connection === 'string' ? [headers.connection] : undefined);
   const out: string[] = ['Host', ex.host];
   const prior: string[] = [];
   let trailers = false;
-  for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i]!.toLowerCase();
-    if (name === 'host') continue;
-    if (name === 'x-forwarded-for') prior.push(raw[i + 1]!);
-    else if (name === 'te') trailers ||= /(?:^|,)\s*trailers\s*(?:;|,|$)/i.test(raw[i + 1]!);
-    else if (!drop.has(name)) out.push(raw[i]!, raw[i + 1]!);
+  for (const name in headers) {
+    const value = headers[name];
+    if (value === undefined || name === 'host') continue;
+    const lines = typeof value === 'string' ? [value] : Array.isArray(value) ? value : [String(value)];
+    if (name === 'x-forwarded-for') prior.push(...lines);
+    else if (name === 'te') trailers ||= lines.some((line) => /(?:^|,)\s*trailers\s*(?:;|,|$)/i.test(line));
+    else if (!drop.has(name)) for (const line of lines) out.push(name, line);
   }
   if (trailers) out.push('TE', 'trailers');
   const xff = forwardedFor(req, prior);

@@ -7,8 +7,12 @@ import type { ResponseStage } from '../stage-types.js';
  */
 export const responseHeaders: ResponseStage = (_ex, response) => {
   const { headers } = response;
+  const te = headers['transfer-encoding'];
   for (const name of hopByHop(headers.connection)) {
     if (name !== 'trailer') delete headers[name];
   }
+  // Node removed the chunked framing but not other codings (`gzip, chunked`): the body still
+  // carries them, and the client must be told; Node re-chunks it.
+  if (te !== undefined && !/^\s*chunked\s*$/i.test(te.join(','))) headers['transfer-encoding'] = [te.join(', ')];
   return response;
 };

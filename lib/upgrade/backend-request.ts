@@ -23,18 +23,14 @@ export function upgradeTarget(options: ResolvedOptions, path: string, query: str
 /**
  * What is sent to the backend for an upgrade (spec 4.3): every client header, hop-by-hop ones
  * included (the backend must see `Connection` and `Upgrade`), X-Forwarded-For appended, Host the
- * client's or, with `useLocationHost`, the location's. Names are lower-case; a repeated header
- * keeps every value.
+ * client's or, with `useLocationHost`, the location's. Names are lower-case, as Node gives them.
  */
 export function upgradeRequestInit(options: ResolvedOptions, req: IncomingMessage, target: string): UpgradeRequestInit {
-  const headers: OutgoingHttpHeaders = {};
-  const distinct = req.headersDistinct;
-  for (const name in distinct) {
-    const values = distinct[name]!;
-    headers[name] = values.length === 1 ? values[0] : [...values];
-  }
+  // From req.headers, so that what an earlier middleware set there is forwarded too.
+  const headers: OutgoingHttpHeaders = { ...req.headers };
   if (options.useLocationHost || headers.host === undefined) headers.host = options.location.host;
-  const xff = forwardedFor(req, distinct['x-forwarded-for'] ?? []);
+  const prior = req.headers['x-forwarded-for'];
+  const xff = forwardedFor(req, prior === undefined ? [] : ([] as string[]).concat(prior));
   if (xff !== undefined) headers['x-forwarded-for'] = xff;
   return { method: req.method ?? 'GET', path: target, headers };
 }

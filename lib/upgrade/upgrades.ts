@@ -1,14 +1,16 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { requestUrl } from '../exchange.js';
+import type { MountedUrl } from '../mount.js';
 import type { ResolvedOptions } from '../options.js';
 import { proxyUpgrade, type UpgradeSource } from './proxy-upgrade.js';
+import { pendingUpgrades } from './route-upgrades.js';
 import { socketResponse } from './socket-response.js';
 
 const EMPTY = Buffer.alloc(0);
 
 /**
- * The upgrade half of one middleware: both entry points, and the live tunnels so that they can
+ * The upgrade half of one middleware: its entry points, and the live tunnels so that they can
  * be counted and closed (Node's `server.closeAllConnections()` skips upgraded sockets).
  */
 export class Upgrades {
@@ -21,18 +23,24 @@ export class Upgrades {
     return this.live.size;
   }
 
-  /** The server's `'upgrade'` event: the raw socket is ours from here on. */
-  fromUpgradeEvent(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+  /** From the server's `'upgrade'` event: the raw socket is ours from here on. */
+  fromUpgradeEvent(req: IncomingMessage, socket: Duplex, head: Buffer, url: MountedUrl): void {
     // Node removes its own error listener before emitting 'upgrade' (http-proxy PR #495): add ours first.
     socket.on('error', () => socket.destroy());
-    const { path, query } = requestUrl(req);
-    this.start({ req, socket, head, res: socketResponse(req, socket), raw: true, path, query });
+    this.start({ req, socket, head, res: socketResponse(req, socket), raw: true, ...url });
   }
 
-  /** An upgrade that reached the request handler: Node's parser still owns the socket. */
+  /**
+   * From the request handler: either an upgrade that `routeUpgrades(app)` sent through the
+   * application (its raw socket is waiting), or a plain request whose Connection header asks
+   * for an upgrade (Node's parser still owns that socket).
+   */
   fromRequest(req: IncomingMessage, res: ServerResponse): void {
     const { path, query } = requestUrl(req);
-    this.start({ req, socket: req.socket, head: EMPTY, res, raw: false, path, query });
+    const routed = pendingUpgrades.get(req);
+    pendingUpgrades.delete(req);
+    if (routed) this.start({ req, socket: routed.socket, head: routed.head, res, raw: true, path, query });
+    else this.start({ req, socket: req.socket, head: EMPTY, res, raw: false, path, query });
   }
 
   /** Closes every live tunnel. */
