@@ -5,7 +5,7 @@ export interface BackendResponse {
   status: number;
   statusMessage: string;
   /** Lower-case names; every value of a repeated header kept. */
-  headers: Record<string, string[]>;
+  headers: Map<string, string[]>;
   body: Readable;
   /** Raw trailers `[name, value, ...]`, read once the body has ended. */
   trailers(): string[];

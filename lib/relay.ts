@@ -46,9 +46,9 @@ function flusher(ex: Exchange, contentType: string | undefined): { wrote(): void
 export function relay(ex: Exchange, response: BackendResponse): void {
   const { res } = ex;
   const { body } = response;
-  for (const name in response.headers) res.setHeader(name, response.headers[name]!);
+  for (const [name, values] of response.headers) res.setHeader(name, values.length === 1 ? values[0]! : values);
   res.writeHead(response.status, response.statusMessage || undefined);
-  const flush = flusher(ex, response.headers['content-type']?.[0]);
+  const flush = flusher(ex, response.headers.get('content-type')?.[0]);
   let ended = false;
   const fail = (err?: Error): void => {
     flush.stop();

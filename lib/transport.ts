@@ -35,6 +35,18 @@ function sendBody(ex: Exchange, request: http.ClientRequest): void {
   });
 }
 
+/** Raw headers by lower-case name, every value of a repeated header kept. */
+function headerMap(raw: readonly string[]): Map<string, string[]> {
+  const headers = new Map<string, string[]>();
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!.toLowerCase();
+    const values = headers.get(name);
+    if (values) values.push(raw[i + 1]!);
+    else headers.set(name, [raw[i + 1]!]);
+  }
+  return headers;
+}
+
 function toProxyError(err: unknown): ProxyError {
   if (err instanceof ProxyError) return err;
   const code = (err as { code?: unknown }).code === 'ETIMEDOUT' ? 'ERR_PROXY_BACKEND_TIMEOUT' : 'ERR_PROXY_BACKEND_UNREACHABLE';
@@ -68,6 +80,7 @@ export function roundTrip(ex: Exchange): Promise<BackendResponse> {
         headers: ex.headers,
       });
       let timer: NodeJS.Timeout | undefined;
+      let answered = false;
       const stop = (): void => clearTimeout(timer);
       const abort = (): void => {
         if (!res.writableFinished) request.destroy();
@@ -86,18 +99,21 @@ export function roundTrip(ex: Exchange): Promise<BackendResponse> {
       });
       if (options.responseHeaderTimeout > 0) {
         request.once('finish', () => {
+          // A backend may answer before the upload ends: the head timer is then already moot.
+          if (answered) return;
           timer = setTimeout(() => {
             request.destroy(new ProxyError('ERR_PROXY_BACKEND_TIMEOUT', 'timeout awaiting response headers'));
           }, options.responseHeaderTimeout);
         });
       }
       request.once('response', (response) => {
+        answered = true;
         stop();
         response.on('error', noop); // the relay takes over; nothing may go unhandled meanwhile
         resolve({
           status: response.statusCode ?? 502,
           statusMessage: response.statusMessage ?? '',
-          headers: { ...response.headersDistinct } as Record<string, string[]>,
+          headers: headerMap(response.rawHeaders),
           body: response,
           trailers: () => response.rawTrailers,
         });

@@ -23,7 +23,7 @@ async function exchange(rejectForwardingRedirects: boolean) {
 }
 
 function backend(status: number, headers: Record<string, string[]>): BackendResponse {
-  return { status, statusMessage: 'Backend', headers, body: Readable.from([Buffer.from('backend body')]), trailers: () => [] };
+  return { status, statusMessage: 'Backend', headers: new Map(Object.entries(headers)), body: Readable.from([Buffer.from('backend body')]), trailers: () => [] };
 }
 
 async function text(body: Readable): Promise<string> {
@@ -39,7 +39,7 @@ describe('rejectRedirects', () => {
     const out = rejectRedirects(ex, original);
     expect(out.status).toBe(502);
     expect(out.statusMessage).toBe('Bad Gateway');
-    expect(out.headers).toEqual({ 'content-type': ['text/plain; charset=utf-8'], 'content-length': ['70'] });
+    expect(Object.fromEntries(out.headers)).toEqual({ 'content-type': ['text/plain; charset=utf-8'], 'content-length': ['70'] });
     const body = await text(out.body);
     expect(body).toBe(MESSAGE);
     expect(Buffer.byteLength(body)).toBe(70);

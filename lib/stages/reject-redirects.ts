@@ -10,12 +10,12 @@ const MESSAGE = Buffer.from('the backend attempted to redirect this request, whi
  */
 export const rejectRedirects: ResponseStage = (ex, response) => {
   const { status, headers, body } = response;
-  if (!ex.options.rejectForwardingRedirects || status < 300 || status > 399 || !headers.location?.[0]) return response;
+  if (!ex.options.rejectForwardingRedirects || status < 300 || status > 399 || !headers.get('location')?.[0]) return response;
   body.resume();
   return {
     status: 502,
     statusMessage: 'Bad Gateway',
-    headers: { 'content-type': ['text/plain; charset=utf-8'], 'content-length': [String(MESSAGE.length)] },
+    headers: new Map([['content-type', ['text/plain; charset=utf-8']], ['content-length', [String(MESSAGE.length)]]]),
     body: Readable.from([MESSAGE]),
     trailers: () => [],
   };

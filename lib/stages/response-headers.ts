@@ -7,12 +7,12 @@ import type { ResponseStage } from '../stage-types.js';
  */
 export const responseHeaders: ResponseStage = (_ex, response) => {
   const { headers } = response;
-  const te = headers['transfer-encoding'];
-  for (const name of hopByHop(headers.connection)) {
-    if (name !== 'trailer') delete headers[name];
+  const te = headers.get('transfer-encoding');
+  for (const name of hopByHop(headers.get('connection'))) {
+    if (name !== 'trailer') headers.delete(name);
   }
   // Node removed the chunked framing but not other codings (`gzip, chunked`): the body still
   // carries them, and the client must be told; Node re-chunks it.
-  if (te !== undefined && !/^\s*chunked\s*$/i.test(te.join(','))) headers['transfer-encoding'] = [te.join(', ')];
+  if (te !== undefined && !/^\s*chunked\s*$/i.test(te.join(','))) headers.set('transfer-encoding', [te.join(', ')]);
   return response;
 };
