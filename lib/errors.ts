@@ -1,3 +1,5 @@
+import { types } from 'node:util';
+
 /**
  * The one error family of the package. Messages are Kubernetes' texts; `code` is stable and
  * documented in docs/errors.md; `status` is what the default responder answers.
@@ -47,5 +49,7 @@ export class ProxyError extends Error {
 
 /** The message of anything thrown, without a stack. */
 export function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
+  // Not `instanceof Error` alone: Node's own errors (e.g. `connect ECONNREFUSED`) come from the
+  // main realm, and fail that test where this code runs in a vm context (Jest's sandbox).
+  return err instanceof Error || types.isNativeError(err) ? err.message : String(err);
 }

@@ -6,9 +6,13 @@ import type { Exchange } from './exchange.js';
 
 type Flushable = ServerResponse & { flush?: () => void };
 
-/** Sends the head now if no body has gone out with it (spec 3.4: headers reach the client even if the body stalls). */
-function flushHeadersIfIdle(res: ServerResponse): void {
-  if (!res.headersSent && !res.destroyed) res.flushHeaders();
+/**
+ * Sends the head now if no body chunk has carried it out (spec 3.4: headers reach the client even
+ * if the body stalls). `headersSent` cannot tell: it turns true at `writeHead`, while the head
+ * still waits in Node's buffer for the first write.
+ */
+function flushHeadersIfIdle(res: ServerResponse, carried: () => boolean): void {
+  if (!carried() && !res.writableEnded && !res.destroyed) res.flushHeaders();
 }
 
 /**
@@ -50,6 +54,7 @@ export function relay(ex: Exchange, response: BackendResponse): void {
   res.writeHead(response.status, response.statusMessage || undefined);
   const flush = flusher(ex, response.headers.get('content-type')?.[0]);
   let ended = false;
+  let wrote = false;
   const fail = (err?: Error): void => {
     flush.stop();
     if (ended) return;
@@ -57,6 +62,7 @@ export function relay(ex: Exchange, response: BackendResponse): void {
     res.destroy();
   };
   body.on('data', (chunk: Buffer) => {
+    wrote = true;
     if (!res.write(chunk)) body.pause();
     flush.wrote();
   });
@@ -70,5 +76,5 @@ export function relay(ex: Exchange, response: BackendResponse): void {
   });
   body.on('error', fail);
   body.once('close', () => fail());
-  setImmediate(flushHeadersIfIdle, res);
+  setImmediate(flushHeadersIfIdle, res, () => wrote);
 }
