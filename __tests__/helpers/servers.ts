@@ -1,4 +1,5 @@
 import http from 'node:http';
+import { connect } from 'node:net';
 import type { AddressInfo, Socket } from 'node:net';
 import { once } from 'node:events';
 import { upgradeAware } from '../../lib/index.js';
@@ -96,4 +97,62 @@ export function request(
     req.on('error', reject);
     req.end(init.body);
   });
+}
+
+/** A response read off a raw socket: the head as sent, and every byte after it until the server closed. */
+export interface RawResponse {
+  status: number;
+  /** Header values by lower-case name, in the order received. */
+  headers: Record<string, string[]>;
+  head: string;
+  body: Buffer;
+}
+
+/**
+ * Writes `data` as is to 127.0.0.1:`port` over node:net and reads until the server closes the
+ * connection, so the body is what the wire carried, not what a Content-Length announced. Send
+ * `Connection: close` in `data`.
+ */
+export async function rawRequest(port: number, data: string | Buffer): Promise<RawResponse> {
+  const socket = connect(port, '127.0.0.1');
+  const chunks: Buffer[] = [];
+  socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+  try {
+    await once(socket, 'connect');
+    socket.write(data);
+    await once(socket, 'end');
+  } finally {
+    socket.destroy();
+  }
+  const all = Buffer.concat(chunks);
+  const split = all.indexOf('\r\n\r\n');
+  if (split === -1) throw new Error(`no complete response head in ${JSON.stringify(all.toString('latin1'))}`);
+  const head = all.subarray(0, split).toString('latin1');
+  const [statusLine = '', ...lines] = head.split('\r\n');
+  const headers: Record<string, string[]> = {};
+  for (const line of lines) {
+    const colon = line.indexOf(':');
+    const name = line.slice(0, colon).trim().toLowerCase();
+    (headers[name] ??= []).push(line.slice(colon + 1).trim());
+  }
+  return { status: Number(statusLine.split(' ')[1]), headers, head, body: all.subarray(split + 4) };
+}
+
+/** The status Kubernetes' tests' fake responder answers with. */
+export const FAKE_STATUS = 567;
+
+/**
+ * Kubernetes' `fakeResponder`: answers 567 with the error's message as the body and records every
+ * call, so a test can insist on exactly one call (upstream fails the test on a second call).
+ */
+export function fakeResponder(): { responder: (err: Error, req: http.IncomingMessage, res: http.ServerResponse) => void; calls: Error[] } {
+  const calls: Error[] = [];
+  return {
+    calls,
+    responder(err, _req, res) {
+      calls.push(err);
+      res.statusCode = FAKE_STATUS;
+      res.end(err.message);
+    },
+  };
 }
