@@ -36,6 +36,7 @@ export function tlsOptions(agent: Agent, location: Location): tls.ConnectionOpti
 
 function ready(socket: Duplex, event: 'connect' | 'secureConnect'): Promise<Duplex> {
   return new Promise((resolve, reject) => {
+    if (socket.destroyed) return reject(new Error('connection closed while dialing'));
     const done = (err?: Error): void => {
       socket.removeListener(event, onReady);
       socket.removeListener('error', done);
@@ -55,8 +56,13 @@ function connecting(socket: Duplex): boolean {
   return (socket as Socket).connecting === true;
 }
 
+/**
+ * True until the TLS handshake, certificate check included, is done. `getProtocol()` cannot tell:
+ * it names the highest version on offer before a byte has been exchanged. The Finished message
+ * exists only once the handshake is complete, and Node checks the certificate in that same step.
+ */
 function handshaking(socket: Duplex): boolean {
-  return socket instanceof tls.TLSSocket && (connecting(socket) || !['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'].includes(socket.getProtocol() ?? ''));
+  return socket instanceof tls.TLSSocket && socket.getFinished() === undefined;
 }
 
 /**

@@ -17,7 +17,8 @@ export class MessageEnd {
     const length = headers.get('content-length')?.[0];
     this.chunked = /(?:^|,)\s*chunked\s*$/i.test(te);
     const bodyless = method === 'HEAD' || status === 204 || status === 304 || status < 200;
-    if (!bodyless && !this.chunked && length !== undefined && /^\d+$/.test(length)) this.remaining = Number(length);
+    // Transfer-Encoding overrides Content-Length; without chunked last, the body ends at close (RFC 9112 6.3).
+    if (!bodyless && !headers.has('transfer-encoding') && length !== undefined && /^\d+$/.test(length)) this.remaining = Number(length);
     else this.remaining = bodyless ? 0 : Infinity;
     this.finished = this.remaining === 0;
   }

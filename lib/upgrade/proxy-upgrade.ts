@@ -16,8 +16,8 @@ export interface UpgradeSource {
   readonly socket: Duplex;
   /** Bytes the client sent after the request head (the `'upgrade'` event's `head`). */
   readonly head: Buffer;
-  /** Where the responder answers: the request's own response, or one bound to the raw socket. */
-  readonly res: ServerResponse;
+  /** Where the responder answers: the request's own response, or one made on the raw socket when needed. */
+  response(): ServerResponse;
   /** True when the socket is ours (the `'upgrade'` event); false when Node's HTTP parser still reads it. */
   readonly raw: boolean;
   /** Path and query relative to the proxy's mount. */
@@ -25,9 +25,9 @@ export interface UpgradeSource {
   readonly query: string | null;
 }
 
-/** What the upgrade tells its owner: an established tunnel, and a way to close it. */
+/** What the upgrade tells its owner about an established tunnel. */
 export interface UpgradeHooks {
-  opened(close: () => void): void;
+  opened(): void;
   closed(): void;
 }
 
@@ -113,7 +113,8 @@ export async function proxyUpgrade(options: ResolvedOptions, src: UpgradeSource,
           "(no Upgrade header, or no server 'upgrade' listener), so its connection cannot be switched");
       }
       src.socket.write(response.raw);
-      hooks.opened(tunnel(src.socket, backend, options.maxBytesPerSec, hooks.closed));
+      tunnel(src.socket, backend, options.maxBytesPerSec, hooks.closed);
+      hooks.opened();
     } else if (response.status < 400) {
       throw new ProxyError('ERR_PROXY_INVALID_UPGRADE_RESPONSE', `invalid upgrade response: status code ${response.status}`);
     } else {
@@ -124,6 +125,6 @@ export async function proxyUpgrade(options: ResolvedOptions, src: UpgradeSource,
     clearTimeout(timer);
     src.socket.removeListener('close', abort);
     backend?.destroy();
-    respond(options, src.req, src.res, err);
+    respond(options, src.req, src.response(), err);
   }
 }

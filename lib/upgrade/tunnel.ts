@@ -34,7 +34,6 @@ export function tunnel(client: Duplex, backend: Duplex, maxBytesPerSec: number, 
   }
   connect(client, backend, throttles[0]);
   connect(backend, client, throttles[1]);
-  client.resume();
-  backend.resume();
+  if (client.destroyed || backend.destroyed) close(); // closed before the listeners were on
   return close;
 }

@@ -10,24 +10,26 @@ import { socketResponse } from './socket-response.js';
 const EMPTY = Buffer.alloc(0);
 
 /**
- * The upgrade half of one middleware: its entry points, and the live tunnels so that they can
- * be counted and closed (Node's `server.closeAllConnections()` skips upgraded sockets).
+ * The upgrade half of one middleware: its entry points, and every client connection it holds
+ * (being set up or tunnelling) so that they can be counted and closed. Node's
+ * `server.closeAllConnections()` skips upgraded sockets, so the proxy has to do this itself.
  */
 export class Upgrades {
-  private readonly live = new Set<() => void>();
+  private readonly held = new Set<Duplex>();
+  private open = 0;
 
   constructor(private readonly options: ResolvedOptions) {}
 
   /** How many tunnels are open. */
   get size(): number {
-    return this.live.size;
+    return this.open;
   }
 
   /** From the server's `'upgrade'` event: the raw socket is ours from here on. */
   fromUpgradeEvent(req: IncomingMessage, socket: Duplex, head: Buffer, url: MountedUrl): void {
     // Node removes its own error listener before emitting 'upgrade' (http-proxy PR #495): add ours first.
     socket.on('error', () => socket.destroy());
-    this.start({ req, socket, head, res: socketResponse(req, socket), raw: true, ...url });
+    this.start({ req, socket, head, response: () => socketResponse(req, socket), raw: true, ...url });
   }
 
   /**
@@ -39,25 +41,23 @@ export class Upgrades {
     const { path, query } = requestUrl(req);
     const routed = pendingUpgrades.get(req);
     pendingUpgrades.delete(req);
-    if (routed) this.start({ req, socket: routed.socket, head: routed.head, res, raw: true, path, query });
-    else this.start({ req, socket: req.socket, head: EMPTY, res, raw: false, path, query });
+    const response = (): ServerResponse => res;
+    if (routed) this.start({ req, socket: routed.socket, head: routed.head, response, raw: true, path, query });
+    else this.start({ req, socket: req.socket, head: EMPTY, response, raw: false, path, query });
   }
 
-  /** Closes every live tunnel. */
+  /** Closes every connection being upgraded or tunnelling. */
   closeAll(): void {
-    for (const close of [...this.live]) close();
+    for (const socket of [...this.held]) socket.destroy();
   }
 
   private start(src: UpgradeSource): void {
-    let close: (() => void) | undefined;
+    const { socket } = src;
+    this.held.add(socket);
+    socket.once('close', () => this.held.delete(socket));
     void proxyUpgrade(this.options, src, {
-      opened: (closeTunnel) => {
-        close = closeTunnel;
-        this.live.add(closeTunnel);
-      },
-      closed: () => {
-        if (close) this.live.delete(close);
-      },
+      opened: () => this.open++,
+      closed: () => this.open--,
     });
   }
 }

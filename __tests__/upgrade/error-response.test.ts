@@ -1,0 +1,113 @@
+import net from 'node:net';
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import { ERROR_RESPONSE_DEADLINE, relayErrorResponse } from '../../lib/upgrade/error-response.js';
+import { readResponseHead } from '../../lib/upgrade/response-head.js';
+
+const sockets: net.Socket[] = [];
+
+/** Two ends of a real TCP connection on 127.0.0.1. */
+async function socketPair(): Promise<[net.Socket, net.Socket]> {
+  const server = net.createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const accepted = once(server, 'connection') as Promise<[net.Socket]>;
+  const near = net.connect((server.address() as AddressInfo).port, '127.0.0.1');
+  await once(near, 'connect');
+  const [far] = await accepted;
+  server.close();
+  for (const socket of [near, far]) {
+    socket.on('error', () => {});
+    sockets.push(socket);
+  }
+  return [near, far];
+}
+
+afterEach(() => {
+  for (const socket of sockets.splice(0)) socket.destroy();
+  jest.useRealTimers();
+});
+
+/**
+ * The proxy's two connections: `client` (its end towards the user, `user` the other end) and
+ * `backend` (its end towards the backend, `server` the other end). The server's answer starts
+ * with `answer`; the head is read as the upgrade path reads it.
+ */
+async function setup(answer: string, method = 'GET') {
+  const [client, user] = await socketPair();
+  const [backend, server] = await socketPair();
+  const received: Buffer[] = [];
+  user.on('data', (chunk: Buffer) => received.push(chunk));
+  // Not events.once: that rejects on the 'error' (a reset) that may come before the close.
+  const userClosed = new Promise((resolve) => user.once('close', resolve));
+  const serverClosed = new Promise((resolve) => server.once('close', resolve));
+  server.write(answer);
+  const head = await readResponseHead(backend);
+  relayErrorResponse(client, backend, head, method);
+  return {
+    client, user, backend, server, userClosed, serverClosed,
+    text: () => Buffer.concat(received).toString('latin1'),
+  };
+}
+
+describe('relayErrorResponse', () => {
+  it('relays the head and a Content-Length body, nothing after it, then closes both connections', async () => {
+    const message = 'HTTP/1.1 400 Bad Request\r\nContent-Length: 9\r\n\r\nsome data';
+    const { backend, client, userClosed, serverClosed, text } = await setup(message + 'HTTP/1.1 200 OK\r\n\r\nsmuggled');
+    await Promise.all([userClosed, serverClosed]);
+    expect(text()).toBe(message);
+    expect(backend.destroyed).toBe(true);
+    expect(client.destroyed).toBe(true);
+  });
+
+  it('relays a body that arrives after the head, chunked, up to its last chunk', async () => {
+    const head = 'HTTP/1.1 500 Internal Server Error\r\nTransfer-Encoding: chunked\r\n\r\n';
+    const { server, userClosed, text } = await setup(head);
+    server.write('4\r\nsome\r\n');
+    server.write('5\r\n data\r\n0\r\n\r\nGET /there HTTP/1.1\r\n\r\n');
+    await userClosed;
+    expect(text()).toBe(head + '4\r\nsome\r\n5\r\n data\r\n0\r\n\r\n');
+  });
+
+  it('relays the head alone for a HEAD request', async () => {
+    const head = 'HTTP/1.1 403 Forbidden\r\nContent-Length: 9\r\n\r\n';
+    const { userClosed, text } = await setup(head + 'some data', 'HEAD');
+    await userClosed;
+    expect(text()).toBe(head);
+  });
+
+  it('relays a close-delimited body until the backend closes', async () => {
+    const head = 'HTTP/1.1 502 Bad Gateway\r\nConnection: close\r\n\r\n';
+    const { server, userClosed, text } = await setup(head + 'part one, ');
+    server.end('part two');
+    await userClosed;
+    expect(text()).toBe(head + 'part one, part two');
+  });
+
+  it('reads nothing more from the client', async () => {
+    const { client, user, server } = await setup('HTTP/1.1 401 Unauthorized\r\nContent-Length: 4\r\n\r\n');
+    expect(client.isPaused()).toBe(true);
+    const forwarded: Buffer[] = [];
+    server.on('data', (chunk: Buffer) => forwarded.push(chunk));
+    user.write('GET /there HTTP/1.1\r\nHost: x\r\n\r\n');
+    server.write('nope');
+    await new Promise((resolve) => user.once('close', resolve));
+    expect(Buffer.concat(forwarded).length).toBe(0);
+  });
+
+  it(`gives the whole exchange ${ERROR_RESPONSE_DEADLINE} ms, then destroys both connections`, async () => {
+    jest.useFakeTimers({ doNotFake: ['nextTick', 'queueMicrotask', 'setImmediate', 'clearImmediate'] });
+    const { client, backend, server, userClosed, text } = await setup('HTTP/1.1 500 Oops\r\nContent-Length: 100\r\n\r\nonly a little');
+    server.write(' more');
+    await new Promise((resolve) => setImmediate(resolve));
+    jest.advanceTimersByTime(ERROR_RESPONSE_DEADLINE - 1);
+    expect(client.destroyed).toBe(false);
+    expect(backend.destroyed).toBe(false);
+    jest.advanceTimersByTime(1);
+    expect(client.destroyed).toBe(true);
+    expect(backend.destroyed).toBe(true);
+    await userClosed;
+    expect(text().startsWith('HTTP/1.1 500 Oops\r\n')).toBe(true);
+    expect(ERROR_RESPONSE_DEADLINE).toBe(10_000);
+  });
+});
