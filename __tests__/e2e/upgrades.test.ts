@@ -586,6 +586,30 @@ describe('upgradeAware errors in the upgrade listener', () => {
     expect(next.text.startsWith(ODD_101)).toBe(true);
   });
 
+  it('closes the backend when the client resets during the handshake, though the backend stays silent', async () => {
+    const backend = await startRawBackend(() => {});
+    const { port } = await proxyTo({ location: backend.url, useRequestLocation: true });
+    const client = await send(port, spdyRequest('/silent'));
+    const held = await backend.conn(0);
+    client.socket.resetAndDestroy();
+    await held.closed;
+    expect(held.head.startsWith('POST /silent ')).toBe(true);
+  });
+
+  it('forwards bytes the client sends while the backend is still deciding, right after the switch', async () => {
+    let release: (() => void) | undefined;
+    const backend = await startRawBackend((conn) => {
+      release = () => echo(PLAIN_101)(conn);
+    });
+    const { port } = await proxyTo({ location: backend.url, useRequestLocation: true });
+    const client = await send(port, spdyRequest('/wait'));
+    await backend.conn(0);
+    client.write('sent-before-the-switch;');
+    await eventually(() => release !== undefined, 'the backend has the request');
+    release!();
+    await client.until((text) => text.includes('sent-before-the-switch;'));
+  });
+
   it('survives an error emitted on the client socket while the backend is being asked', async () => {
     const backend = await startRawBackend(() => {});
     const proxied = await proxyTo({ location: backend.url });

@@ -74,56 +74,91 @@ async function handshake(options: ResolvedOptions, src: UpgradeSource, attach: (
   return { backend, response };
 }
 
+/** Bytes a client may send before the backend has switched; past that the client is paused. */
+const EARLY_LIMIT = 64 * 1024;
+
+/**
+ * Watches the client while the backend is asked: a client that leaves aborts the handshake (the
+ * socket is read, or a reset would go unnoticed), and bytes it sends early are kept for the
+ * backend. Returns a function that stops watching and hands over those bytes.
+ */
+function watchClient(src: UpgradeSource, onGone: () => void): () => Buffer[] {
+  const { socket } = src;
+  const early: Buffer[] = [];
+  let size = 0;
+  const onData = (chunk: Buffer): void => {
+    early.push(chunk);
+    size += chunk.length;
+    if (size >= EARLY_LIMIT) socket.pause();
+  };
+  socket.once('close', onGone);
+  if (src.raw) {
+    socket.on('data', onData);
+    socket.once('end', onGone);
+  }
+  return () => {
+    if (src.raw) socket.pause();
+    socket.removeListener('data', onData);
+    socket.removeListener('end', onGone);
+    socket.removeListener('close', onGone);
+    return early;
+  };
+}
+
+function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
+  if (ms <= 0) return work;
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new ProxyError('ERR_PROXY_BACKEND_TIMEOUT', 'timeout awaiting response headers')), ms);
+  });
+  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
+}
+
+/** Acts on the backend's status (spec 4.6); throws what the responder is to get. */
+function answer(options: ResolvedOptions, src: UpgradeSource, backend: Duplex, response: ResponseHead, early: Buffer[], hooks: UpgradeHooks): void {
+  if (response.status === 101) {
+    if (!src.raw) {
+      throw new ProxyError('ERR_PROXY_INVALID_UPGRADE_RESPONSE',
+        'invalid upgrade response: status code 101: the request reached the proxy as a plain request ' +
+        "(no Upgrade header, or no server 'upgrade' listener), so its connection cannot be switched");
+    }
+    src.socket.write(response.raw);
+    for (const chunk of early) backend.write(chunk);
+    tunnel(src.socket, backend, options.maxBytesPerSec, hooks.closed);
+    hooks.opened();
+  } else if (response.status < 400) {
+    throw new ProxyError('ERR_PROXY_INVALID_UPGRADE_RESPONSE', `invalid upgrade response: status code ${response.status}`);
+  } else {
+    relayErrorResponse(src.socket, backend, response, src.req.method ?? 'GET');
+  }
+}
+
 /**
  * The upgrade path (spec section 4): ask the backend, then act on its status. 101: the client
  * gets the backend's head byte for byte, then the tunnel. Below 400: the responder gets
  * `invalid upgrade response` and nothing of the backend's answer reaches the client (the
  * CVE-2020-8559 fix). 400 and above: the answer is relayed and both connections closed (the
- * CVE-2018-1002105 fix). Every error before the switch goes to the responder.
+ * CVE-2018-1002105 fix). Every error before the switch goes to the responder; the handshake as a
+ * whole gets `responseHeaderTimeout`.
  */
 export async function proxyUpgrade(options: ResolvedOptions, src: UpgradeSource, hooks: UpgradeHooks): Promise<void> {
   let backend: Duplex | undefined;
-  let timer: NodeJS.Timeout | undefined;
-  let settled = false;
+  let gone = false;
   const attach = (made: Duplex): void => {
-    if (settled) made.destroy(); // dialled after the deadline or the client had gone
+    if (gone) made.destroy(); // dialled after the deadline, or after the client left
     else backend = made;
   };
-  const abort = (): void => {
-    settled = true;
+  const stopWatching = watchClient(src, () => {
+    gone = true;
     backend?.destroy();
-  };
-  src.socket.once('close', abort);
+  });
   try {
-    const deadline = new Promise<never>((_, reject) => {
-      if (options.responseHeaderTimeout > 0) {
-        timer = setTimeout(() => reject(new ProxyError('ERR_PROXY_BACKEND_TIMEOUT', 'timeout awaiting response headers')), options.responseHeaderTimeout);
-      }
-    });
-    const result = await Promise.race([handshake(options, src, attach), deadline]);
-    clearTimeout(timer);
-    if (settled) throw new ProxyError('ERR_PROXY_BACKEND_ABORTED', 'the client closed the connection');
-    const { response } = result;
-    backend = result.backend;
-    src.socket.removeListener('close', abort);
-    if (response.status === 101) {
-      if (!src.raw) {
-        throw new ProxyError('ERR_PROXY_INVALID_UPGRADE_RESPONSE',
-          'invalid upgrade response: status code 101: the request reached the proxy as a plain request ' +
-          "(no Upgrade header, or no server 'upgrade' listener), so its connection cannot be switched");
-      }
-      src.socket.write(response.raw);
-      tunnel(src.socket, backend, options.maxBytesPerSec, hooks.closed);
-      hooks.opened();
-    } else if (response.status < 400) {
-      throw new ProxyError('ERR_PROXY_INVALID_UPGRADE_RESPONSE', `invalid upgrade response: status code ${response.status}`);
-    } else {
-      relayErrorResponse(src.socket, backend, response, src.req.method ?? 'GET');
-    }
+    const { response } = await withDeadline(handshake(options, src, attach), options.responseHeaderTimeout);
+    if (gone) throw new ProxyError('ERR_PROXY_BACKEND_ABORTED', 'the client closed the connection');
+    answer(options, src, backend!, response, stopWatching(), hooks);
   } catch (err) {
-    settled = true;
-    clearTimeout(timer);
-    src.socket.removeListener('close', abort);
+    gone = true;
+    stopWatching();
     backend?.destroy();
     respond(options, src.req, src.response(), err);
   }
