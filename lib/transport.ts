@@ -53,74 +53,102 @@ function toProxyError(err: unknown): ProxyError {
   return new ProxyError(code, messageOf(err), { cause: err });
 }
 
+function backendResponse(response: http.IncomingMessage): BackendResponse {
+  response.on('error', noop); // the relay takes over; nothing may go unhandled meanwhile
+  return {
+    status: response.statusCode ?? 502,
+    statusMessage: response.statusMessage ?? '',
+    headers: headerMap(response.rawHeaders),
+    body: response,
+    trailers: () => response.rawTrailers,
+  };
+}
+
+/** A failed attempt, and whether it failed on a kept-alive socket (which allows one replay). */
+class AttemptError {
+  constructor(readonly cause: Error, readonly reusedSocket: boolean) {}
+}
+
+/**
+ * Starts the `responseHeaderTimeout` clock once the request is fully written (Go's
+ * ResponseHeaderTimeout); a backend that answers before the upload ends stops it for good.
+ */
+function headTimeout(request: http.ClientRequest, ms: number): () => void {
+  let timer: NodeJS.Timeout | undefined;
+  let answered = false;
+  if (ms > 0) {
+    request.once('finish', () => {
+      if (answered) return;
+      timer = setTimeout(() => request.destroy(new ProxyError('ERR_PROXY_BACKEND_TIMEOUT', 'timeout awaiting response headers')), ms);
+    });
+  }
+  return () => {
+    answered = true;
+    clearTimeout(timer);
+  };
+}
+
+/** One request to the backend; resolves with its response head. The client leaving aborts it. */
+function attempt(ex: Exchange, body: boolean): Promise<http.IncomingMessage> {
+  const { options, req, res } = ex;
+  const { location } = options;
+  const request = (location.protocol === 'https:' ? https : http).request({
+    agent: options.transport,
+    protocol: location.protocol,
+    hostname: location.hostname,
+    port: location.port,
+    method: req.method,
+    path: ex.target,
+    headers: ex.headers,
+  });
+  const abort = (): void => {
+    if (!res.writableFinished) request.destroy();
+  };
+  res.once('close', abort);
+  const answered = headTimeout(request, options.responseHeaderTimeout);
+  request.on('information', (info) => relayInformational(ex, info));
+  if (body) sendBody(ex, request);
+  else request.end();
+  return new Promise((resolve, reject) => {
+    request.on('error', (err) => {
+      answered();
+      res.removeListener('close', abort);
+      reject(new AttemptError(err, request.reusedSocket));
+    });
+    request.once('response', (response) => {
+      answered();
+      resolve(response);
+    });
+  });
+}
+
 /**
  * The shared transport of the HTTP path: sends the exchange's request through the configured
  * agent (one keep-alive pool for all requests) and resolves with the backend's response head.
  * The client's body streams through; 1xx answers are relayed as they come. A backend that stays
  * silent past `responseHeaderTimeout` after the request was written gets a 504; a client that
  * goes away aborts the backend request, whether it is still uploading or already downloading.
+ * A replayable request that failed on a stale kept-alive socket is sent once more.
  */
-export function roundTrip(ex: Exchange): Promise<BackendResponse> {
-  const { options, req, res } = ex;
+export async function roundTrip(ex: Exchange): Promise<BackendResponse> {
+  const { req, res } = ex;
   const body = hasBody(ex);
   if (body && (req.readableEnded || req.readableDidRead)) {
-    return Promise.reject(new ProxyError('ERR_PROXY_BODY_CONSUMED',
-      'the request body was already read by an earlier middleware; mount the proxy before body parsers'));
+    throw new ProxyError('ERR_PROXY_BODY_CONSUMED',
+      'the request body was already read by an earlier middleware; mount the proxy before body parsers');
   }
-  return new Promise((resolve, reject) => {
-    const send = (retry: boolean): void => {
-      const { location } = options;
-      const request = (location.protocol === 'https:' ? https : http).request({
-        agent: options.transport,
-        protocol: location.protocol,
-        hostname: location.hostname,
-        port: location.port,
-        method: req.method,
-        path: ex.target,
-        headers: ex.headers,
-      });
-      let timer: NodeJS.Timeout | undefined;
-      let answered = false;
-      const stop = (): void => clearTimeout(timer);
-      const abort = (): void => {
-        if (!res.writableFinished) request.destroy();
-      };
-      res.once('close', abort);
-      request.on('information', (info) => relayInformational(ex, info));
-      request.on('error', (err) => {
-        stop();
-        res.removeListener('close', abort);
-        if (retry && !res.destroyed && request.reusedSocket && STALE_SOCKET.has((err as NodeJS.ErrnoException).code ?? '')) {
-          debug('retrying %s %s on a fresh connection: %s', req.method, ex.target, err.message);
-          send(false);
-          return;
-        }
-        reject(toProxyError(err));
-      });
-      if (options.responseHeaderTimeout > 0) {
-        request.once('finish', () => {
-          // A backend may answer before the upload ends: the head timer is then already moot.
-          if (answered) return;
-          timer = setTimeout(() => {
-            request.destroy(new ProxyError('ERR_PROXY_BACKEND_TIMEOUT', 'timeout awaiting response headers'));
-          }, options.responseHeaderTimeout);
-        });
-      }
-      request.once('response', (response) => {
-        answered = true;
-        stop();
-        response.on('error', noop); // the relay takes over; nothing may go unhandled meanwhile
-        resolve({
-          status: response.statusCode ?? 502,
-          statusMessage: response.statusMessage ?? '',
-          headers: headerMap(response.rawHeaders),
-          body: response,
-          trailers: () => response.rawTrailers,
-        });
-      });
-      if (body) sendBody(ex, request);
-      else request.end();
-    };
-    send(replayable(ex, body));
-  });
+  try {
+    return backendResponse(await attempt(ex, body));
+  } catch (failed) {
+    const { cause, reusedSocket } = failed as AttemptError;
+    if (!reusedSocket || res.destroyed || !replayable(ex, body) || !STALE_SOCKET.has((cause as NodeJS.ErrnoException).code ?? '')) {
+      throw toProxyError(cause);
+    }
+    debug('retrying %s %s on a fresh connection: %s', req.method, ex.target, cause.message);
+    try {
+      return backendResponse(await attempt(ex, body));
+    } catch (again) {
+      throw toProxyError((again as AttemptError).cause);
+    }
+  }
 }
