@@ -8,44 +8,86 @@ export interface MountedUrl {
 
 const PATTERN = /[:*?+()[\]{}]/;
 
+/** An Express application as its mount protocol describes it (`mountpath`, `parent`). */
+interface Mounted {
+  mountpath?: unknown;
+  parent?: unknown;
+}
+
+function isPattern(path: unknown): boolean {
+  return typeof path !== 'string' || PATTERN.test(path);
+}
+
+/** The plain string paths of a mount path (or list), lower-case, without trailing slash; patterns left out. */
+function prefixesOf(mountpath: unknown): string[] {
+  const paths = Array.isArray(mountpath) ? mountpath : [mountpath];
+  return paths.filter((path) => !isPattern(path)).map((path: string) => path.replace(/\/+$/, '').toLowerCase());
+}
+
+/** Where an application itself is mounted, following `parent` up to the top-level app. */
+function appPrefixes(app: unknown, depth = 0): string[] {
+  const { mountpath, parent } = (app ?? {}) as Mounted;
+  if (parent === undefined || depth > 32) return [''];
+  const own = prefixesOf(mountpath);
+  return appPrefixes(parent, depth + 1).flatMap((prefix) => own.map((path) => prefix + path));
+}
+
+/** True when a mount path, or the mount of an application above it, is a pattern. */
+function patterned(mountpath: unknown, app: unknown, depth = 0): boolean {
+  if ((Array.isArray(mountpath) ? mountpath : [mountpath]).some(isPattern)) return true;
+  const { mountpath: outer, parent } = (app ?? {}) as Mounted;
+  return parent !== undefined && depth <= 32 && patterned(outer, parent, depth + 1);
+}
+
 /**
  * Where the proxy is mounted, as Express and Connect tell a mounted sub-application:
- * `app.use('/proxy', proxy)` sets `proxy.mountpath` (Express 4 and 5) or `proxy.route`
- * (Connect) at mount time, so the upgrade listener knows its mount before the first request.
- * Matching follows theirs: case-insensitive, at a segment boundary.
+ * `app.use('/proxy', proxy)` sets `proxy.mountpath` and `proxy.parent` (Express 4 and 5) or
+ * `proxy.route` (Connect) at mount time, so the upgrade listener knows its mount before the
+ * first request; a mount inside a mounted application is followed up through `parent`.
+ * Matching follows the frameworks': case-insensitive, at a segment boundary.
  */
 export class MountPaths {
-  private readonly prefixes = new Set<string>();
-  /** A mount given as a pattern or RegExp: the upgrade listener cannot tell what it covers. */
-  patterned = false;
+  private readonly mounts: { paths: unknown; parent: unknown }[] = [];
 
-  /** Records what the framework reports; a string path, a list of them, or a pattern. */
+  /** Records a mount path the framework reports: a string, a list of them, or a pattern. */
   record(mountpath: unknown): void {
-    for (const path of Array.isArray(mountpath) ? mountpath : [mountpath]) {
-      if (typeof path !== 'string' || PATTERN.test(path)) this.patterned = true;
-      else this.prefixes.add(path.replace(/\/+$/, '').toLowerCase());
-    }
+    this.mounts.push({ paths: mountpath, parent: undefined });
+  }
+
+  /** Records the application the latest mount was made on (Express sets `parent` after `mountpath`). */
+  recordParent(app: unknown): void {
+    const last = this.mounts[this.mounts.length - 1];
+    if (last) last.parent = app;
   }
 
   /** True once the proxy has been mounted anywhere. */
   get mounted(): boolean {
-    return this.patterned || this.prefixes.size > 0;
+    return this.mounts.length > 0;
+  }
+
+  /** True when a mount is a pattern or RegExp, which the upgrade listener cannot match (use routeUpgrades). */
+  get patterned(): boolean {
+    return this.mounts.some(({ paths, parent }) => patterned(paths, parent));
+  }
+
+  /** Every full mount prefix the listener can match; patterns are left out. */
+  private prefixes(): string[] {
+    return this.mounts.flatMap(({ paths, parent }) => appPrefixes(parent).flatMap((outer) => prefixesOf(paths).map((path) => outer + path)));
   }
 
   /**
    * The request's path relative to the longest matching mount, or undefined when it lies
-   * outside every mount. An unmounted proxy covers every path.
+   * outside every mount (or the mount is a pattern). An unmounted proxy covers every path.
    */
   match(url: string): MountedUrl | undefined {
     const { path, query } = splitUrl(url);
     if (!this.mounted) return { path, query };
     const lower = path.toLowerCase();
     let best: string | undefined;
-    for (const prefix of this.prefixes) {
+    for (const prefix of this.prefixes()) {
       const next = lower.charAt(prefix.length);
       if (lower.startsWith(prefix) && (next === '' || next === '/') && (best === undefined || prefix.length > best.length)) best = prefix;
     }
-    if (best === undefined) return undefined;
-    return { path: path.slice(best.length), query };
+    return best === undefined ? undefined : { path: path.slice(best.length), query };
   }
 }

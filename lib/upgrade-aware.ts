@@ -7,6 +7,7 @@ import { resolveOptions } from './options.js';
 import { proxyRequest } from './pipeline.js';
 import type { UpgradeAwareMiddleware, UpgradeAwareOptions } from './types.js';
 import { registerListener, unclaimed } from './upgrade/listener.js';
+import { claimedUpgrades, pendingUpgrades } from './upgrade/route-upgrades.js';
 import { Upgrades } from './upgrade/upgrades.js';
 
 /**
@@ -32,6 +33,7 @@ export function upgradeAware(options: UpgradeAwareOptions): UpgradeAwareMiddlewa
   }
 
   function upgrade(this: unknown, req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    if (claimedUpgrades.has(req) || pendingUpgrades.has(req)) return; // another proxy, or routeUpgrades, has it
     const url = mounts.match(req.url ?? '');
     if (url) upgrades.fromUpgradeEvent(req, socket, head, url);
     else unclaimed(upgrade, (this as Server | undefined) ?? (req.socket as { server?: Server }).server, req, socket);
@@ -54,11 +56,9 @@ export function upgradeAware(options: UpgradeAwareOptions): UpgradeAwareMiddlewa
     },
   });
   for (const name of ['mountpath', 'route']) {
-    Object.defineProperty(middleware, name, {
-      get: () => undefined,
-      set: (path: unknown) => mounts.record(path),
-    });
+    Object.defineProperty(middleware, name, { get: () => undefined, set: (path: unknown) => mounts.record(path) });
   }
+  Object.defineProperty(middleware, 'parent', { get: () => undefined, set: (app: unknown) => mounts.recordParent(app) });
   Object.defineProperty(middleware, 'tunnels', { get: () => upgrades.size, enumerable: true });
   return middleware as unknown as UpgradeAwareMiddleware;
 }

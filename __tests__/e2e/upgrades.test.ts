@@ -732,6 +732,49 @@ describe('upgradeAware mounted with app.use(\'/proxy\', proxy) and server.on(\'u
   });
 });
 
+describe('upgradeAware.upgrade with mounts it cannot take twice', () => {
+  it('follows a mount inside a mounted Express application (/v1 + /proxy)', async () => {
+    const backend = await startDualBackend();
+    const proxy = upgradeAware({ location: `${backend.url}/`, useRequestLocation: true });
+    const inner = express();
+    inner.use('/proxy', proxy);
+    const outer = express();
+    outer.use('/v1', inner);
+    const { port } = await serve(outer, [proxy], proxy.upgrade);
+    await tunnelThrough(port, '/v1/proxy/x');
+    expect(await refusedUpgrade(port, '/proxy/x')).toMatch(/^HTTP\/1\.1 404 /);
+    expect(backend.seen).toEqual(['upgrade /x']);
+  });
+
+  it('lets only one of overlapping proxies (/a and /a/b) take an upgrade', async () => {
+    const [backendA, backendB] = [await startDualBackend(), await startDualBackend()];
+    const a = upgradeAware({ location: `${backendA.url}/`, useRequestLocation: true });
+    const b = upgradeAware({ location: `${backendB.url}/`, useRequestLocation: true });
+    const app = express();
+    app.use('/a', a);
+    app.use('/a/b', b);
+    const served = await serve(app, [a, b]);
+    served.server.on('upgrade', a.upgrade).on('upgrade', b.upgrade);
+    const client = await tunnelThrough(served.port, '/a/b/c');
+    expect(client.text.match(/HTTP\/1\.1 101/g)).toHaveLength(1);
+    expect([...backendA.seen, ...backendB.seen]).toHaveLength(1);
+  });
+
+  it.each(['before', 'after'])('takes an upgrade once when routeUpgrades(app) is registered %s proxy.upgrade', async (order) => {
+    const backend = await startDualBackend();
+    const proxy = upgradeAware({ location: `${backend.url}/`, useRequestLocation: true });
+    const app = express();
+    app.use('/proxy', proxy);
+    const served = await serve(app, [proxy]);
+    const route = routeUpgrades(app);
+    if (order === 'before') served.server.on('upgrade', route).on('upgrade', proxy.upgrade);
+    else served.server.on('upgrade', proxy.upgrade).on('upgrade', route);
+    const client = await tunnelThrough(served.port, '/proxy/x');
+    expect(client.text.match(/HTTP\/1\.1 101/g)).toHaveLength(1);
+    expect(backend.seen).toEqual(['upgrade /x']);
+  });
+});
+
 describe('routeUpgrades', () => {
   it('rejects an app that is not a function', () => {
     expect(() => routeUpgrades(undefined as unknown as http.RequestListener)).toThrow(TypeError);

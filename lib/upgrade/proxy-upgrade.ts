@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { debug } from '../debug.js';
 import { ProxyError, messageOf, type ProxyErrorCode } from '../errors.js';
 import type { ResolvedOptions } from '../options.js';
 import { respond } from '../respond.js';
@@ -143,23 +144,28 @@ function answer(options: ResolvedOptions, src: UpgradeSource, backend: Duplex, r
  */
 export async function proxyUpgrade(options: ResolvedOptions, src: UpgradeSource, hooks: UpgradeHooks): Promise<void> {
   let backend: Duplex | undefined;
-  let gone = false;
+  let done = false;
+  let clientGone = false;
   const attach = (made: Duplex): void => {
-    if (gone) made.destroy(); // dialled after the deadline, or after the client left
+    if (done || clientGone) made.destroy(); // dialled after the deadline, or after the client left
     else backend = made;
   };
   const stopWatching = watchClient(src, () => {
-    gone = true;
+    clientGone = true;
     backend?.destroy();
   });
   try {
     const { response } = await withDeadline(handshake(options, src, attach), options.responseHeaderTimeout);
-    if (gone) throw new ProxyError('ERR_PROXY_BACKEND_ABORTED', 'the client closed the connection');
+    if (clientGone) throw new ProxyError('ERR_PROXY_BACKEND_ABORTED', 'the client closed the connection');
     answer(options, src, backend!, response, stopWatching(), hooks);
   } catch (err) {
-    gone = true;
+    done = true;
     stopWatching();
     backend?.destroy();
+    if (clientGone) {
+      debug('upgrade %s %s: the client left during the handshake (%s)', src.req.method, src.req.url, messageOf(err));
+      return; // nobody to answer: whatever failed, it failed because the client left
+    }
     respond(options, src.req, src.response(), err);
   }
 }

@@ -9,8 +9,11 @@ export interface PendingUpgrade {
   head: Buffer;
 }
 
-/** Upgrades dispatched by {@link routeUpgrades}, until a proxy takes them. */
+/** Upgrades dispatched through an application, until a proxy takes them. */
 export const pendingUpgrades = new WeakMap<IncomingMessage, PendingUpgrade>();
+
+/** Upgrades a proxy has taken: no other listener or proxy may take them again. */
+export const claimedUpgrades = new WeakSet<IncomingMessage>();
 
 /** A Connect/Express application, or any `(req, res, next)` handler. */
 export type Application = (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => void;
@@ -27,20 +30,30 @@ export type Application = (req: IncomingMessage, res: ServerResponse, next: (err
 export function routeUpgrades(app: Application): (req: IncomingMessage, socket: Duplex, head: Buffer) => void {
   if (typeof app !== 'function') throw new TypeError('routeUpgrades(app): app must be a function');
   return function routeUpgrade(req, socket, head) {
-    socket.on('error', () => socket.destroy());
-    const res = socketResponse(req, socket);
-    pendingUpgrades.set(req, { socket, head });
-    const fallThrough = (err?: unknown): void => {
-      if (!pendingUpgrades.delete(req) || res.headersSent) return;
+    if (claimedUpgrades.has(req) || pendingUpgrades.has(req)) return; // a proxy's own listener took it
+    dispatch(app, req, socket, head, (res, err) => {
       debug('upgrade %s %s not taken by the application: %s', req.method, req.url, err ?? 'no route');
       res.statusCode = err === undefined ? 404 : 500;
       res.setHeader('Content-Type', 'text/plain; charset=utf-8');
       res.end(err === undefined ? 'Not Found\n' : 'Internal Server Error\n');
-    };
-    try {
-      app(req, res, fallThrough);
-    } catch (err) {
-      fallThrough(err);
-    }
+    });
   };
+}
+
+/**
+ * Sends an upgrade through `app` with a response bound to its socket; a proxy on the way takes
+ * it (see `Upgrades.fromRequest`). `notTaken` runs when the application passes it on unanswered.
+ */
+export function dispatch(app: Application, req: IncomingMessage, socket: Duplex, head: Buffer, notTaken: (res: ServerResponse, err?: unknown) => void): void {
+  socket.on('error', () => socket.destroy());
+  const res = socketResponse(req, socket);
+  pendingUpgrades.set(req, { socket, head });
+  const fallThrough = (err?: unknown): void => {
+    if (pendingUpgrades.delete(req) && !res.headersSent) notTaken(res, err);
+  };
+  try {
+    app(req, res, fallThrough);
+  } catch (err) {
+    fallThrough(err);
+  }
 }

@@ -4,7 +4,7 @@ import { requestUrl } from '../exchange.js';
 import type { MountedUrl } from '../mount.js';
 import type { ResolvedOptions } from '../options.js';
 import { proxyUpgrade, type UpgradeSource } from './proxy-upgrade.js';
-import { pendingUpgrades } from './route-upgrades.js';
+import { claimedUpgrades, pendingUpgrades } from './route-upgrades.js';
 import { socketResponse } from './socket-response.js';
 
 const EMPTY = Buffer.alloc(0);
@@ -53,6 +53,7 @@ export class Upgrades {
 
   private start(src: UpgradeSource): void {
     const { socket } = src;
+    claimedUpgrades.add(src.req);
     this.held.add(socket);
     socket.once('close', () => this.held.delete(socket));
     void proxyUpgrade(this.options, src, {
