@@ -91,3 +91,20 @@ export class MountPaths {
     return best === undefined ? undefined : { path: path.slice(best.length), query };
   }
 }
+
+/**
+ * Gives `middleware` what Express and Connect look for in a mounted sub-application (`handle`
+ * and `set`; Express then sets `mountpath` and `parent` and emits 'mount', Connect sets `route`),
+ * so that `app.use('/proxy', proxy)` alone tells the proxy its mount, at mount time.
+ */
+export function hearMounts(middleware: (...args: never[]) => void, mounts: MountPaths): void {
+  const told = (record: (value: unknown) => void): PropertyDescriptor => ({ get: () => undefined, set: record });
+  Object.defineProperties(middleware, {
+    handle: { value: middleware, writable: true },
+    set: { value: () => undefined, writable: true },
+    emit: { value: () => false, writable: true },
+    mountpath: told((path) => mounts.record(path)),
+    route: told((path) => mounts.record(path)),
+    parent: told((app) => mounts.recordParent(app)),
+  });
+}

@@ -1,13 +1,11 @@
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { Duplex } from 'node:stream';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createExchange } from './exchange.js';
 import { isUpgradeRequest } from './hop-by-hop.js';
-import { MountPaths } from './mount.js';
+import { MountPaths, hearMounts } from './mount.js';
 import { resolveOptions } from './options.js';
 import { proxyRequest } from './pipeline.js';
 import type { UpgradeAwareMiddleware, UpgradeAwareOptions } from './types.js';
-import { registerListener, unclaimed } from './upgrade/listener.js';
-import { claimedUpgrades, pendingUpgrades } from './upgrade/route-upgrades.js';
+import { upgradeListener } from './upgrade/listener.js';
 import { Upgrades } from './upgrade/upgrades.js';
 
 /**
@@ -32,33 +30,14 @@ export function upgradeAware(options: UpgradeAwareOptions): UpgradeAwareMiddlewa
     else void proxyRequest(createExchange(req, res, resolved));
   }
 
-  function upgrade(this: unknown, req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    if (claimedUpgrades.has(req) || pendingUpgrades.has(req)) return; // another proxy, or routeUpgrades, has it
-    const url = mounts.match(req.url ?? '');
-    if (url) upgrades.fromUpgradeEvent(req, socket, head, url);
-    else unclaimed(upgrade, (this as Server | undefined) ?? (req.socket as { server?: Server }).server, req, socket);
-  }
-  registerListener(upgrade, mounts);
-
   const middleware = Object.assign(upgradeAwareProxy, {
-    upgrade,
+    upgrade: upgradeListener(mounts, upgrades),
     async close(): Promise<void> {
       upgrades.closeAll();
       if (resolved.ownsTransport) resolved.transport.destroy();
     },
-    // Express and Connect tell a mounted sub-application where it is mounted (`mountpath`,
-    // the 'mount' event, `route`); these members let them tell the proxy, so that its upgrade
-    // listener strips the same mount as the plain requests get, from the very first request.
-    handle: upgradeAwareProxy,
-    set(): void {},
-    emit(): boolean {
-      return false;
-    },
   });
-  for (const name of ['mountpath', 'route']) {
-    Object.defineProperty(middleware, name, { get: () => undefined, set: (path: unknown) => mounts.record(path) });
-  }
-  Object.defineProperty(middleware, 'parent', { get: () => undefined, set: (app: unknown) => mounts.recordParent(app) });
+  hearMounts(middleware, mounts);
   Object.defineProperty(middleware, 'tunnels', { get: () => upgrades.size, enumerable: true });
   return middleware as unknown as UpgradeAwareMiddleware;
 }
