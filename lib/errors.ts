@@ -14,7 +14,8 @@ export type ProxyErrorCode =
   | 'ERR_PROXY_SEND'
   | 'ERR_PROXY_UPGRADE_RESPONSE'
   | 'ERR_PROXY_INVALID_UPGRADE_RESPONSE'
-  | 'ERR_PROXY_WRAP_REQUEST';
+  | 'ERR_PROXY_WRAP_REQUEST'
+  | 'ERR_PROXY_BAD_LOCATION';
 
 const STATUS: Readonly<Record<ProxyErrorCode, number>> = {
   ERR_PROXY_UPGRADE_REQUIRED: 400,
@@ -27,6 +28,7 @@ const STATUS: Readonly<Record<ProxyErrorCode, number>> = {
   ERR_PROXY_UPGRADE_RESPONSE: 502,
   ERR_PROXY_INVALID_UPGRADE_RESPONSE: 502,
   ERR_PROXY_WRAP_REQUEST: 502,
+  ERR_PROXY_BAD_LOCATION: 500,
 };
 
 /** An error of the proxy, with a stable `code` and the HTTP `status` it answers with. */

@@ -1,20 +1,33 @@
 import type { BackendResponse } from './backend-response.js';
 import { ProxyError } from './errors.js';
 import type { Exchange } from './exchange.js';
+import { removeCors } from './rewrite/cors.js';
+import { rewriteTarget, setForwardedHeaders } from './rewrite/forwarded.js';
+import { rewriteHtmlBody } from './rewrite/html-body.js';
+import { rewriteLocation } from './rewrite/location.js';
 import { roundTrip } from './transport.js';
 
 /**
- * Kubernetes' rewriting transport, used with `wrapTransport` or when no `transport` is given.
- * It is derived per request from the configured transport (spec P1): nothing is kept on the
+ * Kubernetes' rewriting transport (spec 1.4, 5), used with `wrapTransport` or when no
+ * `transport` is given: X-Forwarded-* on the way out; on the way back the CORS grants removed,
+ * then either the Location header or the links of an HTML body rewritten under the proxy's path
+ * prefix. It is derived per request from the shared transport (P1): nothing is kept on the
  * middleware. A failed round trip becomes Kubernetes' 503 `error trying to reach service`
  * (a timeout keeps its 504).
  */
 export async function rewritingRoundTrip(ex: Exchange): Promise<BackendResponse> {
+  const target = rewriteTarget(ex);
+  setForwardedHeaders(ex, target);
+  let response: BackendResponse;
   try {
-    return await roundTrip(ex);
+    response = await roundTrip(ex);
   } catch (err) {
     if (!(err instanceof ProxyError) || err.code === 'ERR_PROXY_BODY_CONSUMED') throw err;
     const status = err.code === 'ERR_PROXY_BACKEND_TIMEOUT' ? 504 : 503;
     throw new ProxyError(err.code, `error trying to reach service: ${err.message}`, { status, cause: err.cause ?? err });
   }
+  removeCors(response);
+  // A response with a Location never has its body rewritten (Kubernetes: the Location branch returns first).
+  if (!rewriteLocation(ex, response, target)) rewriteHtmlBody(ex, response, target);
+  return response;
 }

@@ -1,0 +1,9 @@
+import type { BackendResponse } from '../backend-response.js';
+
+/** The headers Kubernetes' corsRemovingTransport deletes (spec 1.4); `-Expose-Headers` and `-Max-Age` stay. */
+const CORS = ['access-control-allow-credentials', 'access-control-allow-headers', 'access-control-allow-methods', 'access-control-allow-origin'];
+
+/** Removes the backend's CORS grants: the proxy's own origin policy, not the backend's, applies. */
+export function removeCors(response: BackendResponse): void {
+  for (const name of CORS) response.headers.delete(name);
+}
