@@ -1,5 +1,5 @@
 import { Transform, type TransformCallback } from 'node:stream';
-import { Tokenizer, TokenizerMode, foreignContent, html, type Token, type TokenHandler } from 'parse5';
+import { Token, Tokenizer, TokenizerMode, foreignContent, html, type TokenHandler } from 'parse5';
 
 type TagToken = Token.TagToken;
 type Location = Token.Location;
@@ -78,13 +78,16 @@ function locateValue(text: string): ValueSpan {
 }
 
 /**
- * The entity-decoded value of a raw attribute value holding bytes >= 0x80: decoded as UTF-8
- * first, then by the tokenizer itself (so character references follow the attribute rules).
+ * An attribute's value from its source bytes, as the tokenizer reads it (HTML Standard 13.2.5):
+ * bytes as UTF-8, then character references decoded by the attribute rules, CR LF as LF and NUL
+ * as U+FFFD; the last three by a tokenizer of its own, and only where they occur.
  */
-function decodeValue(raw: string, quote: Quote): string {
+function attributeValue(raw: string, quote: Quote): string {
+  const text = NON_ASCII.test(raw) ? fromBytes(raw) : raw;
+  if (!raw.includes('&') && !raw.includes('\r') && !raw.includes('\0')) return text;
   let value = '';
   const tokenizer = new Tokenizer({}, { ...NO_TOKENS, onStartTag: (t) => (value = t.attrs[0]?.value ?? '') });
-  tokenizer.write(`<a v=${quote}${fromBytes(raw)}${quote}>`, true);
+  tokenizer.write(`<a v=${quote}${text}${quote}>`, true);
   return value;
 }
 
@@ -101,20 +104,76 @@ function encodeValue(value: string, { quote, bare }: ValueSpan): string {
   return `${bare ? '=' : ''}${wrap ? `"${doubled}"` : bytes}`;
 }
 
+/** An attribute that gathers no value, save `encoding`, which MathML's integration points read. */
+class NamedAttribute implements Token.Attribute {
+  private kept = '';
+  constructor(public name: string) {}
+  get value(): string {
+    return this.kept;
+  }
+  set value(value: string) {
+    if (this.name === 'encoding') this.kept = value;
+  }
+}
+
+/** A comment that gathers no text. */
+class SilentComment implements Token.CommentToken {
+  readonly type = Token.TokenType.COMMENT;
+  constructor(public location: Location | null) {}
+  get data(): string {
+    return '';
+  }
+  set data(_text: string) {}
+}
+
+/**
+ * parse5's tokenizer, gathering none of the text this rewriter never reads (it copies the source
+ * by location and reads URL values from it). parse5 gathers text, comments and attribute values
+ * one char at a time, a rope of tens of bytes per char: a 5 MB `data:` URL would take 200 MB.
+ * A run of text is also cut where parse5 would drop its window behind it.
+ */
+class LocatingTokenizer extends Tokenizer {
+  protected override _appendCharToCurrentCharacterToken(type: Token.CharacterToken['type'], ch: string): void {
+    const current = this.currentCharacterToken;
+    if (current?.type === type && !this.preprocessor.willDropParsedChunk()) return;
+    if (current) {
+      // As parse5 does when the kind of character changes: end the token here, then drop.
+      this.currentLocation = this.getCurrentLocation(0);
+      this._emitCurrentCharacterToken(this.currentLocation);
+      this.preprocessor.dropParsedChunk();
+    }
+    this._createCharacterToken(type, ch);
+  }
+
+  protected override _createAttr(nameFirstChar: string): void {
+    super._createAttr(nameFirstChar);
+    this.currentAttr = new NamedAttribute(nameFirstChar);
+  }
+
+  protected override _createCommentToken(offset: number): void {
+    super._createCommentToken(offset);
+    this.currentToken = new SilentComment(this.currentToken!.location);
+  }
+}
+
 /**
  * A streaming HTML rewriter over parse5's spec tokenizer. The body is read as bytes (latin1, one
  * char per byte), so every byte outside a rewritten value is written back unchanged whatever the
- * charset (spec P5), and a UTF-8 character split across chunks needs no care. Output is copied
- * from the source at each token's end; only the preprocessor's window and the current token are
- * held, so memory is bounded by the largest token, not by the document.
+ * charset (spec P5), and a UTF-8 character split across chunks needs no care. Output is the
+ * source, copied up to the last complete token after each chunk, with rewritten values spliced
+ * in. Only parse5's window (64 KiB past the last token) and the current token's source are held,
+ * so memory is bounded by the largest token, not by the document. (parse5 re-reads that window
+ * as it grows, so a single token of many megabytes costs time quadratic in its size.)
  */
 class HtmlRewriter extends Transform implements TokenHandler {
   readonly onParseError = null;
-  private readonly tokenizer = new Tokenizer({ sourceCodeLocationInfo: true }, this);
+  private readonly tokenizer = new LocatingTokenizer({ sourceCodeLocationInfo: true }, this);
   /** Namespaces of the open foreign content, innermost last (the tree builder's feedback). */
   private readonly namespaces: html.NS[] = [NS.HTML];
   /** Source offset up to which output has been produced. */
   private copied = 0;
+  /** Source offset where the last token emitted ends. */
+  private tokenEnd = 0;
   private out = '';
 
   constructor(private readonly rewrite: RewriteAttribute) {
@@ -132,6 +191,7 @@ class HtmlRewriter extends Transform implements TokenHandler {
   private feed(text: string, last: boolean, callback: TransformCallback): void {
     try {
       this.tokenizer.write(text, last);
+      this.copyTo(this.tokenEnd);
     } catch (err) {
       callback(err as Error);
       return;
@@ -141,25 +201,30 @@ class HtmlRewriter extends Transform implements TokenHandler {
     callback(null, out === '' ? undefined : Buffer.from(out, 'latin1'));
   }
 
-  /** Copies source text up to `offset`; the tokenizer drops its buffer only behind a token's end. */
+  /** Copies source text up to `offset` to the output. */
   private copyTo(offset: number): void {
     if (offset <= this.copied) return;
-    // Cannot happen while parse5 drops only behind the token just emitted; fail rather than lose bytes.
+    // Cannot happen while the source is copied before every drop; fail rather than lose bytes.
     if (this.copied < this.tokenizer.preprocessor.droppedBufferSize) throw new Error('HTML rewriter: source dropped before it was copied');
     this.out += this.source(this.copied, offset);
     this.copied = offset;
   }
 
-  /** Text, comments and doctypes are copied as they are. */
-  private copyToken(token: { location: Location | null }): void {
-    if (token.location) this.copyTo(token.location.endOffset);
+  /**
+   * Notes where a token ends. The source is copied in one piece per chunk, and before parse5
+   * drops what it has read, which it does only right after emitting a token (when past its
+   * 64 KiB waterline).
+   */
+  private tokenDone(token: { location: Location | null }): void {
+    this.tokenEnd = token.location!.endOffset;
+    if (this.tokenizer.preprocessor.willDropParsedChunk()) this.copyTo(this.tokenEnd);
   }
 
-  readonly onCharacter = this.copyToken;
-  readonly onNullCharacter = this.copyToken;
-  readonly onWhitespaceCharacter = this.copyToken;
-  readonly onComment = this.copyToken;
-  readonly onDoctype = this.copyToken;
+  readonly onCharacter = this.tokenDone;
+  readonly onNullCharacter = this.tokenDone;
+  readonly onWhitespaceCharacter = this.tokenDone;
+  readonly onComment = this.tokenDone;
+  readonly onDoctype = this.tokenDone;
 
   onEof(): void {
     const { html: buffer, droppedBufferSize } = this.tokenizer.preprocessor;
@@ -177,19 +242,19 @@ class HtmlRewriter extends Transform implements TokenHandler {
         if (span) this.rewriteAttribute(attr, span.startOffset, token);
       }
     }
-    this.copyToken(token);
+    this.tokenDone(token);
   }
 
   onEndTag(token: TagToken): void {
     this.endTagFeedback(token);
-    this.copyToken(token);
+    this.tokenDone(token);
   }
 
   private rewriteAttribute(attr: Token.Attribute, offset: number, token: TagToken): void {
     const text = this.source(offset, token.location!.endOffset);
     const where = locateValue(text);
     const raw = text.slice(where.start, where.end);
-    const value = NON_ASCII.test(raw) ? decodeValue(raw, where.quote) : attr.value;
+    const value = attributeValue(raw, where.quote);
     const next = this.rewrite(value, token.tagName, attr.name);
     if (next === undefined || next === value) return;
     this.copyTo(offset + where.start);
@@ -221,6 +286,7 @@ class HtmlRewriter extends Transform implements TokenHandler {
   }
 
   private startTagFeedback(token: TagToken): void {
+    if (this.namespaces.length === 1 && token.tagID !== $.SVG && token.tagID !== $.MATH) return this.setTextMode(token.tagID);
     if (token.tagID === $.SVG) this.enter(NS.SVG);
     else if (token.tagID === $.MATH) this.enter(NS.MATHML);
     const ns = this.namespace;
@@ -230,6 +296,7 @@ class HtmlRewriter extends Transform implements TokenHandler {
   }
 
   private endTagFeedback(token: TagToken): void {
+    if (this.namespaces.length === 1) return; // plain HTML, the usual case
     const ns = this.namespace;
     const outer = this.namespaces[this.namespaces.length - 2];
     if (ns === NS.HTML) {
