@@ -1,15 +1,6 @@
-import {
-  UrlParseError,
-  cleanPath,
-  escapePath,
-  escapedPath,
-  formatUrl,
-  fromByteString,
-  joinPath,
-  parsePath,
-  parseUrl,
-  toByteString,
-} from '../../lib/rewrite/go-url.js';
+import { cleanPath, joinPath } from '../../lib/rewrite/go-path.js';
+import { fromByteString, toByteString } from '../../lib/rewrite/go-strings.js';
+import { UrlParseError, escapePath, escapedPath, formatUrl, parsePath, parseUrl } from '../../lib/rewrite/go-url.js';
 
 /** The error `fn` throws (the test fails if it returns). */
 function thrown(fn: () => unknown): unknown {

@@ -3,7 +3,8 @@ import type { BackendResponse } from '../backend-response.js';
 import { debug } from '../debug.js';
 import type { Exchange } from '../exchange.js';
 import { recode } from './codec.js';
-import { formatUrl, fromByteString, parseUrl, toByteString } from './go-url.js';
+import { fromByteString, toByteString } from './go-strings.js';
+import { formatUrl, parseUrl } from './go-url.js';
 import { createHtmlRewriter } from './html.js';
 import { rewriteUrl, type RewriteTarget } from './rewrite-url.js';
 

@@ -1,10 +1,10 @@
 import { Transform, type TransformCallback } from 'node:stream';
-import { Token, Tokenizer, TokenizerMode, foreignContent, html, type TokenHandler } from 'parse5';
+import { TokenizerMode, foreignContent, html, type Token, type TokenHandler } from 'parse5';
+import { LocatingTokenizer, RAW_TEXT, svgTagId } from './html-tokenizer.js';
+import { attributeValue, encodeValue, locateValue } from './html-values.js';
 
 type TagToken = Token.TagToken;
 type Location = Token.Location;
-/** How an attribute's value was written: quote character, or '' for unquoted (or no value at all). */
-type Quote = '"' | "'" | '';
 
 const $ = html.TAG_ID;
 const NS = html.NS;
@@ -35,126 +35,6 @@ export const URL_ATTRIBUTES: ReadonlyMap<string, ReadonlySet<string>> = new Map(
 
 /** Returns the new value of a URL attribute, or `undefined` to leave it as it is. */
 export type RewriteAttribute = (value: string, tag: string, attr: string) => string | undefined;
-
-const ignore = (): void => {};
-const NO_TOKENS: TokenHandler = {
-  onComment: ignore, onDoctype: ignore, onStartTag: ignore, onEndTag: ignore, onEof: ignore,
-  onCharacter: ignore, onNullCharacter: ignore, onWhitespaceCharacter: ignore, onParseError: null,
-};
-
-/** Bytes (one char per byte, as the stream is read) to text and back. */
-const fromBytes = (s: string): string => Buffer.from(s, 'latin1').toString('utf8');
-const toBytes = (s: string): string => Buffer.from(s, 'utf8').toString('latin1');
-const NON_ASCII = /[\x80-\xff]/;
-
-interface ValueSpan {
-  start: number;
-  end: number;
-  quote: Quote;
-  /** No `=` at all: `<a href>`. */
-  bare: boolean;
-}
-
-const isSpace = (c: string | undefined): boolean => c === ' ' || c === '\t' || c === '\n' || c === '\f' || c === '\r';
-
-/**
- * Where the value sits in `text`, the source from an attribute's name to the end of its tag,
- * by the tokenizer's rules (HTML Standard 13.2.5.32-38). parse5's own end offset is not used:
- * it is stale when no whitespace follows a quoted value (`<a href="/x"<b>`).
- */
-function locateValue(text: string): ValueSpan {
-  let i = 1; // the first character always belongs to the name, even `=`
-  while (i < text.length && !isSpace(text[i]) && text[i] !== '/' && text[i] !== '>' && text[i] !== '=') i++;
-  const nameEnd = i;
-  while (isSpace(text[i])) i++;
-  if (text[i] !== '=') return { start: nameEnd, end: nameEnd, quote: '', bare: true };
-  i++;
-  while (isSpace(text[i])) i++;
-  const quote = text[i] === '"' || text[i] === "'" ? (text[i] as Quote) : '';
-  if (quote) return { start: i + 1, end: text.indexOf(quote, i + 1), quote, bare: false };
-  let end = i;
-  while (end < text.length && !isSpace(text[end]) && text[end] !== '>') end++;
-  return { start: i, end, quote, bare: false };
-}
-
-/**
- * An attribute's value from its source bytes, as the tokenizer reads it (HTML Standard 13.2.5):
- * bytes as UTF-8, then character references decoded by the attribute rules, CR LF as LF and NUL
- * as U+FFFD; the last three by a tokenizer of its own, and only where they occur.
- */
-function attributeValue(raw: string, quote: Quote): string {
-  const text = NON_ASCII.test(raw) ? fromBytes(raw) : raw;
-  if (!raw.includes('&') && !raw.includes('\r') && !raw.includes('\0')) return text;
-  let value = '';
-  const tokenizer = new Tokenizer({}, { ...NO_TOKENS, onStartTag: (t) => (value = t.attrs[0]?.value ?? '') });
-  tokenizer.write(`<a v=${quote}${text}${quote}>`, true);
-  return value;
-}
-
-/**
- * `value` as source text for the attribute's quoting (the quotes themselves stay in the source);
- * an unquoted or bare value that needs quotes gets `"`.
- */
-function encodeValue(value: string, { quote, bare }: ValueSpan): string {
-  const bytes = toBytes(value).replace(/&/g, '&amp;');
-  if (quote === "'") return bytes.replace(/'/g, '&#39;');
-  const doubled = bytes.replace(/"/g, '&#34;');
-  if (quote === '"') return doubled;
-  const wrap = bare || bytes === '' || /[\t\n\f\r "'=<>`]/.test(bytes);
-  return `${bare ? '=' : ''}${wrap ? `"${doubled}"` : bytes}`;
-}
-
-/** An attribute that gathers no value, save `encoding`, which MathML's integration points read. */
-class NamedAttribute implements Token.Attribute {
-  private kept = '';
-  constructor(public name: string) {}
-  get value(): string {
-    return this.kept;
-  }
-  set value(value: string) {
-    if (this.name === 'encoding') this.kept = value;
-  }
-}
-
-/** A comment that gathers no text. */
-class SilentComment implements Token.CommentToken {
-  readonly type = Token.TokenType.COMMENT;
-  constructor(public location: Location | null) {}
-  get data(): string {
-    return '';
-  }
-  set data(_text: string) {}
-}
-
-/**
- * parse5's tokenizer, gathering none of the text this rewriter never reads (it copies the source
- * by location and reads URL values from it). parse5 gathers text, comments and attribute values
- * one char at a time, a rope of tens of bytes per char: a 5 MB `data:` URL would take 200 MB.
- * A run of text is also cut where parse5 would drop its window behind it.
- */
-class LocatingTokenizer extends Tokenizer {
-  protected override _appendCharToCurrentCharacterToken(type: Token.CharacterToken['type'], ch: string): void {
-    const current = this.currentCharacterToken;
-    if (current?.type === type && !this.preprocessor.willDropParsedChunk()) return;
-    if (current) {
-      // As parse5 does when the kind of character changes: end the token here, then drop.
-      this.currentLocation = this.getCurrentLocation(0);
-      this._emitCurrentCharacterToken(this.currentLocation);
-      this.preprocessor.dropParsedChunk();
-    }
-    this._createCharacterToken(type, ch);
-  }
-
-  protected override _createAttr(nameFirstChar: string): void {
-    super._createAttr(nameFirstChar);
-    this.currentAttr = new NamedAttribute(nameFirstChar);
-  }
-
-  protected override _createCommentToken(offset: number): void {
-    super._createCommentToken(offset);
-    this.currentToken = new SilentComment(this.currentToken!.location);
-  }
-}
 
 /**
  * A streaming HTML rewriter over parse5's spec tokenizer. The body is read as bytes (latin1, one
@@ -316,14 +196,6 @@ class HtmlRewriter extends Transform implements TokenHandler {
 }
 
 /** Elements whose content is raw text (scripting assumed enabled, as in browsers, for noscript). */
-const RAW_TEXT = new Set([$.STYLE, $.IFRAME, $.XMP, $.NOEMBED, $.NOFRAMES, $.NOSCRIPT]);
-
-/** The tag ID with SVG's camel-cased names restored (`foreignobject` -> `foreignObject`). */
-function svgTagId(token: TagToken, ns: html.NS): html.TAG_ID {
-  const adjusted = ns === NS.SVG ? foreignContent.SVG_TAG_NAMES_ADJUSTMENT_MAP.get(token.tagName) : undefined;
-  return adjusted === undefined ? token.tagID : html.getTagID(adjusted);
-}
-
 /**
  * Creates a Transform that rewrites the URL attributes of an HTML body (spec 5.4 with P5).
  * `rewrite` gets each listed attribute's entity-decoded value; whatever it returns replaces only

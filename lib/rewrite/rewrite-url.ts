@@ -3,10 +3,10 @@ import {
   escapePath,
   escapedPath,
   formatUrl,
-  joinPath,
   parsePath,
   type GoUrl,
 } from './go-url.js';
+import { joinPath } from './go-path.js';
 
 /**
  * Kubernetes' rewriting transport on URLs (apimachinery pkg/util/proxy/transport.go; spec 5.2,

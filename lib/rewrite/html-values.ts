@@ -1,0 +1,73 @@
+import { Tokenizer, type TokenHandler } from 'parse5';
+
+/** How an attribute's value is quoted in the source; '' for unquoted. */
+export type Quote = '"' | "'" | '';
+
+const ignore = (): void => {};
+const NO_TOKENS: TokenHandler = {
+  onComment: ignore, onDoctype: ignore, onStartTag: ignore, onEndTag: ignore, onEof: ignore,
+  onCharacter: ignore, onNullCharacter: ignore, onWhitespaceCharacter: ignore, onParseError: null,
+};
+
+
+/** Bytes (one char per byte, as the stream is read) to text and back. */
+const fromBytes = (s: string): string => Buffer.from(s, 'latin1').toString('utf8');
+const toBytes = (s: string): string => Buffer.from(s, 'utf8').toString('latin1');
+const NON_ASCII = /[\x80-\xff]/;
+
+export interface ValueSpan {
+  start: number;
+  end: number;
+  quote: Quote;
+  /** No `=` at all: `<a href>`. */
+  bare: boolean;
+}
+
+const isSpace = (c: string | undefined): boolean => c === ' ' || c === '\t' || c === '\n' || c === '\f' || c === '\r';
+
+/**
+ * Where the value sits in `text`, the source from an attribute's name to the end of its tag,
+ * by the tokenizer's rules (HTML Standard 13.2.5.32-38). parse5's own end offset is not used:
+ * it is stale when no whitespace follows a quoted value (`<a href="/x"<b>`).
+ */
+export function locateValue(text: string): ValueSpan {
+  let i = 1; // the first character always belongs to the name, even `=`
+  while (i < text.length && !isSpace(text[i]) && text[i] !== '/' && text[i] !== '>' && text[i] !== '=') i++;
+  const nameEnd = i;
+  while (isSpace(text[i])) i++;
+  if (text[i] !== '=') return { start: nameEnd, end: nameEnd, quote: '', bare: true };
+  i++;
+  while (isSpace(text[i])) i++;
+  const quote = text[i] === '"' || text[i] === "'" ? (text[i] as Quote) : '';
+  if (quote) return { start: i + 1, end: text.indexOf(quote, i + 1), quote, bare: false };
+  let end = i;
+  while (end < text.length && !isSpace(text[end]) && text[end] !== '>') end++;
+  return { start: i, end, quote, bare: false };
+}
+
+/**
+ * An attribute's value from its source bytes, as the tokenizer reads it (HTML Standard 13.2.5):
+ * bytes as UTF-8, then character references decoded by the attribute rules, CR LF as LF and NUL
+ * as U+FFFD; the last three by a tokenizer of its own, and only where they occur.
+ */
+export function attributeValue(raw: string, quote: Quote): string {
+  const text = NON_ASCII.test(raw) ? fromBytes(raw) : raw;
+  if (!raw.includes('&') && !raw.includes('\r') && !raw.includes('\0')) return text;
+  let value = '';
+  const tokenizer = new Tokenizer({}, { ...NO_TOKENS, onStartTag: (t) => (value = t.attrs[0]?.value ?? '') });
+  tokenizer.write(`<a v=${quote}${text}${quote}>`, true);
+  return value;
+}
+
+/**
+ * `value` as source text for the attribute's quoting (the quotes themselves stay in the source);
+ * an unquoted or bare value that needs quotes gets `"`.
+ */
+export function encodeValue(value: string, { quote, bare }: ValueSpan): string {
+  const bytes = toBytes(value).replace(/&/g, '&amp;');
+  if (quote === "'") return bytes.replace(/'/g, '&#39;');
+  const doubled = bytes.replace(/"/g, '&#34;');
+  if (quote === '"') return doubled;
+  const wrap = bare || bytes === '' || /[\t\n\f\r "'=<>`]/.test(bytes);
+  return `${bare ? '=' : ''}${wrap ? `"${doubled}"` : bytes}`;
+}
