@@ -1,29 +1,9 @@
-import net from 'node:net';
-import { once } from 'node:events';
-import type { AddressInfo } from 'node:net';
+import type net from 'node:net';
+import { destroySocketPairs, socketPair } from '../helpers/sockets.js';
 import { tunnel } from '../../lib/upgrade/tunnel.js';
 
-const sockets: net.Socket[] = [];
-
-/** Two ends of a real TCP connection on 127.0.0.1. */
-async function socketPair(): Promise<[net.Socket, net.Socket]> {
-  const server = net.createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const accepted = once(server, 'connection') as Promise<[net.Socket]>;
-  const near = net.connect((server.address() as AddressInfo).port, '127.0.0.1');
-  await once(near, 'connect');
-  const [far] = await accepted;
-  server.close();
-  for (const socket of [near, far]) {
-    socket.on('error', () => {});
-    sockets.push(socket);
-  }
-  return [near, far];
-}
-
 afterEach(() => {
-  for (const socket of sockets.splice(0)) socket.destroy();
+  destroySocketPairs();
 });
 
 const closed = (socket: net.Socket): Promise<void> => new Promise((resolve) => {
