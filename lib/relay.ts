@@ -76,5 +76,6 @@ export function relay(ex: Exchange, response: BackendResponse): void {
   });
   body.on('error', fail);
   body.once('close', () => fail());
-  setImmediate(flushHeadersIfIdle, res, () => wrote);
+  // A backend answer that arrived whole goes out with its body; only a pending one needs the head sent first.
+  if ((body as { complete?: boolean }).complete !== true) setImmediate(flushHeadersIfIdle, res, () => wrote);
 }

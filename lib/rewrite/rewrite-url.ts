@@ -82,11 +82,24 @@ function escapedWirePath(raw: string): string {
  * @example forwardedUri('/proxy', '/a b/') // '/proxy/a%20b/'
  */
 export function forwardedUri(prefix: string, outgoingPath: string): string {
+  // The common case, on every request: nothing to escape, decode or clean.
+  if (isPlain(outgoingPath) && (prefix === '' || isPlain(prefix))) return prefix.replace(/\/$/, '') + outgoingPath || '/';
   const escaped = escapedWirePath(outgoingPath);
   const joined = joinPath(escapePath(prefix), escaped);
   // The decoded path ends with '/' exactly when its escaped form ends with '/' or %2F.
   const slash = escaped.endsWith('/') || /%2f$/i.test(escaped);
   return (slash ? keepTrailingSlash(joined, '/') : joined) || '/';
+}
+
+/**
+ * A path of `/`-separated segments that need no escaping and no cleaning: no `%`, no empty,
+ * `.` or `..` segment, only characters Go's path escaping keeps. For these, the raw, decoded,
+ * escaped and cleaned forms are the same string (the trailing slash aside).
+ */
+const PLAIN = /^(?:\/(?!\.\.?(?:\/|$))[A-Za-z0-9\-_.~$&+,:;=@]+)*\/?$/;
+
+function isPlain(path: string): boolean {
+  return path !== '' && PLAIN.test(path);
 }
 
 /** `URL.Path` of a raw path; a path with a bad escape (Node accepts it) is taken as it is. */
@@ -107,8 +120,9 @@ function decodedPath(raw: string): string {
  * @example pathPrepend('/a/test/location', '/location') // '/a/test'
  */
 export function pathPrepend(originalPath: string, backendPath: string): string {
-  const incoming = decodedPath(originalPath);
-  let suffix = decodedPath(backendPath);
+  const plain = isPlain(originalPath) && (backendPath === '' || isPlain(backendPath));
+  const incoming = plain ? originalPath : decodedPath(originalPath);
+  let suffix = plain ? backendPath : decodedPath(backendPath);
   if (incoming.endsWith('/') && !suffix.endsWith('/')) suffix += '/';
   return incoming.endsWith(suffix) ? incoming.slice(0, incoming.length - suffix.length) : incoming;
 }
