@@ -64,6 +64,15 @@ describe('createExchange', () => {
     expect(createExchange(req, res, options({ location }))).toMatchObject({ path: '/x', mount: '' });
   });
 
+  it.each([
+    ['http://foo.com/proxy/', '/', '/proxy'],
+    ['http://foo.com/proxy', '', '/proxy'],
+  ])('reads an absolute-form %j at a mount root, which Express leaves as `http://foo.com`, as path %j', async (original, path, mount) => {
+    const { req, res } = await source.send(head(`GET ${original} HTTP/1.1`, 'Host: foo.com'));
+    Object.assign(req, { url: 'http://foo.com', originalUrl: original });
+    expect(createExchange(req, res, options({ location }))).toMatchObject({ path, mount });
+  });
+
   it('makes a new exchange for every request', async () => {
     const { req, res } = await source.send(head('GET /x HTTP/1.1', 'Host: client.example'));
     const resolved = options({ location });

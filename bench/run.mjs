@@ -1,14 +1,16 @@
-// Runs the benchmarks: `http` (requests per second of a proxied GET, http-get.mjs) and `ws`
-// (WebSocket echoes per second through the proxy, ws-echo.mjs); both when none is named.
-// Usage: node bench/run.mjs [http] [ws] [--quick] [--rounds N] [--duration S] [--connections N]
-//        [--window N]
+// Runs the benchmarks: `http` (requests per second of a proxied GET, http-get.mjs), `ws`
+// (WebSocket echoes per second through the proxy, ws-echo.mjs) and `rewrite` (the cost of the
+// rewriting transport, rewrite.mjs); all three when none is named.
+// Usage: node bench/run.mjs [http] [ws] [rewrite] [--quick] [--rounds N] [--duration S]
+//        [--connections N] [--window N]
 import { parseArgs } from 'node:util';
 import { httpGet } from './http-get.mjs';
+import { rewrite } from './rewrite.mjs';
 import { wsEcho } from './ws-echo.mjs';
 
-const USAGE = 'usage: node bench/run.mjs [http] [ws] [--quick] [--rounds N] [--duration S] ' +
+const USAGE = 'usage: node bench/run.mjs [http] [ws] [rewrite] [--quick] [--rounds N] [--duration S] ' +
   '[--connections N] [--window N]';
-const BENCHMARKS = { http: httpGet, ws: wsEcho };
+const BENCHMARKS = { http: httpGet, ws: wsEcho, rewrite };
 
 function settings() {
   const { values, positionals } = parseArgs({

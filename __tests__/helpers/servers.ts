@@ -1,5 +1,8 @@
 import http from 'node:http';
+import https from 'node:https';
+import express from 'express';
 import { connect } from 'node:net';
+import { connect as connectTls } from 'node:tls';
 import type { AddressInfo, Socket } from 'node:net';
 import { once } from 'node:events';
 import { upgradeAware } from '../../lib/index.js';
@@ -155,4 +158,71 @@ export function fakeResponder(): { responder: (err: Error, req: http.IncomingMes
       res.end(err.message);
     },
   };
+}
+
+/** The payload of a chunked body as read off the wire (extensions and trailers dropped). */
+export function dechunk(wire: Buffer): Buffer {
+  const parts: Buffer[] = [];
+  let at = 0;
+  for (;;) {
+    const eol = wire.indexOf('\r\n', at);
+    if (eol === -1) throw new Error('truncated chunked body');
+    const size = parseInt(wire.subarray(at, eol).toString('latin1').split(';')[0]!, 16);
+    if (Number.isNaN(size)) throw new Error(`bad chunk size at byte ${at}`);
+    if (size === 0) return Buffer.concat(parts);
+    parts.push(wire.subarray(eol + 2, eol + 2 + size));
+    at = eol + 2 + size + 2;
+  }
+}
+
+/**
+ * Like {@link rawRequest}, over TLS when `ca` is given (the server's certificate checked against
+ * it), with a chunked body decoded. The request is written as is, so absolute-form request lines
+ * (`GET http://foo.com/a HTTP/1.1`) and requests without Host can be sent. Send `Connection: close`.
+ */
+export async function rawExchange(port: number, data: string | Buffer, options: { ca?: string } = {}): Promise<RawResponse> {
+  const socket = options.ca === undefined ? connect(port, '127.0.0.1') : connectTls({ port, host: '127.0.0.1', ca: options.ca });
+  const chunks: Buffer[] = [];
+  socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+  try {
+    await once(socket, options.ca === undefined ? 'connect' : 'secureConnect');
+    socket.write(data);
+    await once(socket, 'end');
+  } finally {
+    socket.destroy();
+  }
+  const all = Buffer.concat(chunks);
+  const split = all.indexOf('\r\n\r\n');
+  if (split === -1) throw new Error(`no complete response head in ${JSON.stringify(all.toString('latin1'))}`);
+  const head = all.subarray(0, split).toString('latin1');
+  const [statusLine = '', ...lines] = head.split('\r\n');
+  const headers: Record<string, string[]> = {};
+  for (const line of lines) {
+    const colon = line.indexOf(':');
+    (headers[line.slice(0, colon).trim().toLowerCase()] ??= []).push(line.slice(colon + 1).trim());
+  }
+  const wire = all.subarray(split + 4);
+  const chunked = /(?:^|,)\s*chunked\s*$/i.test(headers['transfer-encoding']?.join(', ') ?? '');
+  return { status: Number(statusLine.split(' ')[1]), headers, head, body: chunked ? dechunk(wire) : wire };
+}
+
+/**
+ * An Express 5 app with each proxy mounted at its path (`app.use(mount, proxy)`, in the order
+ * given), served over TLS when `tls` is given; `close()` closes the proxies too.
+ */
+export async function startExpress(
+  mounts: [mount: string, proxy: UpgradeAwareMiddleware][],
+  tls?: { cert: string; key: string },
+): Promise<Running> {
+  const app = express();
+  for (const [mount, proxy] of mounts) app.use(mount, proxy);
+  const server = tls ? https.createServer(tls, app) : http.createServer(app);
+  const running = await listen(server as http.Server);
+  const closeServer = running.close;
+  return Object.assign(running, {
+    async close() {
+      for (const proxy of new Set(mounts.map(([, proxy]) => proxy))) await proxy.close();
+      await closeServer();
+    },
+  });
 }

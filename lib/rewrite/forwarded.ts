@@ -20,10 +20,11 @@ export function rewriteTarget(ex: Exchange): RewriteTarget {
   };
 }
 
-/** Replaces every line of `name` in a flat raw header list; `undefined` only removes them. */
+/** Replaces every line of `name` (any case) in a flat raw header list; `undefined` only removes them. */
 function replaceHeader(headers: string[], name: string, value: string | undefined): void {
+  const lower = name.toLowerCase();
   for (let i = headers.length - 2; i >= 0; i -= 2) {
-    if (headers[i]!.toLowerCase() === name) headers.splice(i, 2);
+    if (headers[i]!.toLowerCase() === lower) headers.splice(i, 2);
   }
   if (value !== undefined) headers.push(name, value);
 }
@@ -38,7 +39,8 @@ export function setForwardedHeaders(ex: Exchange, target: RewriteTarget): void {
   const mark = ex.target.indexOf('?');
   const path = mark === -1 ? ex.target : ex.target.slice(0, mark);
   const { req } = ex;
-  replaceHeader(ex.headers, 'x-forwarded-uri', forwardedUri(target.pathPrepend, path));
-  replaceHeader(ex.headers, 'x-forwarded-host', req.headers.host || undefined);
-  replaceHeader(ex.headers, 'x-forwarded-proto', (req.socket as Partial<TLSSocket>).encrypted ? 'https' : 'http');
+  // Canonical names, as for the other headers the proxy sets itself (Host, X-Forwarded-For).
+  replaceHeader(ex.headers, 'X-Forwarded-Uri', forwardedUri(target.pathPrepend, path));
+  replaceHeader(ex.headers, 'X-Forwarded-Host', req.headers.host || undefined);
+  replaceHeader(ex.headers, 'X-Forwarded-Proto', (req.socket as Partial<TLSSocket>).encrypted ? 'https' : 'http');
 }
