@@ -111,23 +111,22 @@ export interface RawResponse {
   body: Buffer;
 }
 
-/**
- * Writes `data` as is to 127.0.0.1:`port` over node:net and reads until the server closes the
- * connection, so the body is what the wire carried, not what a Content-Length announced. Send
- * `Connection: close` in `data`.
- */
-export async function rawRequest(port: number, data: string | Buffer): Promise<RawResponse> {
-  const socket = connect(port, '127.0.0.1');
+/** Writes `data` on `socket` once connected and reads every byte until the server closes it. */
+async function readUntilClose(socket: Socket, connected: string, data: string | Buffer): Promise<Buffer> {
   const chunks: Buffer[] = [];
   socket.on('data', (chunk: Buffer) => chunks.push(chunk));
   try {
-    await once(socket, 'connect');
+    await once(socket, connected);
     socket.write(data);
     await once(socket, 'end');
   } finally {
     socket.destroy();
   }
-  const all = Buffer.concat(chunks);
+  return Buffer.concat(chunks);
+}
+
+/** Splits a response read off the wire into status, headers, head text and the bytes after the head. */
+function parseRaw(all: Buffer): RawResponse {
   const split = all.indexOf('\r\n\r\n');
   if (split === -1) throw new Error(`no complete response head in ${JSON.stringify(all.toString('latin1'))}`);
   const head = all.subarray(0, split).toString('latin1');
@@ -135,10 +134,18 @@ export async function rawRequest(port: number, data: string | Buffer): Promise<R
   const headers: Record<string, string[]> = {};
   for (const line of lines) {
     const colon = line.indexOf(':');
-    const name = line.slice(0, colon).trim().toLowerCase();
-    (headers[name] ??= []).push(line.slice(colon + 1).trim());
+    (headers[line.slice(0, colon).trim().toLowerCase()] ??= []).push(line.slice(colon + 1).trim());
   }
   return { status: Number(statusLine.split(' ')[1]), headers, head, body: all.subarray(split + 4) };
+}
+
+/**
+ * Writes `data` as is to 127.0.0.1:`port` over node:net and reads until the server closes the
+ * connection, so the body is what the wire carried, not what a Content-Length announced. Send
+ * `Connection: close` in `data`.
+ */
+export async function rawRequest(port: number, data: string | Buffer): Promise<RawResponse> {
+  return parseRaw(await readUntilClose(connect(port, '127.0.0.1'), 'connect', data));
 }
 
 /** The status Kubernetes' tests' fake responder answers with. */
@@ -182,28 +189,9 @@ export function dechunk(wire: Buffer): Buffer {
  */
 export async function rawExchange(port: number, data: string | Buffer, options: { ca?: string } = {}): Promise<RawResponse> {
   const socket = options.ca === undefined ? connect(port, '127.0.0.1') : connectTls({ port, host: '127.0.0.1', ca: options.ca });
-  const chunks: Buffer[] = [];
-  socket.on('data', (chunk: Buffer) => chunks.push(chunk));
-  try {
-    await once(socket, options.ca === undefined ? 'connect' : 'secureConnect');
-    socket.write(data);
-    await once(socket, 'end');
-  } finally {
-    socket.destroy();
-  }
-  const all = Buffer.concat(chunks);
-  const split = all.indexOf('\r\n\r\n');
-  if (split === -1) throw new Error(`no complete response head in ${JSON.stringify(all.toString('latin1'))}`);
-  const head = all.subarray(0, split).toString('latin1');
-  const [statusLine = '', ...lines] = head.split('\r\n');
-  const headers: Record<string, string[]> = {};
-  for (const line of lines) {
-    const colon = line.indexOf(':');
-    (headers[line.slice(0, colon).trim().toLowerCase()] ??= []).push(line.slice(colon + 1).trim());
-  }
-  const wire = all.subarray(split + 4);
-  const chunked = /(?:^|,)\s*chunked\s*$/i.test(headers['transfer-encoding']?.join(', ') ?? '');
-  return { status: Number(statusLine.split(' ')[1]), headers, head, body: chunked ? dechunk(wire) : wire };
+  const response = parseRaw(await readUntilClose(socket, options.ca === undefined ? 'connect' : 'secureConnect', data));
+  const chunked = /(?:^|,)\s*chunked\s*$/i.test(response.headers['transfer-encoding']?.join(', ') ?? '');
+  return chunked ? { ...response, body: dechunk(response.body) } : response;
 }
 
 /**
