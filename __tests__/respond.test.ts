@@ -3,16 +3,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ProxyError } from '../lib/errors.js';
 import { respond } from '../lib/respond.js';
 import type { ErrorResponderFunction } from '../lib/types.js';
-import { RequestSource, head, options, releaseOptions } from './helpers/exchange.js';
+import { head, options, useRequestSource } from './helpers/exchange.js';
 
-let source: RequestSource;
-beforeAll(async () => {
-  source = await RequestSource.start();
-});
-afterAll(async () => {
-  releaseOptions();
-  await source.close();
-});
+const sourceOf = useRequestSource();
 
 const GET = head('GET / HTTP/1.1', 'Host: client.example', 'Connection: close');
 
@@ -27,7 +20,7 @@ function answer(err: Error, _req: IncomingMessage, res: ServerResponse): void {
 
 describe('respond', () => {
   it('hands the error, the request and the response to the responder', async () => {
-    const { req, res, response } = await source.send(GET);
+    const { req, res, response } = await sourceOf().send(GET);
     const responder = jest.fn(answer);
     const err = new ProxyError('ERR_PROXY_BACKEND_TIMEOUT', 'timeout awaiting response headers');
     respond(withResponder(responder), req, res, err);
@@ -38,7 +31,7 @@ describe('respond', () => {
   });
 
   it('turns a thrown non-Error into a 502 ProxyError', async () => {
-    const { req, res } = await source.send(GET);
+    const { req, res } = await sourceOf().send(GET);
     const responder = jest.fn(answer);
     respond(withResponder(responder), req, res, 'plain text');
     const given = responder.mock.calls[0]![0];
@@ -47,7 +40,7 @@ describe('respond', () => {
   });
 
   it('falls back to the default responder when the responder throws', async () => {
-    const { req, res, response } = await source.send(GET);
+    const { req, res, response } = await sourceOf().send(GET);
     const throwing = withResponder(() => {
       throw new Error('responder bug');
     });
@@ -59,7 +52,7 @@ describe('respond', () => {
   });
 
   it('destroys the connection when the responder throws after starting the response', async () => {
-    const { req, res, response } = await source.send(GET);
+    const { req, res, response } = await sourceOf().send(GET);
     const throwing = withResponder((_err, _req, r) => {
       r.writeHead(200, { 'Content-Length': '100' });
       r.write('partial');
@@ -71,7 +64,7 @@ describe('respond', () => {
   });
 
   it('destroys the connection without calling the responder when the headers were already sent', async () => {
-    const { req, res, response } = await source.send(GET);
+    const { req, res, response } = await sourceOf().send(GET);
     const responder = jest.fn(answer);
     res.writeHead(200, { 'Content-Length': '100' });
     await new Promise((resolve) => res.write('partial', resolve));
@@ -82,7 +75,7 @@ describe('respond', () => {
   });
 
   it('does nothing once the client has gone', async () => {
-    const { req, res } = await source.send(GET);
+    const { req, res } = await sourceOf().send(GET);
     const responder = jest.fn(answer);
     res.destroy();
     expect(() => respond(withResponder(responder), req, res, new Error('boom'))).not.toThrow();
@@ -90,7 +83,7 @@ describe('respond', () => {
   });
 
   it('discards the rest of an upload it will not forward', async () => {
-    const { req, res, client } = await source.send(head('POST / HTTP/1.1', 'Host: client.example', 'Content-Length: 10') + '12345');
+    const { req, res, client } = await sourceOf().send(head('POST / HTTP/1.1', 'Host: client.example', 'Content-Length: 10') + '12345');
     expect(req.complete).toBe(false);
     respond(withResponder(jest.fn()), req, res, new Error('boom'));
     expect(req.readableFlowing).toBe(true);

@@ -4,16 +4,9 @@
 // absolute form without a path (`GET http://host HTTP/1.1`), the one request whose path is "".
 import { createExchange } from '../../lib/exchange.js';
 import { rootRedirect } from '../../lib/stages/root-redirect.js';
-import { RequestSource, head, options, releaseOptions } from '../helpers/exchange.js';
+import { head, options, useRequestSource } from '../helpers/exchange.js';
 
-let source: RequestSource;
-beforeAll(async () => {
-  source = await RequestSource.start();
-});
-afterAll(async () => {
-  releaseOptions();
-  await source.close();
-});
+const sourceOf = useRequestSource();
 
 const CASES = [
   { name: 'root path, simple get', method: 'GET', query: '', redirect: true },
@@ -23,8 +16,8 @@ const CASES = [
 ];
 
 async function exchangeForRoot(method: string, query: string) {
-  const host = `127.0.0.1:${source.port}`;
-  const { req, res, response } = await source.send(
+  const host = `127.0.0.1:${sourceOf().port}`;
+  const { req, res, response } = await sourceOf().send(
     head(`${method} http://${host}${query} HTTP/1.1`, `Host: ${host}`, 'Content-Length: 0', 'Connection: close'),
   );
   const ex = createExchange(req, res, options({ location: `http://${host}` }));

@@ -110,3 +110,19 @@ export async function exchangeFor(source: RequestSource, raw: string, input: Upg
   if (mount !== undefined) mountAt(req, mount);
   return createExchange(req, res, options(input));
 }
+
+/**
+ * A {@link RequestSource} for the whole test file: started before the first test, closed (with
+ * the agents {@link options} made) after the last. Returns a getter, valid inside tests.
+ */
+export function useRequestSource(): () => RequestSource {
+  let source: RequestSource | undefined;
+  beforeAll(async () => {
+    source = await RequestSource.start();
+  });
+  afterAll(async () => {
+    releaseOptions();
+    await source?.close();
+  });
+  return () => source!;
+}

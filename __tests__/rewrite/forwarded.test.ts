@@ -4,20 +4,13 @@ import { host } from '../../lib/stages/host.js';
 import { requestHeaders } from '../../lib/stages/request-headers.js';
 import { targetUrl } from '../../lib/stages/target-url.js';
 import type { UpgradeAwareOptions } from '../../lib/types.js';
-import { RequestSource, exchangeFor, head, releaseOptions } from '../helpers/exchange.js';
+import { exchangeFor, head, useRequestSource } from '../helpers/exchange.js';
 
-let source: RequestSource;
-beforeAll(async () => {
-  source = await RequestSource.start();
-});
-afterAll(async () => {
-  releaseOptions();
-  await source.close();
-});
+const sourceOf = useRequestSource();
 
 /** An exchange for `raw` after the request stages that fill in target, Host and headers. */
 async function prepared(raw: string, input: Partial<UpgradeAwareOptions> = {}, mount?: string): Promise<Exchange> {
-  const ex = await exchangeFor(source, raw, { location: 'http://127.0.0.1:8080/', useRequestLocation: true, ...input }, mount);
+  const ex = await exchangeFor(sourceOf(), raw, { location: 'http://127.0.0.1:8080/', useRequestLocation: true, ...input }, mount);
   for (const stage of [targetUrl, host, requestHeaders]) expect(stage(ex)).toBe(false);
   return ex;
 }

@@ -6,22 +6,15 @@ import { rewriteTarget } from '../../lib/rewrite/forwarded.js';
 import { rewriteHtmlBody } from '../../lib/rewrite/html-body.js';
 import { host } from '../../lib/stages/host.js';
 import { targetUrl } from '../../lib/stages/target-url.js';
-import { RequestSource, exchangeFor, head, releaseOptions } from '../helpers/exchange.js';
+import { exchangeFor, head, useRequestSource } from '../helpers/exchange.js';
 
-let source: RequestSource;
-beforeAll(async () => {
-  source = await RequestSource.start();
-});
-afterAll(async () => {
-  releaseOptions();
-  await source.close();
-});
+const sourceOf = useRequestSource();
 
 const BACKEND = 'backend.example:8080';
 
 /** `METHOD /proxy/page` mounted at /proxy with useRequestLocation, backend at BACKEND. */
 async function mounted(method = 'GET'): Promise<Exchange> {
-  const ex = await exchangeFor(source, head(`${method} /proxy/page HTTP/1.1`, 'Host: client.example'),
+  const ex = await exchangeFor(sourceOf(), head(`${method} /proxy/page HTTP/1.1`, 'Host: client.example'),
     { location: `http://${BACKEND}/`, useRequestLocation: true }, '/proxy');
   targetUrl(ex);
   host(ex);

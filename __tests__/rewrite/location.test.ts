@@ -7,22 +7,15 @@ import { rewriteLocation } from '../../lib/rewrite/location.js';
 import { host } from '../../lib/stages/host.js';
 import { targetUrl } from '../../lib/stages/target-url.js';
 import type { UpgradeAwareOptions } from '../../lib/types.js';
-import { RequestSource, exchangeFor, head, releaseOptions } from '../helpers/exchange.js';
+import { exchangeFor, head, useRequestSource } from '../helpers/exchange.js';
 
-let source: RequestSource;
-beforeAll(async () => {
-  source = await RequestSource.start();
-});
-afterAll(async () => {
-  releaseOptions();
-  await source.close();
-});
+const sourceOf = useRequestSource();
 
 const BACKEND = 'backend.example:8080';
 
 /** `GET /proxy/page` mounted at /proxy, useRequestLocation, backend at BACKEND; `raw` replaces the request. */
 async function mounted(raw = head('GET /proxy/page HTTP/1.1', 'Host: client.example'), input: Partial<UpgradeAwareOptions> = {}): Promise<Exchange> {
-  const ex = await exchangeFor(source, raw, { location: `http://${BACKEND}/`, useRequestLocation: true, ...input }, '/proxy');
+  const ex = await exchangeFor(sourceOf(), raw, { location: `http://${BACKEND}/`, useRequestLocation: true, ...input }, '/proxy');
   targetUrl(ex);
   host(ex);
   return ex;
@@ -73,7 +66,7 @@ describe('rewriteLocation', () => {
 
   it('gives a same-host Location the scheme and host of an absolute-form request', async () => {
     // Unmounted: the prefix is the request path in front of the location's path.
-    const ex = await exchangeFor(source, head('GET https://foo.com/proxy/page HTTP/1.1', 'Host: foo.com'), { location: `http://${BACKEND}/page` });
+    const ex = await exchangeFor(sourceOf(), head('GET https://foo.com/proxy/page HTTP/1.1', 'Host: foo.com'), { location: `http://${BACKEND}/page` });
     targetUrl(ex);
     host(ex);
     expect(rewritten(ex, `http://${BACKEND}/next`)).toBe('https://foo.com/proxy/next');

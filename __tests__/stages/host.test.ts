@@ -1,32 +1,25 @@
 import { host } from '../../lib/stages/host.js';
-import { RequestSource, exchangeFor, head, releaseOptions } from '../helpers/exchange.js';
+import { exchangeFor, head, useRequestSource } from '../helpers/exchange.js';
 
-let source: RequestSource;
-beforeAll(async () => {
-  source = await RequestSource.start();
-});
-afterAll(async () => {
-  releaseOptions();
-  await source.close();
-});
+const sourceOf = useRequestSource();
 
 const location = 'http://127.0.0.1:8080/base';
 
 describe('host', () => {
   it("keeps the client's Host", async () => {
-    const ex = await exchangeFor(source, head('GET / HTTP/1.1', 'Host: Client.Example:3000'), { location });
+    const ex = await exchangeFor(sourceOf(), head('GET / HTTP/1.1', 'Host: Client.Example:3000'), { location });
     expect(host(ex)).toBe(false);
     expect(ex.host).toBe('Client.Example:3000');
   });
 
   it("sends the location's host with useLocationHost", async () => {
-    const ex = await exchangeFor(source, head('GET / HTTP/1.1', 'Host: client.example'), { location, useLocationHost: true });
+    const ex = await exchangeFor(sourceOf(), head('GET / HTTP/1.1', 'Host: client.example'), { location, useLocationHost: true });
     host(ex);
     expect(ex.host).toBe('127.0.0.1:8080');
   });
 
   it("sends the location's host as written, port included only when written", async () => {
-    const ex = await exchangeFor(source, head('GET / HTTP/1.1', 'Host: client.example'), {
+    const ex = await exchangeFor(sourceOf(), head('GET / HTTP/1.1', 'Host: client.example'), {
       location: 'http://[::1]/',
       useLocationHost: true,
     });
@@ -35,13 +28,13 @@ describe('host', () => {
   });
 
   it("sends the location's host when the client sent no Host (HTTP/1.0)", async () => {
-    const ex = await exchangeFor(source, head('GET / HTTP/1.0'), { location });
+    const ex = await exchangeFor(sourceOf(), head('GET / HTTP/1.0'), { location });
     host(ex);
     expect(ex.host).toBe('127.0.0.1:8080');
   });
 
   it("sends the location's host when the client's Host is empty", async () => {
-    const ex = await exchangeFor(source, head('GET / HTTP/1.1', 'Host:'), { location });
+    const ex = await exchangeFor(sourceOf(), head('GET / HTTP/1.1', 'Host:'), { location });
     host(ex);
     expect(ex.host).toBe('127.0.0.1:8080');
   });

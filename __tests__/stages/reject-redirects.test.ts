@@ -2,21 +2,14 @@ import { once } from 'node:events';
 import { Readable } from 'node:stream';
 import type { BackendResponse } from '../../lib/backend-response.js';
 import { rejectRedirects } from '../../lib/stages/reject-redirects.js';
-import { RequestSource, exchangeFor, head, releaseOptions } from '../helpers/exchange.js';
+import { exchangeFor, head, useRequestSource } from '../helpers/exchange.js';
 
-let source: RequestSource;
-beforeAll(async () => {
-  source = await RequestSource.start();
-});
-afterAll(async () => {
-  releaseOptions();
-  await source.close();
-});
+const sourceOf = useRequestSource();
 
 const MESSAGE = 'the backend attempted to redirect this request, which is not permitted';
 
 async function exchange(rejectForwardingRedirects: boolean) {
-  return exchangeFor(source, head('GET / HTTP/1.1', 'Host: client.example'), {
+  return exchangeFor(sourceOf(), head('GET / HTTP/1.1', 'Host: client.example'), {
     location: 'http://127.0.0.1:8080',
     rejectForwardingRedirects,
   });

@@ -1,19 +1,12 @@
 import { toPairs } from '../../lib/raw-headers.js';
 import { requestHeaders } from '../../lib/stages/request-headers.js';
-import { RequestSource, exchangeFor, head, releaseOptions } from '../helpers/exchange.js';
+import { RequestSource, exchangeFor, head, useRequestSource } from '../helpers/exchange.js';
 
-let source: RequestSource;
-beforeAll(async () => {
-  source = await RequestSource.start();
-});
-afterAll(async () => {
-  releaseOptions();
-  await source.close();
-});
+const sourceOf = useRequestSource();
 
 /** The headers the stage builds for `raw`, as [name, value] pairs; the outgoing Host is `backend.example`. */
 async function headersFor(raw: string): Promise<[string, string][]> {
-  const ex = await exchangeFor(source, raw, { location: 'http://127.0.0.1:8080' });
+  const ex = await exchangeFor(sourceOf(), raw, { location: 'http://127.0.0.1:8080' });
   ex.host = 'backend.example';
   expect(requestHeaders(ex)).toBe(false);
   return toPairs(ex.headers);
@@ -43,7 +36,7 @@ describe('requestHeaders', () => {
   });
 
   it('forwards a header an earlier middleware set on req.headers', async () => {
-    const ex = await exchangeFor(source, head('GET / HTTP/1.1', 'Host: client.example'), { location: 'http://127.0.0.1:8080' });
+    const ex = await exchangeFor(sourceOf(), head('GET / HTTP/1.1', 'Host: client.example'), { location: 'http://127.0.0.1:8080' });
     ex.req.headers['x-user'] = 'alice';
     ex.host = 'backend.example';
     requestHeaders(ex);

@@ -1,21 +1,14 @@
 import { createExchange } from '../../lib/exchange.js';
 import { rootRedirect } from '../../lib/stages/root-redirect.js';
 import { targetUrl } from '../../lib/stages/target-url.js';
-import { RequestSource, exchangeFor, head, options, releaseOptions } from '../helpers/exchange.js';
+import { exchangeFor, head, options, useRequestSource } from '../helpers/exchange.js';
 
-let source: RequestSource;
-beforeAll(async () => {
-  source = await RequestSource.start();
-});
-afterAll(async () => {
-  releaseOptions();
-  await source.close();
-});
+const sourceOf = useRequestSource();
 
 /** A request whose forwarded path is empty (a location without path, a request path without trailing slash). */
 async function emptyPath(method: string, requestTarget: string, mount?: string) {
   const raw = head(`${method} ${requestTarget} HTTP/1.1`, 'Host: client.example', 'Connection: close');
-  const ex = await exchangeFor(source, raw, { location: 'http://127.0.0.1:8080' }, mount);
+  const ex = await exchangeFor(sourceOf(), raw, { location: 'http://127.0.0.1:8080' }, mount);
   ex.forwardedPath = '';
   return ex;
 }
@@ -56,7 +49,7 @@ describe('rootRedirect', () => {
   });
 
   it('sends the 301 with its Location and no body on the wire', async () => {
-    const received = await source.send(head('GET /svc?q HTTP/1.1', 'Host: client.example', 'Connection: close'));
+    const received = await sourceOf().send(head('GET /svc?q HTTP/1.1', 'Host: client.example', 'Connection: close'));
     const ex = createExchange(received.req, received.res, options({ location: 'http://127.0.0.1:8080' }));
     ex.forwardedPath = '';
     rootRedirect(ex);
@@ -88,7 +81,7 @@ describe('rootRedirect', () => {
   });
 
   it('fires for the empty path a real targetUrl leaves for a pathless location', async () => {
-    const ex = await exchangeFor(source, head('GET /proxy HTTP/1.1', 'Host: client.example'), { location: 'http://127.0.0.1:8080' }, '/proxy');
+    const ex = await exchangeFor(sourceOf(), head('GET /proxy HTTP/1.1', 'Host: client.example'), { location: 'http://127.0.0.1:8080' }, '/proxy');
     targetUrl(ex);
     expect(rootRedirect(ex)).toBe(true);
     expect(ex.res.getHeader('Location')).toBe('/proxy/');

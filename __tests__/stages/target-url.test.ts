@@ -1,21 +1,14 @@
 import { singleJoiningSlash, targetUrl } from '../../lib/stages/target-url.js';
 import type { UpgradeAwareOptions } from '../../lib/types.js';
-import { RequestSource, exchangeFor, head, releaseOptions } from '../helpers/exchange.js';
+import { exchangeFor, head, useRequestSource } from '../helpers/exchange.js';
 
-let source: RequestSource;
-beforeAll(async () => {
-  source = await RequestSource.start();
-});
-afterAll(async () => {
-  releaseOptions();
-  await source.close();
-});
+const sourceOf = useRequestSource();
 
 type Flags = Omit<UpgradeAwareOptions, 'location'>;
 
 /** Runs the stage on a real request for `requestTarget` and returns what it filled in. */
 async function run(location: string, flags: Flags, requestTarget: string, mount?: string) {
-  const ex = await exchangeFor(source, head(`GET ${requestTarget} HTTP/1.1`, 'Host: client.example'), { location, ...flags }, mount);
+  const ex = await exchangeFor(sourceOf(), head(`GET ${requestTarget} HTTP/1.1`, 'Host: client.example'), { location, ...flags }, mount);
   const answered = targetUrl(ex);
   return { answered, target: ex.target, forwardedPath: ex.forwardedPath };
 }

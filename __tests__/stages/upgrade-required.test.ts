@@ -1,21 +1,14 @@
 import { ProxyError } from '../../lib/errors.js';
 import { upgradeRequired } from '../../lib/stages/upgrade-required.js';
-import { RequestSource, exchangeFor, head, releaseOptions } from '../helpers/exchange.js';
+import { exchangeFor, head, useRequestSource } from '../helpers/exchange.js';
 
-let source: RequestSource;
-beforeAll(async () => {
-  source = await RequestSource.start();
-});
-afterAll(async () => {
-  releaseOptions();
-  await source.close();
-});
+const sourceOf = useRequestSource();
 
 const GET = head('GET /x HTTP/1.1', 'Host: client.example');
 
 describe('upgradeRequired', () => {
   it('throws a 400 ProxyError when an upgrade is required', async () => {
-    const ex = await exchangeFor(source, GET, { location: 'http://127.0.0.1:8080', upgradeRequired: true });
+    const ex = await exchangeFor(sourceOf(), GET, { location: 'http://127.0.0.1:8080', upgradeRequired: true });
     let thrown: unknown;
     try {
       upgradeRequired(ex);
@@ -28,7 +21,7 @@ describe('upgradeRequired', () => {
   });
 
   it('lets the request through when no upgrade is required', async () => {
-    const ex = await exchangeFor(source, GET, { location: 'http://127.0.0.1:8080' });
+    const ex = await exchangeFor(sourceOf(), GET, { location: 'http://127.0.0.1:8080' });
     expect(upgradeRequired(ex)).toBe(false);
     expect(ex.res.headersSent).toBe(false);
   });
