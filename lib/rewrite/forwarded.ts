@@ -12,7 +12,8 @@ const ABSOLUTE_FORM = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/([^/?#]*)/;
  * Express mount, the mount comes from `req.originalUrl`).
  */
 export function rewriteTarget(ex: Exchange): RewriteTarget {
-  const absolute = ABSOLUTE_FORM.exec(ex.req.url ?? '');
+  const url = ex.req.url ?? '';
+  const absolute = url.charCodeAt(0) === 47 /* / */ ? null : ABSOLUTE_FORM.exec(url);
   return {
     scheme: absolute ? absolute[1]!.toLowerCase() : '',
     host: absolute ? absolute[2]! : '',
@@ -20,13 +21,13 @@ export function rewriteTarget(ex: Exchange): RewriteTarget {
   };
 }
 
-/** Replaces every line of `name` (any case) in a flat raw header list; `undefined` only removes them. */
-function replaceHeader(headers: string[], name: string, value: string | undefined): void {
-  const lower = name.toLowerCase();
+const FORWARDED = /^x-forwarded-(?:uri|host|proto)$/i;
+
+/** Removes the client's X-Forwarded-Uri/Host/Proto lines from a flat raw header list, in one pass. */
+function dropClientForwarded(headers: string[]): void {
   for (let i = headers.length - 2; i >= 0; i -= 2) {
-    if (headers[i]!.toLowerCase() === lower) headers.splice(i, 2);
+    if (headers[i]!.length <= 17 && FORWARDED.test(headers[i]!)) headers.splice(i, 2);
   }
-  if (value !== undefined) headers.push(name, value);
 }
 
 /**
@@ -39,8 +40,9 @@ export function setForwardedHeaders(ex: Exchange, target: RewriteTarget): void {
   const mark = ex.target.indexOf('?');
   const path = mark === -1 ? ex.target : ex.target.slice(0, mark);
   const { req } = ex;
+  dropClientForwarded(ex.headers);
   // Canonical names, as for the other headers the proxy sets itself (Host, X-Forwarded-For).
-  replaceHeader(ex.headers, 'X-Forwarded-Uri', forwardedUri(target.pathPrepend, path));
-  replaceHeader(ex.headers, 'X-Forwarded-Host', req.headers.host || undefined);
-  replaceHeader(ex.headers, 'X-Forwarded-Proto', (req.socket as Partial<TLSSocket>).encrypted ? 'https' : 'http');
+  ex.headers.push('X-Forwarded-Uri', forwardedUri(target.pathPrepend, path));
+  if (req.headers.host) ex.headers.push('X-Forwarded-Host', req.headers.host);
+  ex.headers.push('X-Forwarded-Proto', (req.socket as Partial<TLSSocket>).encrypted ? 'https' : 'http');
 }

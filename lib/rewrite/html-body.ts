@@ -8,8 +8,10 @@ import { formatUrl, parseUrl } from './go-url.js';
 import { createHtmlRewriter } from './html.js';
 import { rewriteUrl, type RewriteTarget } from './rewrite-url.js';
 
+const HTML = /^\s*text\/html\s*(?:;|$)/i;
+
 function isHtml(contentType: string | undefined): boolean {
-  return (contentType ?? '').split(';')[0]!.trim().toLowerCase() === 'text/html';
+  return contentType !== undefined && HTML.test(contentType);
 }
 
 /** The rewrite of one link attribute; undefined keeps the value's bytes when nothing but escaping would change (P5). */
