@@ -42,6 +42,21 @@ export async function interleave(config, contenders, run, { rate, unit }) {
 }
 
 /** Rows of cells as aligned text: the first column left-aligned, the others right-aligned. */
+/** Each contender's medians over its rounds of a request-per-second load, with the rounds themselves. */
+export function requestMedians(contenders) {
+  return contenders.map(({ name, label, runs }) => ({
+    name,
+    label,
+    rps: roundTo(median(runs.map((r) => r.rps))),
+    p50Ms: roundTo(median(runs.map((r) => r.p50Ms)), 2),
+    p99Ms: roundTo(median(runs.map((r) => r.p99Ms)), 2),
+    cpuUsPerRequest: roundTo(median(runs.map((r) => r.cpuUs))),
+    errors: runs.reduce((sum, r) => sum + r.errors, 0),
+    rounds: runs.map((r) => Math.round(r.rps)),
+    cpuRounds: runs.map((r) => roundTo(r.cpuUs, 1)),
+  }));
+}
+
 export function table(rows) {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
   const pad = (cell, i) => (i ? cell.padStart(widths[i]) : cell.padEnd(widths[i]));

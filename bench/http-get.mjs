@@ -2,8 +2,9 @@
 // own process, all in front of one keep-alive backend, interleaved over several rounds.
 import http from 'node:http';
 import {
-  CPU, SUBJECT, environment, interleave, median, ratio, roundTo, showRatios, table, withServers,
+  CPU, SUBJECT, environment, interleave, ratio, roundTo, showRatios, table, withServers,
   writeResults,
+  requestMedians,
 } from './common.mjs';
 import { generator, generatorVersion, load } from './load.mjs';
 import { pinning } from './processes.mjs';
@@ -42,17 +43,7 @@ async function run(config, c, seconds) {
 }
 
 function summarize(contenders) {
-  const summary = contenders.map(({ name, label, runs }) => ({
-    name,
-    label,
-    rps: roundTo(median(runs.map((r) => r.rps))),
-    p50Ms: roundTo(median(runs.map((r) => r.p50Ms)), 2),
-    p99Ms: roundTo(median(runs.map((r) => r.p99Ms)), 2),
-    cpuUsPerRequest: roundTo(median(runs.map((r) => r.cpuUs))),
-    errors: runs.reduce((sum, r) => sum + r.errors, 0),
-    rounds: runs.map((r) => Math.round(r.rps)),
-    cpuRounds: runs.map((r) => roundTo(r.cpuUs, 1)),
-  }));
+  const summary = requestMedians(contenders);
   const direct = summary.find((s) => s.name === 'direct');
   const subject = summary.find((s) => s.name === SUBJECT);
   for (const s of summary) s.ofDirect = roundTo(s.rps / direct.rps, 3);

@@ -10,6 +10,7 @@ import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import {
   CPU, environment, interleave, median, ratio, roundTo, table, withServers, writeResults,
+  requestMedians,
 } from './common.mjs';
 import { generator, generatorVersion, load } from './load.mjs';
 import { pinned, pinning } from './processes.mjs';
@@ -77,17 +78,7 @@ async function runHtml(c, seconds) {
 }
 
 function summarizeText(contenders) {
-  const summary = contenders.map(({ name, label, runs }) => ({
-    name,
-    label,
-    rps: roundTo(median(runs.map((r) => r.rps))),
-    p50Ms: roundTo(median(runs.map((r) => r.p50Ms)), 2),
-    p99Ms: roundTo(median(runs.map((r) => r.p99Ms)), 2),
-    cpuUsPerRequest: roundTo(median(runs.map((r) => r.cpuUs))),
-    errors: runs.reduce((sum, r) => sum + r.errors, 0),
-    rounds: runs.map((r) => Math.round(r.rps)),
-    cpuRounds: runs.map((r) => roundTo(r.cpuUs, 1)),
-  }));
+  const summary = requestMedians(contenders);
   const [on, off] = summary;
   return {
     summary,
