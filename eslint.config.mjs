@@ -23,12 +23,22 @@ export default tseslint.config(
     },
   },
   {
-    // The command line and the demo are built on the public API like any user's code.
-    files: ['lib/cli/**/*.ts', 'lib/demo/**/*.ts'],
+    // The command line is built on the public API like any user's code, with Node alone.
+    files: ['lib/cli/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
-        { paths: ['express', 'connect'], patterns: [{ group: ['../*', '!../index.js'], message: 'use the public API: ../index.js' }] },
+        { paths: ['express', 'connect', 'ws'], patterns: [{ group: ['../*', '!../index.js'], message: 'use the public API: ../index.js' }] },
+      ],
+    },
+  },
+  {
+    // The demo is a user's program: the public API, plus Express and ws (dev dependencies; not published).
+    files: ['lib/demo/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['../*', '!../index.js'], message: 'use the public API: ../index.js' }] },
       ],
     },
   },

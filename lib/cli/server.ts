@@ -1,0 +1,156 @@
+/**
+ * The command-line proxy's server, wired as kubectl proxy wires its own (spec 6.1), on the public
+ * API: route (API prefix, static prefix) → filter → bearer token → `upgradeAware`, for plain
+ * requests and upgrades alike.
+ *
+ * The proxy is built as kubectl builds it: the request's path and query are forwarded
+ * (`useRequestLocation`), the backend's host is sent as `Host` (`useLocationHost`), the server path
+ * only with `--append-server-path`, and a transport is given, so nothing is rewritten.
+ */
+import http from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { ProxyError, upgradeAware } from '../index.js';
+import type { UpgradeAwareMiddleware } from '../index.js';
+import type { AccessLog } from './access-log.js';
+import type { Backend } from './backend.js';
+import { createFilter, parseRegexpList } from './filter.js';
+import type { RequestFilter } from './filter.js';
+import type { CliOptions } from './flags.js';
+import { createRouter } from './routes.js';
+import type { Route } from './routes.js';
+import { sendText, serveStatic } from './static-files.js';
+
+/** What the server reports besides responses. */
+export interface ServerLogs {
+  /** The access log, or none with `--quiet`. */
+  access?: AccessLog;
+  /** Errors the proxy answered with, one line each (kubectl logs them with klog). */
+  error(line: string): void;
+}
+
+/** The running proxy server. */
+export interface CliServer {
+  server: http.Server;
+  proxy: UpgradeAwareMiddleware;
+  /**
+   * Stops accepting, ends the tunnels and closes idle connections at once; connections still
+   * busy are given `graceMs` to finish, then closed. Resolves when everything is closed.
+   */
+  close(graceMs?: number): Promise<void>;
+}
+
+const FORBIDDEN = 'Forbidden\n';
+
+function filterOf(options: CliOptions): RequestFilter | undefined {
+  if (options.disableFilter) return undefined;
+  return createFilter({
+    acceptPaths: parseRegexpList(options.acceptPaths, 'accept-paths'),
+    rejectPaths: parseRegexpList(options.rejectPaths, 'reject-paths'),
+    acceptHosts: parseRegexpList(options.acceptHosts, 'accept-hosts'),
+    rejectMethods: parseRegexpList(options.rejectMethods, 'reject-methods'),
+  });
+}
+
+/** kubectl's responder: the message and a newline as text/plain; our status (502, 503, 504 ...) rather than a flat 500. */
+function responderFor(logs: ServerLogs) {
+  return (err: Error, _req: IncomingMessage, res: ServerResponse): void => {
+    logs.error(`Error while proxying request: ${err.message}`);
+    sendText(res, err instanceof ProxyError ? err.status : 500, `${err.message}\n`);
+  };
+}
+
+/** Writes a whole HTTP/1.1 answer on an upgrade's socket and closes it. */
+function answerOnSocket(socket: Duplex, status: number, headers: Record<string, string>, body = ''): void {
+  const lines = [`HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? ''}`];
+  for (const [name, value] of Object.entries({ ...headers, 'Content-Length': String(Buffer.byteLength(body)), Connection: 'close' })) {
+    lines.push(`${name}: ${value}`);
+  }
+  socket.end(`${lines.join('\r\n')}\r\n\r\n${body}`);
+}
+
+function answerRouteOnSocket(socket: Duplex, route: Route): void {
+  if (route.kind === 'redirect') answerOnSocket(socket, 301, { Location: route.location });
+  else if (route.kind === 'error') answerOnSocket(socket, route.status, { 'Content-Type': 'text/plain; charset=utf-8' }, route.body);
+  // The file server does not speak upgrades.
+  else answerOnSocket(socket, 404, { 'Content-Type': 'text/plain; charset=utf-8' }, '404 page not found\n');
+}
+
+/**
+ * Creates the server (not yet listening).
+ *
+ * @param options The parsed command line.
+ * @param backend The resolved backend.
+ * @param logs Where the access log and the error lines go.
+ */
+export function createCliServer(options: CliOptions, backend: Backend, logs: ServerLogs): CliServer {
+  const proxy = upgradeAware({
+    location: backend.location,
+    transport: backend.agent,
+    useRequestLocation: true,
+    useLocationHost: true,
+    appendLocationPath: options.appendServerPath,
+    maxBytesPerSec: options.maxBytesPerSec,
+    responder: responderFor(logs),
+  });
+  const route = createRouter({ apiPrefix: options.apiPrefix, wwwPrefix: options.www ? options.wwwPrefix : undefined });
+  const accept = filterOf(options);
+
+  /** The proxy's part for either kind of request: false when the filter refuses it. */
+  const admit = (req: IncomingMessage, target: Extract<Route, { kind: 'proxy' }>): boolean => {
+    // Go takes the host of an absolute-form request target as the request's host.
+    if (target.host !== undefined) req.headers.host = target.host;
+    if (accept && !accept(req, target.path)) return false;
+    req.url = target.url;
+    // client-go's bearer-token round tripper: a request's own Authorization is left alone.
+    if (backend.token !== undefined && req.headers.authorization === undefined) {
+      req.headers.authorization = `Bearer ${backend.token}`;
+    }
+    return true;
+  };
+
+  const server = http.createServer((req, res) => {
+    logs.access?.request(req, res);
+    const target = route(req.url ?? '');
+    if (target.kind === 'proxy') {
+      if (admit(req, target)) proxy(req, res);
+      else sendText(res, 403, FORBIDDEN);
+    } else if (target.kind === 'static') {
+      void serveStatic(req, res, options.www, target.path, target.trailingSlash);
+    } else if (target.kind === 'redirect') {
+      res.writeHead(301, { Location: target.location }).end();
+    } else {
+      sendText(res, target.status, target.body);
+    }
+  });
+
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', () => socket.destroy());
+    logs.access?.tunnel(req, socket);
+    const target = route(req.url ?? '');
+    if (target.kind !== 'proxy') answerRouteOnSocket(socket, target);
+    else if (!admit(req, target)) answerOnSocket(socket, 403, { 'Content-Type': 'text/plain; charset=utf-8' }, FORBIDDEN);
+    else proxy.upgrade(req, socket, head);
+  });
+
+  // A client that sends garbage gets 400 from Node; it never reaches the handlers or the log.
+  server.on('clientError', (_err, socket: Duplex) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    else socket.destroy();
+  });
+
+  return {
+    server,
+    proxy,
+    async close(graceMs = 3000) {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      await proxy.close();
+      server.closeIdleConnections();
+      const timer = setTimeout(() => server.closeAllConnections(), graceMs);
+      timer.unref();
+      await closed;
+      clearTimeout(timer);
+      backend.agent.destroy();
+    },
+  };
+}
