@@ -43,7 +43,11 @@ const EXPECTED = {
 
 describe('the built package', () => {
   beforeAll(() => {
-    execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'pipe', timeout: 120_000 });
+    // `npm test` builds before jest; rebuilding here would rewrite dist/ under the tests that
+    // spawn the built command and demo. Build only when a bare `npx jest` finds nothing built.
+    if (!existsSync(path.join(root, 'dist', 'index.js'))) {
+      execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'pipe', timeout: 120_000 });
+    }
   }, 180_000);
 
   it('loads through require by its own name', () => {
@@ -82,6 +86,9 @@ describe('the built package', () => {
     expect(paths).toContain('dist/index.mjs');
     expect(paths).toContain('dist/index.d.ts');
     expect(paths).toContain('dist/index.d.mts');
+    expect(paths).toContain('dist/cli/main.js');
+    // The demo is a program of this repository (it needs Express and ws), not of the package.
+    expect(paths.filter((file) => file.startsWith('dist/demo/'))).toEqual([]);
     const stray = paths.filter((file) => !/^(?:dist|docs)\//.test(file) && !/^(?:package\.json|README(?:\.md)?|LICENSE(?:\.md)?)$/i.test(file));
     expect(stray).toEqual([]);
   });
@@ -106,6 +113,13 @@ describe('package.json', () => {
 
   it('lists only dist and docs in files', () => {
     expect(pkg.files).toContain('dist');
-    for (const entry of pkg.files ?? []) expect(entry).toMatch(/^(?:dist|docs)(?:\/|$)/);
+    for (const entry of pkg.files ?? []) expect(entry).toMatch(/^!?(?:dist|docs)(?:\/|$)/);
+  });
+
+  it('names the command-line proxy as its bin, a built file with a node shebang', () => {
+    const bin = (pkg as { bin?: Record<string, string> }).bin ?? {};
+    expect(Object.keys(bin)).toEqual(['upgrade-aware-proxy']);
+    const file = path.join(root, bin['upgrade-aware-proxy']!);
+    expect(readFileSync(file, 'utf8').startsWith('#!/usr/bin/env node\n')).toBe(true);
   });
 });

@@ -47,16 +47,31 @@ export function duration(ms: number): string {
   return ms < 1000 ? `${ms.toFixed(1)}ms` : `${(ms / 1000).toFixed(2)}s`;
 }
 
-/** The status of the first response line written on a socket, read as it goes out. */
+/**
+ * The status of the first response line written on a socket, read as it goes out through
+ * `write` or `end` (both are watched until the first chunk, then put back).
+ */
 function watchStatus(socket: Duplex): () => string {
   let status = '-';
-  const write = socket.write;
-  socket.write = function (this: Duplex, chunk: unknown, ...rest: unknown[]): boolean {
+  const { write, end } = socket;
+  const restore = (): void => {
     socket.write = write;
+    socket.end = end;
+  };
+  const read = (chunk: unknown): void => {
     const head = typeof chunk === 'string' ? chunk.slice(0, 16) : Buffer.isBuffer(chunk) ? chunk.toString('latin1', 0, 16) : '';
     status = /^HTTP\/\d\.\d (\d{3})/.exec(head)?.[1] ?? status;
+  };
+  socket.write = function (this: Duplex, chunk: unknown, ...rest: unknown[]): boolean {
+    restore();
+    read(chunk);
     return (write as (...args: unknown[]) => boolean).call(this, chunk, ...rest);
   } as Duplex['write'];
+  socket.end = function (this: Duplex, chunk?: unknown, ...rest: unknown[]): Duplex {
+    restore();
+    if (typeof chunk !== 'function') read(chunk);
+    return (end as (...args: unknown[]) => Duplex).call(this, chunk, ...rest);
+  } as Duplex['end'];
   return () => status;
 }
 
@@ -67,28 +82,30 @@ function watchStatus(socket: Duplex): () => string {
  */
 export function createAccessLog(write: (line: string) => void): AccessLog {
   // The URL as the client sent it, read on arrival: routing strips prefixes from `req.url` later.
-  const line = (req: IncomingMessage, url: string | undefined, fields: string): void => {
+  // The client's address too: a closed socket no longer tells it.
+  const arrival = (req: IncomingMessage): ((fields: string) => void) => {
+    const { url, method } = req;
     const who = req.socket.remoteAddress ?? '-';
-    write(`${new Date().toISOString()} ${who} ${req.method ?? '-'} ${printable(url ?? '')} ${fields}\n`);
+    return (fields) => write(`${new Date().toISOString()} ${who} ${method ?? '-'} ${printable(url ?? '')} ${fields}\n`);
   };
   return {
     request(req, res) {
       const start = performance.now();
-      const url = req.url;
+      const line = arrival(req);
       res.once('close', () => {
         const { read, written } = bytesOf(req.socket);
         const status = res.headersSent ? String(res.statusCode) : '-';
         const end = res.writableFinished ? '' : ' aborted';
-        line(req, url, `${status} in=${read} out=${written} ${duration(performance.now() - start)}${end}`);
+        line(`${status} in=${read} out=${written} ${duration(performance.now() - start)}${end}`);
       });
     },
     tunnel(req, socket) {
       const start = performance.now();
-      const url = req.url;
+      const line = arrival(req);
       const status = watchStatus(socket);
       socket.once('close', () => {
         const { read, written } = bytesOf(socket as Counted);
-        line(req, url, `${status()} tunnel in=${read} out=${written} ${duration(performance.now() - start)}`);
+        line(`${status()} tunnel in=${read} out=${written} ${duration(performance.now() - start)}`);
       });
     },
   };

@@ -131,19 +131,22 @@ async function tokenOf(options: CliOptions, kube: KubeTarget | undefined): Promi
 
 /** TLS settings for an https backend, flags over kubeconfig. */
 async function tlsOf(options: CliOptions, kube: KubeTarget | undefined): Promise<https.AgentOptions> {
+  if (options.insecureSkipTlsVerify && options.certificateAuthority) {
+    throw new FlagError('cannot set --insecure-skip-tls-verify together with --certificate-authority');
+  }
+  // As client-go's overrides: either verification flag replaces the kubeconfig's choice of both.
+  const fromKube = !options.insecureSkipTlsVerify && !options.certificateAuthority;
   const ca = options.certificateAuthority
     ? await readFlagFile(options.certificateAuthority, 'certificate-authority')
-    : kube?.ca;
+    : fromKube ? kube?.ca : undefined;
+  const insecure = options.insecureSkipTlsVerify || (fromKube && (kube?.insecureSkipTlsVerify ?? false));
   const cert = options.clientCertificate ? await readFlagFile(options.clientCertificate, 'client-certificate') : kube?.cert;
   const key = options.clientKey ? await readFlagFile(options.clientKey, 'client-key') : kube?.key;
-  const insecure = options.insecureSkipTlsVerify || (kube?.insecureSkipTlsVerify ?? false);
-  if (insecure && ca) {
-    throw new FlagError('cannot set --insecure-skip-tls-verify together with a certificate authority');
-  }
   if (Boolean(cert) !== Boolean(key)) {
     throw new FlagError('--client-certificate and --client-key must be given together');
   }
-  const servername = options.tlsServerName || kube?.tlsServerName;
+  // client-go drops the kubeconfig's tls-server-name when the server is given on the command line.
+  const servername = options.tlsServerName || (options.target === undefined ? kube?.tlsServerName : undefined);
   return { ca, cert, key, rejectUnauthorized: !insecure, ...(servername ? { servername } : {}) };
 }
 

@@ -108,7 +108,8 @@ export async function serveStatic(
   }
   if (path.endsWith('/index.html')) return redirect(res, './');
   try {
-    const file = join(root, path);
+    // Looked up without the trailing slash, so a file asked as `name/` is found and redirected.
+    const file = join(root, path.replace(/(.)\/$/, '$1'));
     const info = await stat(file);
     if (info.isDirectory()) {
       if (!trailingSlash && path !== '/') return redirect(res, `${encodeURIComponent(basename(path))}/`);

@@ -1,67 +1,95 @@
-/* The demo behind `npm start`: a small backend on a free loopback port and the proxy in front of
- * it on 127.0.0.1:8001 (or the next free port), built on the public API like any user's code. */
+/* The demo behind `npm start`: an embedded backend on a free loopback port, and the proxy in an
+ * Express app in front of it on 127.0.0.1:8001 (or the next free port), built on the public API
+ * like any user's program. `--port N` picks the proxy's port (0: a free one). */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import express from 'express';
 import { upgradeAware } from '../index.js';
+import type { UpgradeAwareMiddleware } from '../index.js';
+import { DEFAULT_PORT, PORT_ATTEMPTS, USAGE, UsageError, parseDemoArgs } from './args.js';
+import { createBackend } from './backend.js';
+import type { DemoBackend } from './backend.js';
+import { banner } from './banner.js';
 
-const PAGE = `<!doctype html><title>upgrade-aware-proxy demo</title>
-<h1>Served through upgrade-aware-proxy</h1>
-<p><a href="/echo">/echo</a> shows what the backend received.</p>`;
-
-function backend(): http.Server {
-  return http.createServer((req, res) => {
-    if (req.url === '/' || req.url === '/index.html') {
-      res.setHeader('Content-Type', 'text/html; charset=utf-8');
-      res.end(PAGE);
-      return;
-    }
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      res.setHeader('Content-Type', 'application/json');
-      res.end(JSON.stringify({ method: req.method, url: req.url, headers: req.headers, body: Buffer.concat(chunks).toString() }, null, 2) + '\n');
-    });
-  });
-}
-
+/** Listens on 127.0.0.1:`port`; resolves with the port listened on. */
 function listen(server: http.Server, port: number): Promise<number> {
   return new Promise((resolve, reject) => {
-    const onError = (err: NodeJS.ErrnoException): void => {
-      if (err.code === 'EADDRINUSE' && port !== 0 && port < 8100) resolve(listen(server, port + 1));
-      else reject(err);
-    };
-    server.once('error', onError);
+    server.once('error', reject);
     server.listen(port, '127.0.0.1', () => {
-      server.removeListener('error', onError);
+      server.removeListener('error', reject);
       resolve((server.address() as AddressInfo).port);
     });
   });
 }
 
-async function main(): Promise<void> {
-  const origin = backend();
-  const originPort = await listen(origin, 0);
-  const proxy = upgradeAware({ location: `http://127.0.0.1:${originPort}/`, useRequestLocation: true });
-  const server = http.createServer(proxy);
-  server.on('upgrade', proxy.upgrade);
-  const port = await listen(server, 8001);
-  const base = `http://127.0.0.1:${port}`;
-  process.stdout.write(
-    `Starting to serve on 127.0.0.1:${port} (backend on 127.0.0.1:${originPort})\n\nTry:\n` +
-      `  curl -i ${base}/\n  curl -s ${base}/echo?hello=world\n  curl -s -X POST -d 'some data' ${base}/echo\n\nCtrl-C stops.\n`,
-  );
-  const stop = (): void => {
-    server.close();
-    origin.close();
-    void proxy.close();
-    server.closeAllConnections();
-    origin.closeAllConnections();
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+/** Listens on the first free port of DEFAULT_PORT and the PORT_ATTEMPTS - 1 after it. */
+async function listenFromDefault(server: http.Server): Promise<number> {
+  for (let port = DEFAULT_PORT; ; port++) {
+    try {
+      return await listen(server, port);
+    } catch (err) {
+      const last = port === DEFAULT_PORT + PORT_ATTEMPTS - 1;
+      if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
+      if (last) throw new Error(`ports ${DEFAULT_PORT} to ${port} are all in use; pick one with --port N (0 for any free port)`);
+    }
+  }
 }
 
-main().catch((err: unknown) => {
+/** The proxy, exactly as a user would write it: the backend mounted at /proxy of an Express app. */
+function proxyServer(backendUrl: string): { server: http.Server; proxy: UpgradeAwareMiddleware } {
+  const proxy = upgradeAware({ location: backendUrl, useRequestLocation: true });
+  const app = express();
+  app.get('/', (_req, res) => res.redirect('/proxy/'));
+  app.use('/proxy', proxy);
+  const server = http.createServer(app);
+  server.on('upgrade', proxy.upgrade);
+  return { server, proxy };
+}
+
+/** Stops accepting, ends the tunnels, closes every connection and the backend. */
+async function shutDown(server: http.Server, proxy: UpgradeAwareMiddleware, backend: DemoBackend): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  await proxy.close();
+  server.closeAllConnections();
+  await backend.close();
+  await closed;
+}
+
+/** Runs the demo until SIGINT or SIGTERM. */
+async function main(port: number | undefined): Promise<void> {
+  const backend = createBackend();
+  const backendPort = await listen(backend.server, 0);
+  const { server, proxy } = proxyServer(`http://127.0.0.1:${backendPort}/`);
+  const listening = port === undefined ? await listenFromDefault(server) : await listen(server, port);
+  const stop = (): void => {
+    process.removeListener('SIGINT', stop);
+    process.removeListener('SIGTERM', stop);
+    shutDown(server, proxy, backend).then(() => (process.exitCode = 0), fail);
+  };
+  // Before the banner: whoever reads it may signal at once.
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  process.stdout.write(banner(listening, backendPort));
+}
+
+/** One line on stderr, exit status 1. */
+function fail(err: unknown): void {
   process.stderr.write(`demo: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exitCode = 1;
-});
+  process.exit(1);
+}
+
+/** Reads the command line, then runs the demo; a bad command line exits with status 2. */
+function run(argv: readonly string[]): void {
+  let args;
+  try {
+    args = parseDemoArgs(argv);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    process.stderr.write(`demo: ${err.message}\n`);
+    process.exit(2);
+  }
+  if (args.help) process.stdout.write(`${USAGE}\n`);
+  else main(args.port).catch(fail);
+}
+
+run(process.argv.slice(2));

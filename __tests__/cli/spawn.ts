@@ -1,0 +1,289 @@
+// Runs the built command (`node dist/cli/main.js ...`) as a child process, as `npx upgrade-aware-proxy`
+// does, plus what the end-to-end tests put around it: a backend (HTTP recorder and WebSocket echo,
+// over TCP, TLS or a unix socket) and WebSocket clients. `npm test` builds before jest runs; run
+// `npm run build` first when running these files alone.
+//
+// Every child started here is killed (SIGKILL) after each test whatever happened in it: importing
+// this file registers the `afterEach` that does it.
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync } from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import type { AddressInfo, Socket } from 'node:net';
+import path from 'node:path';
+import type { TLSSocket } from 'node:tls';
+import WebSocket, { WebSocketServer } from 'ws';
+
+/** The project's root. */
+export const ROOT = path.resolve(__dirname, '..', '..');
+
+/** The built command, as package.json's `bin` names it. */
+export const CLI = path.join(ROOT, 'dist', 'cli', 'main.js');
+
+/** Hang guard for the command to start or to exit: a stuck test fails instead of waiting forever. */
+const DEADLINE = 20_000;
+
+/** How the command ended, with everything it wrote. */
+export interface Exit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** A running command that printed `Starting to serve on ADDRESS`. */
+export interface RunningCli {
+  child: ChildProcess;
+  /** ADDRESS from the first line: `127.0.0.1:PORT`, or the socket path. */
+  address: string;
+  /** The port, for a TCP address. */
+  port: number;
+  /** `http://ADDRESS` for a TCP address. */
+  url: string;
+  /** What the command wrote so far. */
+  output(): Exit;
+  /** Resolves with stderr once `test` holds for it (hang-guarded). */
+  waitForStderr(test: (stderr: string) => boolean, what: string): Promise<string>;
+  /** Sends `signal` and waits for the exit (hang guard `guardMs`, 10 s by default). */
+  stop(signal?: NodeJS.Signals, guardMs?: number): Promise<Exit>;
+}
+
+const children = new Set<ChildProcess>();
+
+async function killAll(): Promise<void> {
+  const running = [...children];
+  children.clear();
+  await Promise.all(running.map(async (child) => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const closed = once(child, 'close');
+    child.kill('SIGKILL');
+    await closed;
+  }));
+}
+
+afterEach(killAll);
+
+/** Fails with `what()` when `promise` has not settled within `ms`. */
+export function guard<T>(promise: Promise<T>, what: () => string, ms = DEADLINE): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(what())), ms);
+  });
+  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
+}
+
+/** Options for the child process. */
+export interface SpawnOptions {
+  /** The whole environment (default: this process's). */
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Starts `node dist/cli/main.js ...args` in the project root and collects what it writes. */
+export function spawnCli(args: readonly string[], options: SpawnOptions = {}): {
+  child: ChildProcess;
+  exited: Promise<Exit>;
+  output: () => Exit;
+} {
+  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first (npm test does)`);
+  const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.add(child);
+  const out = { stdout: '', stderr: '' };
+  child.stdout!.setEncoding('utf8').on('data', (text: string) => (out.stdout += text));
+  child.stderr!.setEncoding('utf8').on('data', (text: string) => (out.stderr += text));
+  const exited = new Promise<Exit>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (code, signal) => resolve({ code, signal, ...out }));
+  });
+  return { child, exited, output: () => ({ code: child.exitCode, signal: child.signalCode, ...out }) };
+}
+
+/** Runs the command to its end (hang-guarded) and returns how it ended. */
+export async function runCli(args: readonly string[], options: SpawnOptions = {}): Promise<Exit> {
+  const { exited, output } = spawnCli(args, options);
+  return guard(exited, () => `${JSON.stringify(args)} did not exit; it wrote ${JSON.stringify(output())}`);
+}
+
+/** Resolves when `read()` passes `test` after a `data` event of `stream` (or at once). */
+function whenWritten(stream: NodeJS.ReadableStream, read: () => string, test: (text: string) => boolean): Promise<string> {
+  return new Promise((resolve) => {
+    const check = (): void => {
+      if (!test(read())) return;
+      stream.removeListener('data', check);
+      resolve(read());
+    };
+    stream.on('data', check);
+    check();
+  });
+}
+
+/**
+ * Starts the command and waits for `Starting to serve on ADDRESS`; fails with its output if it
+ * exits or hangs first.
+ */
+export async function startCli(args: readonly string[], options: SpawnOptions = {}): Promise<RunningCli> {
+  const { child, exited, output } = spawnCli(args, options);
+  const started = whenWritten(child.stdout!, () => output().stdout, (text) => /^Starting to serve on .+\n/.test(text));
+  const early = exited.then((exit) => {
+    throw new Error(`${JSON.stringify(args)} exited (${exit.code ?? exit.signal}) before serving: ${exit.stderr}`);
+  });
+  // Once started, the later exit must not surface as an unhandled rejection.
+  early.catch(() => {});
+  const stdout = await guard(Promise.race([started, early]), () => `${JSON.stringify(args)} did not start; it wrote ${JSON.stringify(output())}`);
+  const address = /^Starting to serve on (.+)\n/.exec(stdout)![1];
+  const port = Number(/^[\d.]+:(\d+)$/.exec(address)?.[1] ?? NaN);
+  return {
+    child,
+    address,
+    port,
+    url: `http://${address}`,
+    output,
+    waitForStderr: (test, what) =>
+      guard(whenWritten(child.stderr!, () => output().stderr, test), () => `stderr never showed ${what}: ${JSON.stringify(output().stderr)}`),
+    stop(signal = 'SIGTERM', guardMs = 10_000) {
+      child.kill(signal);
+      return guard(exited, () => `the command did not exit ${guardMs} ms after ${signal}; it wrote ${JSON.stringify(output())}`, guardMs);
+    },
+  };
+}
+
+/** What the backend saw of one request or upgrade. */
+export interface Seen {
+  method: string;
+  url: string;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+  /** The subject CN of the client certificate, over TLS with `requestCert`. */
+  clientCN?: string;
+}
+
+/** The backend behind the command: a recorder for plain requests and a WebSocket echo. */
+export interface Backend {
+  /** `http(s)://127.0.0.1:PORT`, or the socket path. */
+  url: string;
+  port: number;
+  requests: Seen[];
+  upgrades: Seen[];
+  close(): Promise<void>;
+}
+
+function peerCN(socket: Socket): string | undefined {
+  const tls = socket as TLSSocket;
+  if (typeof tls.getPeerCertificate !== 'function') return undefined;
+  const cn = tls.getPeerCertificate()?.subject?.CN;
+  return Array.isArray(cn) ? cn.join(',') : cn;
+}
+
+function seen(req: http.IncomingMessage, body: string): Seen {
+  const entry: Seen = { method: req.method!, url: req.url!, headers: req.headers, body };
+  const cn = peerCN(req.socket);
+  if (cn !== undefined) entry.clientCN = cn;
+  return entry;
+}
+
+/** Answers a plain request: the body echoed, or `backend: METHOD URL\n` when there is none. */
+function answer(req: http.IncomingMessage, res: http.ServerResponse, requests: Seen[]): void {
+  const chunks: Buffer[] = [];
+  req.on('data', (chunk: Buffer) => chunks.push(chunk));
+  req.on('end', () => {
+    const body = Buffer.concat(chunks).toString('utf8');
+    requests.push(seen(req, body));
+    res.setHeader('Content-Type', 'text/plain; charset=utf-8');
+    res.end(body || `backend: ${req.method} ${req.url}\n`);
+  });
+}
+
+/**
+ * Starts a backend on 127.0.0.1 port 0 (over TLS when `tls` is given) or on the unix socket
+ * `socketPath`: plain requests are recorded and answered by {@link answer}, WebSockets echo.
+ */
+export async function startBackend(options: { tls?: https.ServerOptions; socketPath?: string } = {}): Promise<Backend> {
+  const requests: Seen[] = [];
+  const upgrades: Seen[] = [];
+  const handler = (req: http.IncomingMessage, res: http.ServerResponse): void => answer(req, res, requests);
+  const server: http.Server = options.tls ? https.createServer(options.tls, handler) : http.createServer(handler);
+  const sockets = new Set<Socket>();
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+  const wss = new WebSocketServer({ server });
+  wss.on('connection', (ws, req) => {
+    upgrades.push(seen(req, ''));
+    ws.on('message', (data, isBinary) => ws.send(data, { binary: isBinary }));
+  });
+  if (options.socketPath) server.listen(options.socketPath);
+  else server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const port = options.socketPath ? 0 : (server.address() as AddressInfo).port;
+  return {
+    url: options.socketPath ?? `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`,
+    port,
+    requests,
+    upgrades,
+    async close() {
+      for (const client of wss.clients) client.terminate();
+      wss.close();
+      for (const socket of sockets) socket.destroy();
+      if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** A port nothing listens on: bound on 127.0.0.1 port 0, then released. */
+export async function closedPort(): Promise<number> {
+  const server = http.createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** Opens a WebSocket (closed after the test by {@link closeSockets}). */
+export async function openWebSocket(url: string, options: WebSocket.ClientOptions = {}): Promise<WebSocket> {
+  const ws = new WebSocket(url, options);
+  clients.add(ws);
+  await once(ws, 'open');
+  return ws;
+}
+
+const clients = new Set<WebSocket>();
+
+/** Terminates every WebSocket opened by {@link openWebSocket}. */
+function closeSockets(): void {
+  for (const ws of clients) ws.terminate();
+  clients.clear();
+}
+
+afterEach(closeSockets);
+
+/** Sends `text` and resolves with the next message, as text. */
+export async function echo(ws: WebSocket, text: string): Promise<string> {
+  const reply = once(ws, 'message') as Promise<[Buffer, boolean]>;
+  ws.send(text);
+  const [data] = await reply;
+  return data.toString('utf8');
+}
+
+/** Tries a WebSocket handshake that should be refused; resolves with the status and body of the answer. */
+export function refusedHandshake(url: string, options: WebSocket.ClientOptions = {}): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, options);
+    ws.on('open', () => {
+      ws.terminate();
+      reject(new Error(`the handshake to ${url} succeeded`));
+    });
+    ws.on('error', reject);
+    ws.on('unexpected-response', (req, res) => {
+      let body = '';
+      res.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => {
+        req.destroy();
+        resolve({ status: res.statusCode!, body });
+      });
+      res.on('error', reject);
+    });
+  });
+}
