@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULTS } from '../../lib/cli/flags.js';
 import type { CliOptions } from '../../lib/cli/flags.js';
-import { request } from '../helpers/servers.js';
-import { closedPort, echo, openWebSocket, refusedHandshake, runCli, startBackend, startCli } from './spawn.js';
+import { closedPort, request } from '../helpers/servers.js';
+import { echo, openWebSocket, refusedHandshake, runCli, startBackend, startCli } from './spawn.js';
 import type { Backend, Exit, RunningCli } from './spawn.js';
 
 const EXEC = '/api/v1/namespaces/default/pods/web/exec?command=sh';

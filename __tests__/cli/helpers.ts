@@ -167,16 +167,6 @@ export function upgradeRequest(path: string, host: string, extra = ''): string {
   );
 }
 
-/** A port on 127.0.0.1 that nothing listens on: a server is opened on port 0 and closed. */
-export async function closedPort(): Promise<number> {
-  const server = http.createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
 /**
  * A connection to 127.0.0.1:`port` that writes requests one at a time and reads each response
  * whole (Content-Length bodies only), so that several exchanges share one connection.

@@ -6,12 +6,11 @@ import { writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import WebSocket from 'ws';
-import { rawRequest, request, startRecorder, startUpstream } from '../helpers/servers.js';
+import { closedPort, rawRequest, request, startRecorder, startUpstream } from '../helpers/servers.js';
 import type { Running } from '../helpers/servers.js';
 import {
   closeAll,
   closeWs,
-  closedPort,
   startCli,
   startWsBackend,
   tempDir,

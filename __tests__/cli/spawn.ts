@@ -5,33 +5,22 @@
 //
 // Every child started here is killed (SIGKILL) after each test whatever happened in it: importing
 // this file registers the `afterEach` that does it.
-import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import path from 'node:path';
 import type { TLSSocket } from 'node:tls';
 import WebSocket, { WebSocketServer } from 'ws';
+import { ROOT, guard, spawnNode, untilStdout, whenWritten } from '../helpers/child.js';
+import type { ChildRun, Exit } from '../helpers/child.js';
 
-/** The project's root. */
-export const ROOT = path.resolve(__dirname, '..', '..');
+export { ROOT, guard };
+export type { Exit };
 
 /** The built command, as package.json's `bin` names it. */
 export const CLI = path.join(ROOT, 'dist', 'cli', 'main.js');
-
-/** Hang guard for the command to start or to exit: a stuck test fails instead of waiting forever. */
-const DEADLINE = 20_000;
-
-/** How the command ended, with everything it wrote. */
-export interface Exit {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
 
 /** A running command that printed `Starting to serve on ADDRESS`. */
 export interface RunningCli {
@@ -50,29 +39,15 @@ export interface RunningCli {
   stop(signal?: NodeJS.Signals, guardMs?: number): Promise<Exit>;
 }
 
-const children = new Set<ChildProcess>();
+const children = new Set<ChildRun>();
 
 async function killAll(): Promise<void> {
   const running = [...children];
   children.clear();
-  await Promise.all(running.map(async (child) => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const closed = once(child, 'close');
-    child.kill('SIGKILL');
-    await closed;
-  }));
+  await Promise.all(running.map((run) => run.kill()));
 }
 
 afterEach(killAll);
-
-/** Fails with `what()` when `promise` has not settled within `ms`. */
-export function guard<T>(promise: Promise<T>, what: () => string, ms = DEADLINE): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new Error(what())), ms);
-  });
-  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
-}
 
 /** Options for the child process. */
 export interface SpawnOptions {
@@ -81,22 +56,10 @@ export interface SpawnOptions {
 }
 
 /** Starts `node dist/cli/main.js ...args` in the project root and collects what it writes. */
-export function spawnCli(args: readonly string[], options: SpawnOptions = {}): {
-  child: ChildProcess;
-  exited: Promise<Exit>;
-  output: () => Exit;
-} {
-  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first (npm test does)`);
-  const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.add(child);
-  const out = { stdout: '', stderr: '' };
-  child.stdout!.setEncoding('utf8').on('data', (text: string) => (out.stdout += text));
-  child.stderr!.setEncoding('utf8').on('data', (text: string) => (out.stderr += text));
-  const exited = new Promise<Exit>((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', (code, signal) => resolve({ code, signal, ...out }));
-  });
-  return { child, exited, output: () => ({ code: child.exitCode, signal: child.signalCode, ...out }) };
+export function spawnCli(args: readonly string[], options: SpawnOptions = {}): ChildRun {
+  const run = spawnNode(CLI, args, options.env);
+  children.add(run);
+  return run;
 }
 
 /** Runs the command to its end (hang-guarded) and returns how it ended. */
@@ -105,32 +68,17 @@ export async function runCli(args: readonly string[], options: SpawnOptions = {}
   return guard(exited, () => `${JSON.stringify(args)} did not exit; it wrote ${JSON.stringify(output())}`);
 }
 
-/** Resolves when `read()` passes `test` after a `data` event of `stream` (or at once). */
-function whenWritten(stream: NodeJS.ReadableStream, read: () => string, test: (text: string) => boolean): Promise<string> {
-  return new Promise((resolve) => {
-    const check = (): void => {
-      if (!test(read())) return;
-      stream.removeListener('data', check);
-      resolve(read());
-    };
-    stream.on('data', check);
-    check();
-  });
-}
-
 /**
  * Starts the command and waits for `Starting to serve on ADDRESS`; fails with its output if it
  * exits or hangs first.
  */
 export async function startCli(args: readonly string[], options: SpawnOptions = {}): Promise<RunningCli> {
-  const { child, exited, output } = spawnCli(args, options);
-  const started = whenWritten(child.stdout!, () => output().stdout, (text) => /^Starting to serve on .+\n/.test(text));
-  const early = exited.then((exit) => {
-    throw new Error(`${JSON.stringify(args)} exited (${exit.code ?? exit.signal}) before serving: ${exit.stderr}`);
+  const run = spawnCli(args, options);
+  const { child, exited, output } = run;
+  const stdout = await untilStdout(run, (text) => /^Starting to serve on .+\n/.test(text), {
+    exited: (exit) => `${JSON.stringify(args)} exited (${exit.code ?? exit.signal}) before serving: ${exit.stderr}`,
+    hung: () => `${JSON.stringify(args)} did not start; it wrote ${JSON.stringify(output())}`,
   });
-  // Once started, the later exit must not surface as an unhandled rejection.
-  early.catch(() => {});
-  const stdout = await guard(Promise.race([started, early]), () => `${JSON.stringify(args)} did not start; it wrote ${JSON.stringify(output())}`);
   const address = /^Starting to serve on (.+)\n/.exec(stdout)![1];
   const port = Number(/^[\d.]+:(\d+)$/.exec(address)?.[1] ?? NaN);
   return {
@@ -229,16 +177,6 @@ export async function startBackend(options: { tls?: https.ServerOptions; socketP
       if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
-}
-
-/** A port nothing listens on: bound on 127.0.0.1 port 0, then released. */
-export async function closedPort(): Promise<number> {
-  const server = http.createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 /** Opens a WebSocket (closed after the test by {@link closeSockets}). */

@@ -89,12 +89,6 @@ describe('the --www file server', () => {
     expect(garbage.status).toBe(200);
   });
 
-  it('redirects a directory asked without its slash to `name/`', async () => {
-    const answer = await raw(proxy.port, '/static/sub');
-    expect(answer.status).toBe(301);
-    expect(answer.headers.location).toEqual(['sub/']);
-  });
-
   it('serves index.html for a directory', async () => {
     const answer = await request(`${proxy.url}/static/sub/`);
     expect(answer.status).toBe(200);
@@ -102,17 +96,16 @@ describe('the --www file server', () => {
     expect(answer.headers['content-type']).toBe('text/html; charset=utf-8');
   });
 
-  it('redirects `.../index.html` to `./`', async () => {
-    const answer = await raw(proxy.port, '/static/sub/index.html');
+  // As Go's file server: a directory gets its slash, index.html its directory, and a file loses its
+  // slash (serveFile opens path.Clean(name), then redirects `name/` to `../name`).
+  it.each([
+    ['a directory asked without its slash', '/static/sub', 'sub/'],
+    ['`.../index.html`', '/static/sub/index.html', './'],
+    ['a file asked with a trailing slash', '/static/test.txt/', '../test.txt'],
+  ])('redirects %s (%s) to `%s`', async (_what, path, location) => {
+    const answer = await raw(proxy.port, path);
     expect(answer.status).toBe(301);
-    expect(answer.headers.location).toEqual(['./']);
-  });
-
-  // Go's serveFile opens path.Clean(name) and then redirects `name/` to `../name`.
-  it('redirects a file asked with a trailing slash to `../name`', async () => {
-    const answer = await raw(proxy.port, '/static/test.txt/');
-    expect(answer.status).toBe(301);
-    expect(answer.headers.location).toEqual(['../test.txt']);
+    expect(answer.headers.location).toEqual([location]);
   });
 
   it('lists a directory without index.html, names escaped, directories with a slash', async () => {

@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process';
 import WebSocket from 'ws';
 import { listen, request } from '../helpers/servers.js';
 import { openEvents, openWebSocket, roundTrip } from './clients.js';
-import { ROOT, runDemo, startDemo, waitForExit } from './spawn-demo.js';
+import { ROOT, exitOf, runDemo, waitForExit } from './spawn-demo.js';
 import type { RunningDemo } from './spawn-demo.js';
 
 /** Runs `command` in a shell in the project's root, as a user pasting it would. */
@@ -170,13 +170,13 @@ describe('the demo command line', () => {
     ['--port without a value', ['--port'], /^demo: --port needs a value: a port number from 0 to 65535\n$/],
     ['an unknown argument', ['--target', 'x'], /^demo: unknown argument "--target"; usage: [^\n]*\n$/],
   ])('exits 2 with one line on stderr for %s', async (_name, args, message) => {
-    const exit = await waitForExit(startDemo(args).exited);
+    const exit = await exitOf(args);
     expect(exit).toMatchObject({ code: 2, stdout: '' });
     expect(exit.stderr).toMatch(message);
   });
 
   it('prints its usage for --help and exits 0', async () => {
-    const exit = await waitForExit(startDemo(['--help']).exited);
+    const exit = await exitOf(['--help']);
     expect(exit).toMatchObject({ code: 0, stderr: '' });
     expect(exit.stdout).toMatch(/^usage: node dist\/demo\/demo\.js \[--port N\][^\n]*\n$/);
   });
@@ -184,7 +184,7 @@ describe('the demo command line', () => {
   it('exits 1 with one line when the port given with --port is taken, trying no other', async () => {
     const taken = await listen(http.createServer());
     try {
-      const exit = await waitForExit(startDemo(['--port', String(taken.port)]).exited);
+      const exit = await exitOf(['--port', String(taken.port)]);
       expect(exit).toMatchObject({ code: 1, stdout: '' });
       expect(exit.stderr).toMatch(new RegExp(`^demo: [^\\n]*EADDRINUSE[^\\n]*:${taken.port}\\n$`));
     } finally {

@@ -8,7 +8,7 @@ import supertest from 'supertest';
 import { upgradeAware } from '../../lib/index.js';
 import type { ProxyError, UpgradeAwareOptions } from '../../lib/index.js';
 import { defaultResponder } from '../../lib/responder.js';
-import { listen, request, startRecorder, startUpstream } from '../helpers/servers.js';
+import { closedPort, listen, request, startRecorder, startUpstream } from '../helpers/servers.js';
 import type { Running } from '../helpers/servers.js';
 
 const REJECTED = 'the backend attempted to redirect this request, which is not permitted';
@@ -35,13 +35,6 @@ async function serveApp(options: UpgradeAwareOptions): Promise<Running & { arriv
       await closeServer();
     },
   });
-}
-
-/** A port on 127.0.0.1 that was listened on and is closed again: connecting to it is refused. */
-async function closedPort(): Promise<number> {
-  const server = await startUpstream(() => {});
-  await server.close();
-  return server.port;
 }
 
 describe('upgradeAware mounted with app.use(\'/proxy\', proxy) in Express 5', () => {

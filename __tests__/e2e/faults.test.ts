@@ -1,21 +1,11 @@
 import http from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { once } from 'node:events';
 import express from 'express';
 import { ProxyError, upgradeAware } from '../../lib/index.js';
 import type { ErrorResponderFunction } from '../../lib/index.js';
-import { listen, request, startProxy, startRecorder, startUpstream } from '../helpers/servers.js';
+import { closedPort, listen, request, startProxy, startRecorder, startUpstream } from '../helpers/servers.js';
 import type { Running } from '../helpers/servers.js';
-
-/** A port on 127.0.0.1 that was just listened on and closed again: connecting to it is refused. */
-async function refusedPort(): Promise<number> {
-  const server = http.createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /** Polls `check` until it holds; the generous deadline only turns a hang into a clear failure. */
 async function waitFor(check: () => boolean | Promise<boolean>, what: string, deadline = 15_000): Promise<void> {
@@ -72,7 +62,7 @@ function jsonResponder(seen: Error[]): ErrorResponderFunction {
 describe('upgradeAware with a backend that refuses connections', () => {
   let port: number;
   beforeEach(async () => {
-    port = await refusedPort();
+    port = await closedPort();
   });
 
   it('answers 503 `error trying to reach service: ...` with the default responder and no transport', async () => {
@@ -334,7 +324,7 @@ describe('upgradeAware when the client aborts', () => {
 
 describe('upgradeAware with a responder that throws', () => {
   it('falls back to the default responder and keeps serving', async () => {
-    const port = await refusedPort();
+    const port = await closedPort();
     const agent = new http.Agent();
     const proxy = await startProxy({
       location: `http://127.0.0.1:${port}/`,
@@ -357,7 +347,7 @@ describe('upgradeAware with a responder that throws', () => {
   });
 
   it('destroys the connection when an object responder throws after writing the head', async () => {
-    const port = await refusedPort();
+    const port = await closedPort();
     const agent = new http.Agent();
     const proxy = await startProxy({
       location: `http://127.0.0.1:${port}/`,

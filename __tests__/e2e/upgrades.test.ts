@@ -12,7 +12,7 @@ import connect from 'connect';
 import express from 'express';
 import { routeUpgrades, upgradeAware } from '../../lib/index.js';
 import type { UpgradeAwareMiddleware, UpgradeAwareOptions } from '../../lib/index.js';
-import { listen, request, startProxy, startRecorder, type Running } from '../helpers/servers.js';
+import { closedPort, listen, request, startProxy, startRecorder, type Running } from '../helpers/servers.js';
 
 // Express 4 is installed under the alias `express4` without types; what is used here is Express 5's API.
 const express4 = createRequire(__filename)('express4') as typeof express;
@@ -252,16 +252,6 @@ afterEach(async () => {
   for (const r of running.splice(0)) await r.close();
   for (const backend of backends.splice(0)) await backend.close();
 });
-
-/** A port on 127.0.0.1 where nothing listens any more. */
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /** Opens a SPDY tunnel through the proxy on `port` and proves it carries bytes both ways. */
 async function openTunnel(port: number, path?: string): Promise<RawClient> {

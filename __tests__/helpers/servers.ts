@@ -43,6 +43,21 @@ export function startUpstream(handler: http.RequestListener): Promise<Running> {
   return listen(http.createServer(handler));
 }
 
+/**
+ * A port on 127.0.0.1 that nothing listens on: a server is opened on port 0 and closed again, so
+ * connecting to it is refused.
+ *
+ * @example const proxy = await startProxy({ location: `http://127.0.0.1:${await closedPort()}/` });
+ */
+export async function closedPort(): Promise<number> {
+  const server = http.createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
 /** What a recording backend saw of one request. */
 export interface Seen {
   method: string;

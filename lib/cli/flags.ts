@@ -110,7 +110,7 @@ const FLAGS: readonly FlagSpec[] = [
   { key: 'quiet', type: 'boolean', usage: 'If true, do not log one line per request and per tunnel on stderr.' },
   { key: 'rejectMethods', type: 'string', usage: 'Regular expression for HTTP methods that the proxy should reject (example --reject-methods=\'POST,PUT,PATCH\').' },
   { key: 'rejectPaths', type: 'string', usage: 'Regular expression for paths that the proxy should reject. Paths specified here will be rejected even accepted by --accept-paths.' },
-  { key: 'target', type: 'string', usage: 'The backend: an http:// or https:// URL, or a backend on a unix socket.' },
+  { key: 'target', type: 'string', usage: 'The backend: an http:// or https:// URL, or a server on a unix socket: unix:/path/to.sock, or http+unix://%2Fpath%2Fto.sock/server/path.' },
   { key: 'tlsServerName', type: 'string', usage: 'Server name to use for backend certificate validation.' },
   { key: 'token', type: 'string', usage: 'Bearer token sent to the backend on plain and upgrade requests.' },
   { key: 'tokenFile', type: 'string', usage: 'Path to a file holding the bearer token.' },
