@@ -1,4 +1,5 @@
 import http from 'node:http';
+import { Agent as UndiciAgent } from 'undici';
 import https from 'node:https';
 import { DEFAULT_FLUSH_INTERVAL, DEFAULT_RESPONSE_HEADER_TIMEOUT, resolveOptions } from '../lib/options.js';
 import type { ResolvedOptions } from '../lib/options.js';
@@ -18,7 +19,7 @@ function agentOf(kind: typeof http | typeof https): http.Agent {
 /** resolveOptions, destroying the agent it makes after the test. */
 function resolve(options: UpgradeAwareOptions): ResolvedOptions {
   const resolved = resolveOptions(options);
-  if (resolved.ownsTransport) agents.push(resolved.transport);
+  agents.push(...(resolved.owned as http.Agent[]));
   return resolved;
 }
 
@@ -27,7 +28,7 @@ afterEach(() => {
 });
 
 /** `keepAlive` is set on every agent but missing from @types/node. */
-function keepsAlive(agent: http.Agent): unknown {
+function keepsAlive(agent: unknown): unknown {
   return (agent as http.Agent & { keepAlive?: unknown }).keepAlive;
 }
 
@@ -154,22 +155,39 @@ describe('resolveOptions', () => {
       maxBytesPerSec: 0,
       responseHeaderTimeout: 60000,
       wrapRequest: undefined,
-      ownsTransport: true,
     });
     expect(DEFAULT_FLUSH_INTERVAL).toBe(200);
     expect(DEFAULT_RESPONSE_HEADER_TIMEOUT).toBe(60000);
     expect(resolved.responder).toBe(defaultResponder);
-    expect(resolved.upgradeAgent).toBe(resolved.transport);
+    expect(resolved.owned).toEqual([resolved.transport, resolved.upgradeAgent]);
   });
 
-  it('makes a keep-alive agent of the location\'s scheme when no transport is given', () => {
+  it('makes an undici Agent for the HTTP path and a keep-alive agent of the location\'s scheme for upgrades when no transport is given', () => {
     const plain = resolve({ location });
-    expect(plain.transport).toBeInstanceOf(http.Agent);
-    expect(plain.transport).not.toBeInstanceOf(https.Agent);
-    expect(keepsAlive(plain.transport)).toBe(true);
+    expect(plain.transport).toBeInstanceOf(UndiciAgent);
+    expect(plain.upgradeAgent).toBeInstanceOf(http.Agent);
+    expect(plain.upgradeAgent).not.toBeInstanceOf(https.Agent);
+    expect(keepsAlive(plain.upgradeAgent)).toBe(true);
     const secure = resolve({ location: 'https://127.0.0.1:8443' });
-    expect(secure.transport).toBeInstanceOf(https.Agent);
-    expect(keepsAlive(secure.transport)).toBe(true);
+    expect(secure.transport).toBeInstanceOf(UndiciAgent);
+    expect(secure.upgradeAgent).toBeInstanceOf(https.Agent);
+    expect(keepsAlive(secure.upgradeAgent)).toBe(true);
+  });
+
+  it('takes an undici Dispatcher as transport, with an agent of its own for upgrades', () => {
+    const dispatcher = new UndiciAgent();
+    try {
+      const resolved = resolve({ location, transport: dispatcher });
+      expect(resolved.transport).toBe(dispatcher);
+      expect(resolved.upgradeAgent).toBeInstanceOf(http.Agent);
+      expect(resolved.owned).toEqual([resolved.upgradeAgent]);
+      const given = agentOf(http);
+      const withAgent = resolve({ location, transport: dispatcher, upgradeTransport: { agent: given } });
+      expect(withAgent.upgradeAgent).toBe(given);
+      expect(withAgent.owned).toEqual([]);
+    } finally {
+      void dispatcher.destroy();
+    }
   });
 
   it('accepts the bounds of each number', () => {
@@ -188,7 +206,7 @@ describe('resolveOptions', () => {
     it('is true with a transport and wrapTransport', () => {
       const resolved = resolve({ location, transport: agentOf(http), wrapTransport: true });
       expect(resolved.rewrite).toBe(true);
-      expect(resolved.ownsTransport).toBe(false);
+      expect(resolved.owned).toEqual([]);
     });
 
     it('is false with a transport and no wrapTransport', () => {

@@ -4,6 +4,7 @@ export { routeUpgrades } from './upgrade/route-upgrades.js';
 export type { ProxyErrorCode } from './errors.js';
 export type {
   Agent,
+  Dispatcher,
   ErrorResponder,
   ErrorResponderFunction,
   UpgradeAwareMiddleware,

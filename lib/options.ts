@@ -1,8 +1,13 @@
 import http from 'node:http';
 import https from 'node:https';
+import { Agent as UndiciAgent } from 'undici';
+import type { BackendResponse } from './backend-response.js';
+import type { Exchange } from './exchange.js';
 import { parseLocation, type Location } from './location.js';
 import { defaultResponder, toResponder } from './responder.js';
-import type { Agent, ErrorResponder, UpgradeAwareOptions, UpgradeRequestInit } from './types.js';
+import { nodeRoundTrip } from './transport.js';
+import type { Agent, Dispatcher, ErrorResponder, UpgradeAwareOptions, UpgradeRequestInit } from './types.js';
+import { needsNodeClient, undiciRoundTrip } from './undici-transport.js';
 
 /** Kubernetes' constructor default for `FlushInterval`. */
 export const DEFAULT_FLUSH_INTERVAL = 200;
@@ -16,9 +21,12 @@ export interface ResolvedOptions {
   readonly appendLocationPath: boolean;
   readonly useRequestLocation: boolean;
   readonly useLocationHost: boolean;
-  readonly transport: Agent;
-  /** True when the middleware made `transport` and so must destroy it on `close()`. */
-  readonly ownsTransport: boolean;
+  /** The backend client of the HTTP path: the given one, or a keep-alive agent of our own. */
+  readonly transport: Agent | Dispatcher;
+  /** The shared transport of the HTTP path, bound to `transport`. */
+  readonly roundTrip: (ex: Exchange) => Promise<BackendResponse>;
+  /** What the middleware made itself and so must release on `close()`. */
+  readonly owned: readonly (Agent | Dispatcher)[];
   readonly upgradeAgent: Agent;
   readonly wrapRequest: ((init: UpgradeRequestInit) => UpgradeRequestInit | Promise<UpgradeRequestInit>) | undefined;
   /** `wrapTransport`, or no `transport` given: Kubernetes wraps in both cases. */
@@ -49,6 +57,15 @@ function integer(options: UpgradeAwareOptions, name: keyof UpgradeAwareOptions, 
   if (typeof value !== 'number') throw new TypeError(`option \`${name}\` must be a number`);
   if (!Number.isSafeInteger(value) || value < min) throw new RangeError(`option \`${name}\` must be ${rule}`);
   return value;
+}
+
+/** An undici `Dispatcher` (`Agent`, `Pool`, `Client`), told by its `dispatch` method: undici itself is not loaded. */
+function isDispatcher(value: unknown): value is Dispatcher {
+  return typeof value === 'object' && value !== null && !(value instanceof http.Agent) && typeof (value as Dispatcher).dispatch === 'function';
+}
+
+function defaultAgent(location: Location): Agent {
+  return location.protocol === 'https:' ? new https.Agent({ keepAlive: true }) : new http.Agent({ keepAlive: true });
 }
 
 function agent(value: unknown, name: string, location: Location): Agent | undefined {
@@ -95,9 +112,14 @@ export function resolveOptions(options: UpgradeAwareOptions): ResolvedOptions {
   }
   if (options.location === undefined) throw new TypeError('option `location` is required');
   const location = parseLocation(options.location);
-  const given = agent(options.transport, 'transport', location);
-  const transport = given ?? (location.protocol === 'https:' ? new https.Agent({ keepAlive: true }) : new http.Agent({ keepAlive: true }));
+  const dispatcher = isDispatcher(options.transport) ? options.transport : undefined;
+  const given = dispatcher ?? agent(options.transport, 'transport', location);
+  // Our own client is undici's: the same keep-alive pooling and TLS defaults as an agent, at a lower cost per request.
+  const transport = given ?? (new UndiciAgent() as unknown as Dispatcher);
   const upgrade = upgradeTransport(options, location);
+  // A dispatcher cannot dial raw upgrade connections: upgrades get an agent of their own unless one is given.
+  const upgradeAgent = upgrade.agent ?? (transport instanceof http.Agent ? transport : defaultAgent(location));
+  const owned = [...(given === undefined ? [transport] : []), ...(upgradeAgent !== transport && upgrade.agent === undefined ? [upgradeAgent] : [])];
   const flushInterval = options.flushInterval === -1 ? -1 : integer(options, 'flushInterval', DEFAULT_FLUSH_INTERVAL, 0, '-1 or a non-negative integer (ms)');
   return Object.freeze({
     location,
@@ -106,8 +128,11 @@ export function resolveOptions(options: UpgradeAwareOptions): ResolvedOptions {
     useRequestLocation: flag(options, 'useRequestLocation'),
     useLocationHost: flag(options, 'useLocationHost'),
     transport,
-    ownsTransport: given === undefined,
-    upgradeAgent: upgrade.agent ?? transport,
+    roundTrip: transport instanceof http.Agent
+      ? (ex: Exchange) => nodeRoundTrip(ex, transport)
+      : (ex: Exchange) => (needsNodeClient(ex.req) ? nodeRoundTrip(ex, upgradeAgent) : undiciRoundTrip(ex, transport)),
+    owned,
+    upgradeAgent,
     wrapRequest: upgrade.wrapRequest,
     rewrite: flag(options, 'wrapTransport') || given === undefined,
     flushInterval,

@@ -10,7 +10,6 @@ import { rootRedirect } from './stages/root-redirect.js';
 import type { RequestStage, ResponseStage } from './stage-types.js';
 import { targetUrl } from './stages/target-url.js';
 import { upgradeRequired } from './stages/upgrade-required.js';
-import { roundTrip } from './transport.js';
 
 /**
  * The HTTP path, in Kubernetes' order (spec section 2). Upgrades never get here: the caller
@@ -26,7 +25,7 @@ export const responseStages: readonly ResponseStage[] = [responseHeaders, reject
 export async function proxyRequest(ex: Exchange): Promise<void> {
   try {
     for (const stage of requestStages) if (stage(ex)) return;
-    let response = await (ex.options.rewrite ? rewritingRoundTrip(ex) : roundTrip(ex));
+    let response = await (ex.options.rewrite ? rewritingRoundTrip(ex) : ex.options.roundTrip(ex));
     for (const stage of responseStages) response = stage(ex, response);
     relay(ex, response);
   } catch (err) {

@@ -43,6 +43,21 @@ function flusher(ex: Exchange, contentType: string | undefined): { wrote(): void
 }
 
 /**
+ * A body that had fully arrived before the relay began (the common small answer: `complete`, as
+ * Node's IncomingMessage and the undici transport mark it) goes out with the head in one write,
+ * without stream events. False when the body is still coming.
+ */
+function relayWhole(res: ServerResponse, response: BackendResponse): boolean {
+  const { body } = response;
+  if ((body as { complete?: boolean }).complete !== true || body.readableFlowing === true || body.destroyed) return false;
+  const data = body.read() as Buffer | null;
+  const trailers = response.trailers();
+  if (trailers.length > 0) res.addTrailers(toPairs(trailers));
+  res.end(data ?? undefined);
+  return true;
+}
+
+/**
  * Writes the backend's answer to the client: status, headers, then the body with backpressure
  * and the flush policy, then trailers. A body that fails after the head went out destroys the
  * client connection, so the client sees a truncated response, never one that looks complete.
@@ -52,6 +67,7 @@ export function relay(ex: Exchange, response: BackendResponse): void {
   const { body } = response;
   for (const [name, values] of response.headers) res.setHeader(name, values.length === 1 ? values[0]! : values);
   res.writeHead(response.status, response.statusMessage || undefined);
+  if (relayWhole(res, response)) return;
   const flush = flusher(ex, response.headers.get('content-type')?.[0]);
   let ended = false;
   let wrote = false;

@@ -5,7 +5,6 @@ import { removeCors } from './rewrite/cors.js';
 import { rewriteTarget, setForwardedHeaders } from './rewrite/forwarded.js';
 import { rewriteHtmlBody } from './rewrite/html-body.js';
 import { rewriteLocation } from './rewrite/location.js';
-import { roundTrip } from './transport.js';
 
 /**
  * Kubernetes' rewriting transport (spec 1.4, 5), used with `wrapTransport` or when no
@@ -20,7 +19,7 @@ export async function rewritingRoundTrip(ex: Exchange): Promise<BackendResponse>
   setForwardedHeaders(ex, target);
   let response: BackendResponse;
   try {
-    response = await roundTrip(ex);
+    response = await ex.options.roundTrip(ex);
   } catch (err) {
     if (!(err instanceof ProxyError) || err.code === 'ERR_PROXY_BODY_CONSUMED') throw err;
     const status = err.code === 'ERR_PROXY_BACKEND_TIMEOUT' ? 504 : 503;

@@ -6,6 +6,8 @@ import { toPairs } from './raw-headers.js';
 import { ProxyError, messageOf } from './errors.js';
 import type { Exchange } from './exchange.js';
 import { relayInformational } from './informational.js';
+import { bodyOf } from './request-body.js';
+import type { Agent } from './types.js';
 
 /** Errors of a kept-alive socket the backend closed just before we reused it. */
 const STALE_SOCKET = new Set(['ECONNRESET', 'EPIPE']);
@@ -18,11 +20,6 @@ function replayable(ex: Exchange, body: boolean): boolean {
 }
 
 function noop(): void {}
-
-function hasBody(ex: Exchange): boolean {
-  const { headers } = ex.req;
-  return headers['transfer-encoding'] !== undefined || (headers['content-length'] !== undefined && headers['content-length'] !== '0');
-}
 
 
 /** Streams the client's body to the backend with backpressure, then its trailers. */
@@ -89,11 +86,11 @@ function headTimeout(request: http.ClientRequest, ms: number): () => void {
 }
 
 /** One request to the backend; resolves with its response head. The client leaving aborts it. */
-function attempt(ex: Exchange, body: boolean): Promise<http.IncomingMessage> {
+function attempt(ex: Exchange, agent: Agent, body: boolean): Promise<http.IncomingMessage> {
   const { options, req, res } = ex;
   const { location } = options;
   const request = (location.protocol === 'https:' ? https : http).request({
-    agent: options.transport,
+    agent,
     protocol: location.protocol,
     hostname: location.hostname,
     port: location.port,
@@ -130,15 +127,11 @@ function attempt(ex: Exchange, body: boolean): Promise<http.IncomingMessage> {
  * goes away aborts the backend request, whether it is still uploading or already downloading.
  * A replayable request that failed on a stale kept-alive socket is sent once more.
  */
-export async function roundTrip(ex: Exchange): Promise<BackendResponse> {
+export async function nodeRoundTrip(ex: Exchange, agent: Agent): Promise<BackendResponse> {
   const { req, res } = ex;
-  const body = hasBody(ex);
-  if (body && (req.readableEnded || req.readableDidRead)) {
-    throw new ProxyError('ERR_PROXY_BODY_CONSUMED',
-      'the request body was already read by an earlier middleware; mount the proxy before body parsers');
-  }
+  const body = bodyOf(ex) !== null;
   try {
-    return backendResponse(await attempt(ex, body));
+    return backendResponse(await attempt(ex, agent, body));
   } catch (failed) {
     const { cause, reusedSocket } = failed as AttemptError;
     if (!reusedSocket || res.destroyed || !replayable(ex, body) || !STALE_SOCKET.has((cause as NodeJS.ErrnoException).code ?? '')) {
@@ -146,7 +139,7 @@ export async function roundTrip(ex: Exchange): Promise<BackendResponse> {
     }
     debug('retrying %s %s on a fresh connection: %s', req.method, ex.target, cause.message);
     try {
-      return backendResponse(await attempt(ex, body));
+      return backendResponse(await attempt(ex, agent, body));
     } catch (again) {
       throw toProxyError((again as AttemptError).cause);
     }

@@ -34,7 +34,7 @@ export function upgradeAware(options: UpgradeAwareOptions): UpgradeAwareMiddlewa
     upgrade: upgradeListener(mounts, upgrades),
     async close(): Promise<void> {
       upgrades.closeAll();
-      if (resolved.ownsTransport) resolved.transport.destroy();
+      await Promise.all(resolved.owned.map((client) => client.destroy()));
     },
   });
   hearMounts(middleware, mounts);

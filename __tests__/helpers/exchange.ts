@@ -95,7 +95,7 @@ const agents: http.Agent[] = [];
 /** resolveOptions, remembering the agent it creates so that `releaseOptions()` can destroy it. */
 export function options(input: UpgradeAwareOptions): ResolvedOptions {
   const resolved = resolveOptions(input);
-  if (resolved.ownsTransport) agents.push(resolved.transport);
+  agents.push(...(resolved.owned as http.Agent[]));
   return resolved;
 }
 
