@@ -4,8 +4,10 @@ import http from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import express from 'express';
+import { Agent as UndiciAgent, Client as UndiciClient, Pool as UndiciPool } from 'undici';
 import { ProxyError, upgradeAware } from '../lib/index.js';
 import type {
+  Dispatcher,
   ErrorResponder,
   ProxyErrorCode,
   UpgradeAwareMiddleware,
@@ -88,6 +90,46 @@ describe('upgradeAware options typing', () => {
     };
     expect(typeof (await build(full))).toBe('function');
     agent.destroy();
+  });
+});
+
+describe('upgradeAware transport typing with undici', () => {
+  it('accepts an undici Agent, Pool and Client as `transport`, each a `Dispatcher`', async () => {
+    const agent = new UndiciAgent();
+    const pool = new UndiciPool('http://127.0.0.1:1');
+    const client = new UndiciClient('http://127.0.0.1:1');
+    const dispatchers: Dispatcher[] = [agent, pool, client];
+    try {
+      for (const transport of dispatchers) {
+        const options: UpgradeAwareOptions = { location, transport, wrapTransport: true };
+        expect(typeof (await build(options))).toBe('function');
+      }
+    } finally {
+      await Promise.all(dispatchers.map((d) => d.destroy()));
+    }
+  });
+
+  it('still rejects a misspelled option next to an undici transport', async () => {
+    const transport = new UndiciAgent();
+    try {
+      expect(() =>
+        upgradeAware({
+          location,
+          transport,
+          // @ts-expect-error `wrapTransprot` is not an option
+          wrapTransprot: true,
+        }),
+      ).toThrow(/wrapTransprot/);
+    } finally {
+      await transport.destroy();
+    }
+  });
+
+  it('rejects an object without `dispatch` at compile time and at run time', () => {
+    // @ts-expect-error neither an http.Agent nor a Dispatcher
+    expect(() => upgradeAware({ location, transport: {} })).toThrow(/`transport`/);
+    // @ts-expect-error `dispatch` must be a function
+    expect(() => upgradeAware({ location, transport: { dispatch: true, destroy: async () => {} } })).toThrow(/`transport`/);
   });
 });
 

@@ -68,9 +68,9 @@ function defaultAgent(location: Location): Agent {
   return location.protocol === 'https:' ? new https.Agent({ keepAlive: true }) : new http.Agent({ keepAlive: true });
 }
 
-function agent(value: unknown, name: string, location: Location): Agent | undefined {
+function agent(value: unknown, name: string, location: Location, kinds = 'an http.Agent or https.Agent'): Agent | undefined {
   if (value === undefined) return undefined;
-  if (!(value instanceof http.Agent)) throw new TypeError(`option \`${name}\` must be an http.Agent or https.Agent`);
+  if (!(value instanceof http.Agent)) throw new TypeError(`option \`${name}\` must be ${kinds}`);
   const tls = value instanceof https.Agent;
   if (tls !== (location.protocol === 'https:')) {
     throw new TypeError(`option \`${name}\` must be an ${tls ? 'http' : 'https'}.Agent for a ${location.protocol} location`);
@@ -113,7 +113,7 @@ export function resolveOptions(options: UpgradeAwareOptions): ResolvedOptions {
   if (options.location === undefined) throw new TypeError('option `location` is required');
   const location = parseLocation(options.location);
   const dispatcher = isDispatcher(options.transport) ? options.transport : undefined;
-  const given = dispatcher ?? agent(options.transport, 'transport', location);
+  const given = dispatcher ?? agent(options.transport, 'transport', location, 'an http.Agent, an https.Agent or an undici Dispatcher');
   // Our own client is undici's: the same keep-alive pooling and TLS defaults as an agent, at a lower cost per request.
   const transport = given ?? (new UndiciAgent() as unknown as Dispatcher);
   const upgrade = upgradeTransport(options, location);

@@ -43,6 +43,16 @@ function flusher(ex: Exchange, contentType: string | undefined): { wrote(): void
 }
 
 /**
+ * The headers as one flat `[name, value, ...]` list for `writeHead` on a response without headers
+ * of its own: cheaper than a `setHeader` per name; repeated values stay separate lines.
+ */
+function flatHeaders(headers: Map<string, string[]>): string[] {
+  const flat: string[] = [];
+  for (const [name, values] of headers) for (const value of values) flat.push(name, value);
+  return flat;
+}
+
+/**
  * A body that had fully arrived before the relay began (the common small answer: `complete`, as
  * Node's IncomingMessage and the undici transport mark it) goes out with the head in one write,
  * without stream events. False when the body is still coming.
@@ -65,8 +75,14 @@ function relayWhole(res: ServerResponse, response: BackendResponse): boolean {
 export function relay(ex: Exchange, response: BackendResponse): void {
   const { res } = ex;
   const { body } = response;
-  for (const [name, values] of response.headers) res.setHeader(name, values.length === 1 ? values[0]! : values);
-  res.writeHead(response.status, response.statusMessage || undefined);
+  if (res.getHeaderNames().length === 0) {
+    res.writeHead(response.status, response.statusMessage || undefined, flatHeaders(response.headers));
+  } else {
+    // Node applies a list given to writeHead through setHeader when a header is already set (Express's
+    // X-Powered-By), which would merge repeated lines: each name is set once, with all its values.
+    for (const [name, values] of response.headers) res.setHeader(name, values.length === 1 ? values[0]! : values);
+    res.writeHead(response.status, response.statusMessage || undefined);
+  }
   if (relayWhole(res, response)) return;
   const flush = flusher(ex, response.headers.get('content-type')?.[0]);
   let ended = false;
