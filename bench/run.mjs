@@ -1,16 +1,54 @@
-// Runs the benchmarks: `http` (requests per second of a proxied GET, http-get.mjs), `ws`
-// (WebSocket echoes per second through the proxy, ws-echo.mjs) and `rewrite` (the cost of the
-// rewriting transport, rewrite.mjs); all three when none is named.
-// Usage: node bench/run.mjs [http] [ws] [rewrite] [--quick] [--rounds N] [--duration S]
-//        [--connections N] [--window N]
+// Runs the benchmark scenarios (all when none is named), then regenerates docs/benchmarks.md's
+// tables and docs/benchmarks.svg from bench/results/ (report.mjs).
+// Usage: node bench/run.mjs [scenario...] [--quick] [--rounds N] [--duration S] [--quiet-wait S] [--no-report]
+// Scenarios: get get1m post64k ws handshakes idle throttle rewrite
 import { parseArgs } from 'node:util';
-import { httpGet } from './http-get.mjs';
-import { rewrite } from './rewrite.mjs';
-import { wsEcho } from './ws-echo.mjs';
+import { CPU } from './harness/common.mjs';
+import { pinSelf } from './harness/processes.mjs';
+import { writeReport } from './report.mjs';
+import { handshakes } from './scenarios/handshakes.mjs';
+import { httpScenario } from './scenarios/http.mjs';
+import { idle } from './scenarios/idle.mjs';
+import { rewrite } from './scenarios/rewrite.mjs';
+import { throttle } from './scenarios/throttle.mjs';
+import { wsEcho } from './scenarios/ws.mjs';
 
-const USAGE = 'usage: node bench/run.mjs [http] [ws] [rewrite] [--quick] [--rounds N] [--duration S] ' +
-  '[--connections N] [--window N]';
-const BENCHMARKS = { http: httpGet, ws: wsEcho, rewrite };
+const USAGE = 'usage: node bench/run.mjs [get|get1m|post64k|ws|handshakes|idle|throttle|rewrite ...] ' +
+  '[--quick] [--rounds N] [--duration S] [--quiet-wait S] [--no-report]';
+
+const SCENARIOS = {
+  get: (config) => httpScenario('get', config),
+  get1m: (config) => httpScenario('get1m', config),
+  post64k: (config) => httpScenario('post64k', config),
+  ws: wsEcho,
+  handshakes,
+  idle,
+  throttle,
+  rewrite,
+};
+
+/**
+ * Rounds, seconds per measured run and seconds of warm-up per contender, by mode and scenario.
+ * `idle` and `throttle` have no warm-up run: each idle round starts fresh processes and warms them
+ * with a few tunnels; a throttle run leaves its first second (quick: half) out of the figure.
+ */
+const TIMING = {
+  default: {
+    get: [3, 5, 2], get1m: [3, 5, 2], post64k: [3, 5, 2], ws: [3, 5, 2], handshakes: [3, 5, 2],
+    idle: [3, 0, 0], throttle: [3, 10, 0], rewrite: [3, 5, 2],
+  },
+  quick: {
+    get: [1, 1, 2], get1m: [1, 1, 2], post64k: [1, 1, 2], ws: [1, 1, 1], handshakes: [1, 1, 1],
+    idle: [1, 0, 0], throttle: [1, 2, 0], rewrite: [1, 1, 2],
+  },
+};
+
+function positive(values, name) {
+  if (values[name] === undefined) return undefined;
+  const value = Number(values[name]);
+  if (Number.isInteger(value) && value > 0) return value;
+  throw new RangeError(`--${name} must be a positive integer`);
+}
 
 function settings() {
   const { values, positionals } = parseArgs({
@@ -19,32 +57,41 @@ function settings() {
       quick: { type: 'boolean', default: false },
       rounds: { type: 'string' },
       duration: { type: 'string' },
-      connections: { type: 'string', default: '50' },
-      window: { type: 'string', default: '8' },
+      'no-report': { type: 'boolean', default: false },
+      'quiet-wait': { type: 'string' },
     },
   });
-  const positive = (name, fallback) => {
-    const value = Number(values[name] ?? fallback);
-    if (Number.isInteger(value) && value > 0) return value;
-    throw new RangeError(`--${name} must be a positive integer`);
-  };
-  const unknown = positionals.find((name) => !Object.hasOwn(BENCHMARKS, name));
-  if (unknown !== undefined) throw new RangeError(`unknown benchmark '${unknown}'`);
-  const duration = positive('duration', values.quick ? 2 : 5);
+  const unknown = positionals.find((name) => !Object.hasOwn(SCENARIOS, name));
+  if (unknown !== undefined) throw new RangeError(`unknown scenario '${unknown}'`);
+  const mode = values.quick ? 'quick' : 'default';
+  const rounds = positive(values, 'rounds');
+  const duration = positive(values, 'duration');
+  const quietWait = values['quiet-wait'] === undefined ? (values.quick ? 0 : 30) : Number(values['quiet-wait']);
+  if (!(quietWait >= 0)) throw new RangeError('--quiet-wait must be a number of seconds, 0 or more');
   return {
-    benchmarks: positionals.length ? [...new Set(positionals)] : Object.keys(BENCHMARKS),
-    mode: values.quick ? 'quick' : 'default',
-    rounds: positive('rounds', values.quick ? 1 : 3),
-    duration,
-    warmup: Math.min(2, duration),
-    connections: positive('connections'),
-    window: positive('window'),
+    scenarios: positionals.length ? [...new Set(positionals)] : Object.keys(SCENARIOS),
+    mode,
+    quick: values.quick,
+    report: !values['no-report'],
+    settings: (name) => {
+      const [r, d, w] = TIMING[mode][name];
+      return { rounds: rounds ?? r, duration: d && (duration ?? d), warmup: w, quietWait };
+    },
   };
 }
 
 async function main() {
   const config = settings();
-  for (const name of config.benchmarks) await BENCHMARKS[name](config);
+  pinSelf(CPU.load);
+  const started = performance.now();
+  for (const name of config.scenarios) {
+    const from = performance.now();
+    console.error(`\n== ${name} (${config.mode})`);
+    await SCENARIOS[name](config);
+    console.error(`== ${name}: ${((performance.now() - from) / 1000).toFixed(1)} s`);
+  }
+  console.error(`\nbench: ${config.scenarios.join(', ')} in ${((performance.now() - started) / 1000).toFixed(0)} s`);
+  if (config.report) await writeReport();
 }
 
 main().catch((err) => {

@@ -3,7 +3,7 @@
 // with Nagle off as in the proxies' tunnels; either side closing or failing closes both.
 // Usage: node net-pipe.mjs <backend url>
 import net from 'node:net';
-import { announce } from '../serve.mjs';
+import { announce } from '../harness/serve.mjs';
 
 const { hostname, port } = new URL(process.argv[2]);
 

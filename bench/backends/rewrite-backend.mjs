@@ -1,9 +1,9 @@
-// The backend of the rewriting benchmark: `200 text/plain` with a small body, or for a query with
+// The backend of the rewrite scenario: `200 text/plain` with a small body, or for a query with
 // `html` a large `text/html` page full of links, as a dashboard would serve (`html=gzip`: the same
 // page gzip-compressed). Both with Content-Length, over keep-alive.
 // Usage: node rewrite-backend.mjs <text bytes> <html bytes>
 import zlib from 'node:zlib';
-import { serve } from './serve.mjs';
+import { serve } from '../harness/serve.mjs';
 
 const [textBytes = '100', htmlBytes = String(2 << 20)] = process.argv.slice(2);
 

@@ -1,13 +1,14 @@
-// The load generator: wrk when it is on PATH, else autocannon (a dev dependency). Each run is one
-// child process pinned to the given CPU; the result is parsed into one shape for both tools.
+// The HTTP load generator: wrk when it is on PATH, else autocannon (a dev dependency). Each run is
+// one child process pinned to the load CPU; both tools' reports are parsed into one shape.
 import { execFile } from 'node:child_process';
 import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { onPath, pinned } from './processes.mjs';
 
 const run = promisify(execFile);
 const require = createRequire(import.meta.url);
-const autocannon = () => require.resolve('autocannon'); // only needed, so only looked up, without wrk
+const POST_SCRIPT = fileURLToPath(new URL('../clients/post.lua', import.meta.url));
 
 /** The load generator this machine will use: `'wrk'` or `'autocannon'`. */
 export const generator = onPath('wrk') ? 'wrk' : 'autocannon';
@@ -53,14 +54,26 @@ export async function generatorVersion() {
   return /^wrk \S+/.exec(stdout)?.[0] ?? 'wrk';
 }
 
+function wrkCommand(url, { connections, seconds, bodyBytes }) {
+  const script = bodyBytes ? ['-s', POST_SCRIPT] : [];
+  return ['wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', ...script, url]];
+}
+
+function autocannonCommand(url, { connections, seconds, bodyBytes }) {
+  const post = bodyBytes
+    ? ['-m', 'POST', '-b', 'p'.repeat(bodyBytes), '-H', 'content-type=application/octet-stream']
+    : [];
+  return [process.execPath, [require.resolve('autocannon'), '-j', `-c${connections}`, `-d${seconds}`, ...post, url]];
+}
+
 /**
- * Loads `url` with GETs from `connections` keep-alive connections for `seconds`, from `cpu`.
- * Resolves with `{ requests, rps, p50Ms, p99Ms, errors }`.
+ * Loads `url` from `connections` keep-alive connections for `seconds`, from `cpu`: GETs, or POSTs
+ * of `bodyBytes` bytes when given. Resolves with `{ requests, rps, p50Ms, p99Ms, errors }`.
  */
-export async function load(url, { connections, seconds, cpu }) {
-  const [command, args] = generator === 'wrk'
-    ? pinned(cpu, 'wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', url])
-    : pinned(cpu, process.execPath, [autocannon(), '-j', `-c${connections}`, `-d${seconds}`, url]);
-  const { stdout } = await run(command, args, { maxBuffer: 16 << 20 });
+export async function load(url, { connections, seconds, cpu, bodyBytes = 0 }) {
+  const [tool, toolArgs] = (generator === 'wrk' ? wrkCommand : autocannonCommand)(url, { connections, seconds, bodyBytes });
+  const [command, args] = pinned(cpu, tool, toolArgs);
+  const env = { ...process.env, BENCH_BODY_BYTES: String(bodyBytes) };
+  const { stdout } = await run(command, args, { maxBuffer: 16 << 20, env });
   return generator === 'wrk' ? parseWrk(stdout) : parseAutocannon(stdout);
 }

@@ -1,4 +1,4 @@
-// The load of the HTML throughput benchmark, run as its own (pinned) process by rewrite.mjs:
+// The load of the HTML throughput measurement, run as its own (pinned) process by scenarios/rewrite.mjs:
 // `connections` keep-alive connections, each GETting `url` again and again until `seconds` have
 // passed; the fetches under way then finish. Prints `{ fetches, bytes, seconds }` as JSON: whole
 // responses, the bytes received (compressed, for a compressed page) and the time until the last

@@ -1,4 +1,4 @@
-// The WebSocket load generator, a child process of ws-load.mjs: `connections` `ws` clients, each
+// The WebSocket echo load, a child process of scenarios/ws.mjs on the load CPU: `connections` `ws` clients, each
 // keeping `window` binary messages of `bytes` bytes in flight (the next one goes out when an echo
 // comes back). It opens every connection, sends `{ ready }` over IPC and waits for `'go'`; then
 // it counts echoes for `seconds`, sends `{ result }` the moment it stops, closes and exits.

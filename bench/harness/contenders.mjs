@@ -1,0 +1,61 @@
+// Every contender, by name: what it is, and how its process is started (a file in contenders/ and
+// its arguments after the backend URL). `ws: true`: add `ws` to its arguments in the upgrade
+// scenarios (its WebSocket proxying is opt-in). `direct` has no process: the load goes to the backend.
+
+/** The contender of this package in its default setup; the ratios are of it. */
+export const SUBJECT = 'uap';
+
+const ALL = {
+  direct: { label: 'direct (no proxy: ceiling)' },
+  'node-pipe': { label: 'node:http + keep-alive Agent + pipe (floor)', file: 'node-pipe.mjs' },
+  'undici-pool': { label: 'node:http + bare undici Pool (floor)', file: 'undici-pool.mjs' },
+  'net-pipe': { label: 'raw socket pipe (tunnel floor)', file: 'net-pipe.mjs' },
+  hpm: { label: 'http-proxy-middleware 3, keep-alive agent', file: 'hpm.mjs', args: ['keep-alive'], ws: true },
+  'hpm-as-shipped': {
+    label: 'http-proxy-middleware 3 as shipped (no agent: Connection: close)',
+    file: 'hpm.mjs',
+  },
+  'hpm-express': {
+    label: 'http-proxy-middleware 3 in Express 5, keep-alive agent',
+    file: 'hpm.mjs',
+    args: ['keep-alive', 'express'],
+    ws: true,
+  },
+  'fastify-http-proxy': { label: '@fastify/http-proxy 11 on fastify 5', file: 'fastify.mjs', ws: true },
+  uap: { label: 'upgrade-aware-proxy, defaults (rewriting on)', file: 'uap.mjs' },
+  'uap-express': { label: 'upgrade-aware-proxy in Express 5, defaults', file: 'uap.mjs', args: ['express'] },
+  'uap-agent': { label: 'upgrade-aware-proxy, http.Agent transport (rewriting off)', file: 'uap.mjs', args: ['agent'] },
+  'uap-undici': { label: 'upgrade-aware-proxy, undici Agent transport (rewriting off)', file: 'uap.mjs', args: ['undici'] },
+};
+
+/** The HTTP contenders, in the order of the tables. */
+export const HTTP = [
+  'direct', 'node-pipe', 'undici-pool', 'hpm', 'hpm-as-shipped', 'hpm-express', 'fastify-http-proxy',
+  'uap', 'uap-express', 'uap-agent', 'uap-undici',
+];
+
+/** The contenders that tunnel upgrades. */
+export const UPGRADES = ['direct', 'net-pipe', 'hpm', 'hpm-express', 'fastify-http-proxy', 'uap', 'uap-express'];
+
+/**
+ * The contenders called `names`, each `{ name, label, file?, args }`; `upgrades` adds `ws` for
+ * those that need it, `extra` (name → args) adds scenario-specific arguments.
+ */
+export function contenders(names, { upgrades = false, extra = {} } = {}) {
+  return names.map((name) => {
+    const spec = ALL[name];
+    if (!spec) throw new RangeError(`unknown contender '${name}'`);
+    const args = [...(spec.args ?? []), ...(upgrades && spec.ws ? ['ws'] : []), ...(extra[name] ?? [])];
+    return { name, label: spec.label, file: spec.file, args };
+  });
+}
+
+/** Label of the contender `name`, for tables. */
+export function labelOf(name) {
+  return ALL[name]?.label ?? name;
+}
+
+/** A contender of this package with its own name, label and arguments (`uap.mjs` modes). */
+export function subjectWith(name, label, args) {
+  return { name, label, file: ALL[SUBJECT].file, args };
+}

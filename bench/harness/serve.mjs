@@ -1,0 +1,63 @@
+// Child side of every bench server (backends and contenders): listen on loopback, report the URL to
+// the orchestrator over IPC, answer its questions, and exit when it goes away. Questions:
+// `'cpu'` (process.cpuUsage()), `'memory'` (process.memoryUsage() after a full GC when the process
+// runs with --expose-gc), `'stats'` (whatever the server's `stats()` returns).
+import http from 'node:http';
+import { once } from 'node:events';
+
+/** Full garbage collections, so heap figures count live objects only (needs --expose-gc). */
+function collect() {
+  if (typeof globalThis.gc !== 'function') return false;
+  globalThis.gc();
+  globalThis.gc();
+  return true;
+}
+
+function answer(question, stats) {
+  if (question === 'cpu') return process.cpuUsage();
+  if (question === 'memory') return { gc: collect(), ...process.memoryUsage() };
+  if (question === 'stats') return stats();
+  return undefined;
+}
+
+/** Answers the orchestrator's questions and sends it `{ url }` for a server listening on `port`. */
+export function report(port, stats = () => ({})) {
+  process.once('disconnect', () => process.exit(0));
+  process.on('message', (question) => {
+    const value = answer(question, stats);
+    if (value !== undefined) process.send({ [question]: value });
+  });
+  process.send({ url: `http://127.0.0.1:${port}` });
+}
+
+/** Listens with `server` (any `net.Server`) on 127.0.0.1, port 0, then `report`s. */
+export async function announce(server, stats) {
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  report(server.address().port, stats);
+}
+
+/**
+ * Serves `handler` from a `node:http` server on loopback (see `announce`). `setup(server)`, when
+ * given, runs before it listens: the place to add an `'upgrade'` listener.
+ */
+export async function serve(handler, setup, stats) {
+  const server = http.createServer(handler);
+  // Outlive the pauses between runs, so no pooled keep-alive socket is closed under a contender.
+  server.keepAliveTimeout = 60_000;
+  setup?.(server);
+  await announce(server, stats);
+}
+
+/**
+ * Returns `build()`; if it throws, tells the orchestrator this contender is unavailable, with the
+ * error's name and message, and exits (the returned promise then never settles).
+ */
+export async function available(build) {
+  try {
+    return await build();
+  } catch (err) {
+    process.send({ unavailable: `${err.name}: ${err.message}` }, () => process.exit(0));
+    return new Promise(() => {});
+  }
+}
