@@ -21,7 +21,7 @@ export interface ResolvedOptions {
   readonly appendLocationPath: boolean;
   readonly useRequestLocation: boolean;
   readonly useLocationHost: boolean;
-  /** The backend client of the HTTP path: the given one, or a keep-alive agent of our own. */
+  /** The backend client of the HTTP path: the given agent or dispatcher, or an undici Agent of our own. */
   readonly transport: Agent | Dispatcher;
   /** The shared transport of the HTTP path, bound to `transport`. */
   readonly roundTrip: (ex: Exchange) => Promise<BackendResponse>;
