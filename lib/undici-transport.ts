@@ -8,14 +8,16 @@ import { relayInformational } from './informational.js';
 import { bodyOf } from './request-body.js';
 import type { Dispatcher } from './types.js';
 
-/** Request headers undici refuses or owns: it frames the body itself. */
-const UNDICI_OWNS = new Set(['transfer-encoding', 'connection', 'keep-alive', 'upgrade']);
-
-/** The outgoing raw header list without the headers undici must set itself. */
-function undiciHeaders(headers: readonly string[]): string[] {
+/**
+ * The outgoing headers for undici, which frames the body itself. The request-headers stage has
+ * already dropped the hop-by-hop headers; it puts back only a chunked request's
+ * `Transfer-Encoding`, which undici refuses, so only such a request needs its list filtered.
+ */
+function undiciHeaders(ex: Exchange): string[] {
+  if (ex.req.headers['transfer-encoding'] === undefined) return ex.headers;
   const out: string[] = [];
-  for (let i = 0; i < headers.length; i += 2) {
-    if (!UNDICI_OWNS.has(headers[i]!.toLowerCase())) out.push(headers[i]!, headers[i + 1]!);
+  for (let i = 0; i < ex.headers.length; i += 2) {
+    if (ex.headers[i] !== 'Transfer-Encoding') out.push(ex.headers[i]!, ex.headers[i + 1]!);
   }
   return out;
 }
@@ -139,7 +141,7 @@ export function undiciRoundTrip(ex: Exchange, dispatcher: Dispatcher): Promise<B
         origin: `${options.location.protocol}//${options.location.host}`,
         path: ex.target,
         method: (req.method ?? 'GET') as UndiciDispatcher.HttpMethod,
-        headers: undiciHeaders(ex.headers),
+        headers: undiciHeaders(ex),
         // undici takes async iterables as bodies (core/request.js), which its 6.x types do not name.
         body: undiciBody(req, body) as Readable | null,
         headersTimeout: body === null ? timeout : 0,
