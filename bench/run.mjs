@@ -1,9 +1,10 @@
 // Runs the benchmark scenarios (all when none is named), then regenerates docs/benchmarks.md's
 // tables and docs/benchmarks.svg from bench/results/ (report.mjs).
-// Usage: node bench/run.mjs [scenario...] [--quick] [--rounds N] [--duration S] [--quiet-wait S] [--no-report]
+// Usage: node bench/run.mjs [scenario...] [--quick] [--rounds N] [--duration S] [--quiet-wait S] [--only a,b] [--no-report]
 // Scenarios: get get1m post64k ws handshakes idle throttle rewrite
 import { parseArgs } from 'node:util';
 import { CPU } from './harness/common.mjs';
+import { restrictTo, restricted } from './harness/contenders.mjs';
 import { pinSelf } from './harness/processes.mjs';
 import { writeReport } from './report.mjs';
 import { handshakes } from './scenarios/handshakes.mjs';
@@ -14,7 +15,7 @@ import { throttle } from './scenarios/throttle.mjs';
 import { wsEcho } from './scenarios/ws.mjs';
 
 const USAGE = 'usage: node bench/run.mjs [get|get1m|post64k|ws|handshakes|idle|throttle|rewrite ...] ' +
-  '[--quick] [--rounds N] [--duration S] [--quiet-wait S] [--no-report]';
+  '[--quick] [--rounds N] [--duration S] [--quiet-wait S] [--only contender,...] [--no-report]';
 
 const SCENARIOS = {
   get: (config) => httpScenario('get', config),
@@ -59,10 +60,12 @@ function settings() {
       duration: { type: 'string' },
       'no-report': { type: 'boolean', default: false },
       'quiet-wait': { type: 'string' },
+      only: { type: 'string' },
     },
   });
   const unknown = positionals.find((name) => !Object.hasOwn(SCENARIOS, name));
   if (unknown !== undefined) throw new RangeError(`unknown scenario '${unknown}'`);
+  if (values.only !== undefined) restrictTo(values.only.split(',').filter(Boolean));
   const mode = values.quick ? 'quick' : 'default';
   const rounds = positive(values, 'rounds');
   const duration = positive(values, 'duration');
@@ -91,7 +94,7 @@ async function main() {
     console.error(`== ${name}: ${((performance.now() - from) / 1000).toFixed(1)} s`);
   }
   console.error(`\nbench: ${config.scenarios.join(', ')} in ${((performance.now() - started) / 1000).toFixed(0)} s`);
-  if (config.report) await writeReport();
+  if (config.report && !restricted()) await writeReport();
 }
 
 main().catch((err) => {

@@ -33,6 +33,30 @@ function read(socket: net.Socket, length: number): Promise<string> {
   });
 }
 
+function readBytes(socket: net.Socket, length: number): Promise<Buffer> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer): void => {
+      chunks.push(chunk);
+      size += chunk.length;
+      if (size < length) return;
+      socket.removeListener('data', onData);
+      resolve(Buffer.concat(chunks));
+    };
+    socket.on('data', onData);
+  });
+}
+
+/** Polls `check` until it holds; the limit is generous, the test does not depend on speed. */
+async function until(check: () => boolean, limit = 20_000): Promise<void> {
+  const deadline = Date.now() + limit;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('the condition never held');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
 describe('tunnel', () => {
   it('copies bytes both ways', async () => {
     const { user, server } = await setup();
@@ -52,6 +76,21 @@ describe('tunnel', () => {
     await Promise.all([closed(user), closed(server)]);
     expect(client.destroyed && backend.destroyed).toBe(true);
     expect(closes()).toBe(1);
+  });
+
+  it('stops reading a side while the other does not take its bytes, then delivers them all', async () => {
+    const { user, server, client, backend } = await setup();
+    user.pause(); // the user reads nothing for now
+    const sent = Buffer.alloc(32 << 20);
+    for (let i = 0; i < sent.length; i += 4096) sent.writeUInt32BE(i, i);
+    server.write(sent);
+    await until(() => backend.isPaused());
+    // What the proxy holds for the user is bounded by its write buffer, not by what the server sent.
+    expect(client.writableLength).toBeLessThanOrEqual(client.writableHighWaterMark + (64 << 10));
+    expect(server.writableLength).toBeGreaterThan(0); // the rest waits at the server, not in the proxy
+    const atUser = readBytes(user, sent.length);
+    user.resume();
+    expect((await atUser).equals(sent)).toBe(true);
   });
 
   it('closes both at once when one side fails', async () => {

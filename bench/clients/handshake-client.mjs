@@ -1,5 +1,6 @@
 // The handshake load, a child process of scenarios/handshakes.mjs on the load CPU: `connections`
-// loops, each doing again and again: connect, write a WebSocket upgrade request, read until the
+// loops, each doing again and again: connect, write a WebSocket upgrade request (to the backend's
+// hand-made `/handshake`), read until the
 // end of the `101` head, destroy. Sends `{ ready }`, waits for `'go'`, runs for `seconds`, then
 // sends `{ result: { handshakes, rate, p50Ms, p99Ms, errors } }` and exits.
 // Usage: node handshake-client.mjs <url> <connections> <seconds>
@@ -7,7 +8,7 @@ import { once } from 'node:events';
 import { handshake, upgradeRequest } from './raw-upgrade.mjs';
 
 const [url, connections, seconds] = process.argv.slice(2);
-const request = upgradeRequest(url, '/bench?q=1');
+const request = upgradeRequest(url, '/handshake?q=1');
 const times = [];
 let errors = 0;
 let firstError;

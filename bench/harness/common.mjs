@@ -5,6 +5,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import { restricted } from './contenders.mjs';
 import { cpuTicks, foreignShare } from './cpu-share.mjs';
 import { Unavailable, pinning, startServer } from './processes.mjs';
 
@@ -242,6 +243,10 @@ export async function writeResults(report) {
   const file = new URL(`../results/${report.scenario}.json`, import.meta.url);
   const full = { scenario: report.scenario, date: new Date().toISOString(), ...report, ...environment() };
   print(full);
+  if (restricted()) {
+    console.log('\nnot written to bench/results/: --only left contenders out');
+    return;
+  }
   await mkdir(new URL('.', file), { recursive: true });
   await writeFile(file, `${JSON.stringify(full, null, 2)}\n`);
   console.log(`\nwritten to ${fileURLToPath(file)}`);

@@ -37,12 +37,25 @@ export const HTTP = [
 /** The contenders that tunnel upgrades. */
 export const UPGRADES = ['direct', 'net-pipe', 'hpm', 'hpm-express', 'fastify-http-proxy', 'uap', 'uap-express'];
 
+let only;
+
+/** Keeps only the contenders named (`--only`, for a quicker look at a few): the others are left out of every scenario. */
+export function restrictTo(names) {
+  for (const name of names) if (!ALL[name]) throw new RangeError(`unknown contender '${name}'`);
+  only = new Set(names);
+}
+
+/** Whether `--only` left some contenders out (then no results file is written, and no report). */
+export function restricted() {
+  return only !== undefined;
+}
+
 /**
  * The contenders called `names`, each `{ name, label, file?, args }`; `upgrades` adds `ws` for
  * those that need it, `extra` (name → args) adds scenario-specific arguments.
  */
 export function contenders(names, { upgrades = false, extra = {} } = {}) {
-  return names.map((name) => {
+  return names.filter((name) => only === undefined || only.has(name)).map((name) => {
     const spec = ALL[name];
     if (!spec) throw new RangeError(`unknown contender '${name}'`);
     const args = [...(spec.args ?? []), ...(upgrades && spec.ws ? ['ws'] : []), ...(extra[name] ?? [])];

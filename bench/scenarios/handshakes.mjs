@@ -1,5 +1,7 @@
 // `handshakes`: WebSocket handshakes per second through the contenders that tunnel upgrades, each
-// in its own process on CPU 1 in front of the `ws` server of backends/backend.mjs. The load is
+// in its own process on CPU 1 in front of backends/backend.mjs, whose `/handshake` answers the
+// WebSocket handshake by hand (the `ws` library's server would saturate CPU 0 first, and then the
+// backend, not the proxy, would be measured). The load is
 // clients/handshake-client.mjs on CPU 0: a lean raw-socket client (a WebSocket library would be
 // the bottleneck) keeping 32 connections busy with connect, upgrade request, `101` head, destroy.
 // Reports handshakes per second and the proxy's CPU µs per handshake.
@@ -17,7 +19,7 @@ const QUICK = ['direct', 'hpm', 'fastify-http-proxy', 'uap'];
 
 /** One handshake through the contender must end in a `101`. */
 async function check({ url }) {
-  const { socket } = await handshake(url, upgradeRequest(url, '/bench?q=1'));
+  const { socket } = await handshake(url, upgradeRequest(url, '/handshake?q=1'));
   socket.destroy();
 }
 

@@ -3,11 +3,16 @@ import type { Duplex } from 'node:stream';
 import { requestUrl } from '../exchange.js';
 import type { MountedUrl } from '../mount.js';
 import type { ResolvedOptions } from '../options.js';
-import { proxyUpgrade, type UpgradeSource } from './proxy-upgrade.js';
+import { proxyUpgrade, type UpgradeHooks, type UpgradeSource } from './proxy-upgrade.js';
 import { claimedUpgrades, pendingUpgrades } from './route-upgrades.js';
 import { socketResponse } from './socket-response.js';
 
 const EMPTY = Buffer.alloc(0);
+
+/** Shared, not a closure: a listener that lives as long as the tunnel must not keep the request alive. */
+function destroyOnError(this: Duplex): void {
+  this.destroy();
+}
 
 /**
  * The upgrade half of one middleware: its entry points, and every client connection it holds
@@ -17,8 +22,19 @@ const EMPTY = Buffer.alloc(0);
 export class Upgrades {
   private readonly held = new Set<Duplex>();
   private open = 0;
+  // One set of listeners for all connections, none made per connection: every idle tunnel's heap counts.
+  private readonly forget: (this: Duplex) => void;
+  private readonly hooks: UpgradeHooks = {
+    opened: () => void this.open++,
+    closed: () => void this.open--,
+  };
 
-  constructor(private readonly options: ResolvedOptions) {}
+  constructor(private readonly options: ResolvedOptions) {
+    const { held } = this;
+    this.forget = function (this: Duplex) {
+      held.delete(this);
+    };
+  }
 
   /** How many tunnels are open. */
   get size(): number {
@@ -28,7 +44,7 @@ export class Upgrades {
   /** From the server's `'upgrade'` event: the raw socket is ours from here on. */
   fromUpgradeEvent(req: IncomingMessage, socket: Duplex, head: Buffer, url: MountedUrl): void {
     // Node removes its own error listener before emitting 'upgrade' (http-proxy PR #495): add ours first.
-    socket.on('error', () => socket.destroy());
+    socket.on('error', destroyOnError);
     this.start({ req, socket, head, response: () => socketResponse(req, socket), raw: true, ...url });
   }
 
@@ -55,10 +71,7 @@ export class Upgrades {
     const { socket } = src;
     claimedUpgrades.add(src.req);
     this.held.add(socket);
-    socket.once('close', () => this.held.delete(socket));
-    void proxyUpgrade(this.options, src, {
-      opened: () => this.open++,
-      closed: () => this.open--,
-    });
+    socket.on('close', this.forget); // 'close' comes once: `once` would add a wrapper per connection
+    void proxyUpgrade(this.options, src, this.hooks);
   }
 }
