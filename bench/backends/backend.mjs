@@ -4,11 +4,8 @@
 //   POST (any path) 200, the request body echoed back as it streams in, with the request's Content-Length
 //   GET (else)      200 text/plain, 100 bytes of `x`
 //   upgrade /source a raw tunnel (Upgrade: bench-source) on which it writes as fast as the socket drains
-//   upgrade /handshake  a WebSocket handshake answered by hand (RFC 6455 section 4.2.2), then nothing until
-//                   the client closes: the handshake scenario's backend, so cheap that the proxy is what is measured
 //   upgrade (else)  a `ws` WebSocketServer (no compression) that sends every message back as it came
 // Asked for `stats`, it answers `{ webSockets, sources }`: the connections open now.
-import { createHash } from 'node:crypto';
 import { WebSocketServer } from 'ws';
 import { serve } from '../harness/serve.mjs';
 import { largeBody, SMALL_BYTES } from './bodies.mjs';
@@ -48,22 +45,6 @@ function source(socket) {
   pump();
 }
 
-const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
-
-/** A `101` for a valid WebSocket upgrade request, a `400` and a close for anything else. */
-function handshake(req, socket) {
-  const key = req.headers['sec-websocket-key'];
-  socket.on('error', () => socket.destroy());
-  if (req.headers.upgrade?.toLowerCase() !== 'websocket' || !/^[A-Za-z0-9+/]{22}==$/.test(key ?? '')) {
-    socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-    return;
-  }
-  const accept = createHash('sha1').update(key + GUID).digest('base64');
-  socket.setNoDelay(true);
-  socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`);
-  socket.on('end', () => socket.destroy()).resume(); // nothing more comes: the client closes the connection
-}
-
 const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false });
 wss.on('connection', (ws) => {
   ws.on('message', (data, isBinary) => ws.send(data, { binary: isBinary }));
@@ -72,7 +53,6 @@ wss.on('connection', (ws) => {
 await serve(handle, (server) => {
   server.on('upgrade', (req, socket, head) => {
     if (req.url.startsWith('/source')) source(socket);
-    else if (req.url.startsWith('/handshake')) handshake(req, socket);
     else wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
   });
 }, () => ({ webSockets: wss.clients.size, sources }));

@@ -1,7 +1,7 @@
 // `handshakes`: WebSocket handshakes per second through the contenders that tunnel upgrades, each
-// in its own process on CPU 1 in front of backends/backend.mjs, whose `/handshake` answers the
-// WebSocket handshake by hand (the `ws` library's server would saturate CPU 0 first, and then the
-// backend, not the proxy, would be measured). The load is
+// in its own process on CPU 1 in front of backends/handshake-backend.mjs, which answers the
+// WebSocket handshake by hand on a raw socket (the `ws` library's server, or even node:http's
+// parser, would saturate CPU 0 first, and then the backend, not the proxy, would be measured). The load is
 // clients/handshake-client.mjs on CPU 0: a lean raw-socket client (a WebSocket library would be
 // the bottleneck) keeping 32 connections busy with connect, upgrade request, `101` head, destroy.
 // Reports handshakes per second and the proxy's CPU µs per handshake.
@@ -44,7 +44,7 @@ async function run(c, seconds) {
 export async function handshakes(config) {
   const settings = config.settings('handshakes');
   await withServers(async (start) => {
-    const backend = await start('backends/backend.mjs', [], CPU.backend);
+    const backend = await start('backends/handshake-backend.mjs', [], CPU.backend);
     const specs = contenders(config.quick ? QUICK : UPGRADES, { upgrades: true });
     const list = await prepare(start, specs, backend, { check });
     await interleave(settings, list.filter(ok), run, { rate: (r) => r.rate, unit: 'handshakes/s' });

@@ -44,16 +44,19 @@ export function serializeHead(init: UpgradeRequestInit): string {
   const { method, path, headers } = init;
   if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(method)) throw new TypeError(`invalid method ${JSON.stringify(method)}`);
   if (!/^[\x21-\x7e\x80-\xff]+$/.test(path)) throw new TypeError(`invalid request target ${JSON.stringify(path)}`);
-  let head = `${method} ${path} HTTP/1.1\r\n`;
-  const names = Object.keys(headers).sort((a, b) => Number(b.toLowerCase() === 'host') - Number(a.toLowerCase() === 'host'));
-  for (const name of names) {
+  let host = '';
+  let rest = '';
+  for (const name of Object.keys(headers)) {
     const value = headers[name];
     if (value === undefined) continue;
     validateHeaderName(name);
+    let lines = '';
     for (const line of Array.isArray(value) ? value : [String(value)]) {
       validateHeaderValue(name, line);
-      head += `${name}: ${line}\r\n`;
+      lines += `${name}: ${line}\r\n`;
     }
+    if (name.length === 4 && name.toLowerCase() === 'host') host += lines;
+    else rest += lines;
   }
-  return head + '\r\n';
+  return `${method} ${path} HTTP/1.1\r\n${host}${rest}\r\n`;
 }

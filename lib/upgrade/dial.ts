@@ -73,7 +73,7 @@ function handshaking(socket: Duplex): boolean {
  */
 export async function dial(agent: Agent, location: Location): Promise<Duplex> {
   const https = location.protocol === 'https:';
-  const options = https ? tlsOptions(agent, location) : { ...agentOptions(agent), host: location.hostname, port: location.port };
+  const options = https ? tlsOptions(agent, location) : { ...(agent as { options?: object }).options, host: location.hostname, port: location.port };
   const create = (agent as unknown as { createConnection: Dialer }).createConnection.bind(agent);
   let socket = await new Promise<Duplex>((resolve, reject) => {
     const returned = create(options, (err, made) => (err ? reject(err) : made ? resolve(made) : undefined));

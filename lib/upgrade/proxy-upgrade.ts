@@ -40,9 +40,10 @@ function wrapErrors<T>(promise: Promise<T>, code: ProxyErrorCode, prefix: string
 
 /** Writes the request head, the client's early bytes (P8) and, for a plain request, its body re-framed. */
 async function send(backend: Duplex, head: string, src: UpgradeSource): Promise<void> {
-  const first = Buffer.from(head, 'latin1');
   await new Promise<void>((resolve, reject) => {
-    backend.write(src.head.length > 0 ? Buffer.concat([first, src.head]) : first, (err) => (err ? reject(err) : resolve()));
+    const done = (err?: Error | null): void => (err ? reject(err) : resolve());
+    if (src.head.length > 0) backend.write(Buffer.concat([Buffer.from(head, 'latin1'), src.head]), done);
+    else backend.write(head, 'latin1', done);
   });
   const { req } = src;
   const chunked = req.headers['transfer-encoding'] !== undefined;
