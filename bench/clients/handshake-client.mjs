@@ -1,8 +1,7 @@
 // The handshake load, a child process of scenarios/handshakes.mjs on the load CPU: `connections`
-// loops, each doing again and again: connect, write a WebSocket upgrade request (to the backend's
-// hand-made `/handshake`), read until the
-// end of the `101` head, destroy. Sends `{ ready }`, waits for `'go'`, runs for `seconds`, then
-// sends `{ result: { handshakes, rate, p50Ms, p99Ms, errors } }` and exits.
+// loops, each doing again and again: connect, write a WebSocket upgrade request, read until the
+// end of the `101` head, reset the connection (the backend has closed its side already). Sends
+// `{ ready }`, waits for `'go'`, runs for `seconds`, then sends `{ result: { handshakes, rate, p50Ms, p99Ms, errors } }` and exits.
 // Usage: node handshake-client.mjs <url> <connections> <seconds>
 import { once } from 'node:events';
 import { handshake, upgradeRequest } from './raw-upgrade.mjs';
@@ -19,7 +18,7 @@ async function loop() {
     const started = performance.now();
     try {
       const { socket } = await handshake(url, request);
-      socket.destroy();
+      socket.resetAndDestroy(); // a reset leaves no TIME_WAIT behind (see handshake-backend.mjs)
       if (running) times.push(performance.now() - started);
     } catch (err) {
       errors++;

@@ -3,7 +3,7 @@
 // WebSocket handshake by hand on a raw socket (the `ws` library's server, or even node:http's
 // parser, would saturate CPU 0 first, and then the backend, not the proxy, would be measured). The load is
 // clients/handshake-client.mjs on CPU 0: a lean raw-socket client (a WebSocket library would be
-// the bottleneck) keeping 32 connections busy with connect, upgrade request, `101` head, destroy.
+// the bottleneck) keeping 32 connections busy with connect, upgrade request, `101` head, reset.
 // Reports handshakes per second and the proxy's CPU µs per handshake.
 import { fileURLToPath } from 'node:url';
 import {
@@ -55,7 +55,7 @@ export async function handshakes(config) {
     const of = (a, b, key) => ratio(pick(summary, a)?.[key], pick(summary, b)?.[key]);
     await writeResults({
       scenario: 'handshakes',
-      title: 'WebSocket handshakes (connect, upgrade, 101, destroy)',
+      title: 'WebSocket handshakes (connect, upgrade, 101, close)',
       how: `${CONNECTIONS} connections, ${settings.rounds} x ${settings.duration} s (warm-up ${settings.warmup} s), raw-socket client`,
       mode: config.mode,
       settings: { ...settings, connections: CONNECTIONS },
