@@ -1,9 +1,10 @@
 // `handshakes`: WebSocket handshakes per second through the contenders that tunnel upgrades, each
 // in its own process on CPU 1 in front of backends/handshake-backend.mjs, which answers the
 // WebSocket handshake by hand on a raw socket (the `ws` library's server, or even node:http's
-// parser, would saturate CPU 0 first, and then the backend, not the proxy, would be measured). The load is
-// clients/handshake-client.mjs on CPU 0: a lean raw-socket client (a WebSocket library would be
-// the bottleneck) keeping 32 connections busy with connect, upgrade request, `101` head, reset.
+// parser, would saturate CPU 0 first, and then the backend, not the proxy, would be measured).
+// The load is clients/handshake-client.mjs on CPU 0: a lean raw-socket client (a WebSocket
+// library would be the bottleneck) keeping 32 connections busy with connect, upgrade request,
+// `101` head, reset.
 // Reports handshakes per second and the proxy's CPU µs per handshake.
 import { fileURLToPath } from 'node:url';
 import {
