@@ -4,21 +4,9 @@ import { once } from 'node:events';
 import express from 'express';
 import { ProxyError, upgradeAware } from '../../lib/index.js';
 import type { ErrorResponderFunction } from '../../lib/index.js';
-import { closedPort, listen, request, startProxy, startRecorder, startUpstream } from '../helpers/servers.js';
+import { closedPort, connections, listen, request, startProxy, startRecorder, startUpstream } from '../helpers/servers.js';
 import type { Running } from '../helpers/servers.js';
-
-/** Polls `check` until it holds; the generous deadline only turns a hang into a clear failure. */
-async function waitFor(check: () => boolean | Promise<boolean>, what: string, deadline = 15_000): Promise<void> {
-  const start = Date.now();
-  while (!(await check())) {
-    if (Date.now() - start > deadline) throw new Error(`gave up waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
-function connections(server: http.Server): Promise<number> {
-  return new Promise((resolve, reject) => server.getConnections((err, count) => (err ? reject(err) : resolve(count))));
-}
+import { waitFor } from '../helpers/wait.js';
 
 /** How a client's response ended: cleanly, or cut off (error, abort, close before the end). */
 interface Outcome {

@@ -1,92 +1,13 @@
 import http from 'node:http';
 import net from 'node:net';
-import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import express from 'express';
-import type { NextFunction, Request, Response } from 'express';
 import { upgradeAware } from '../../lib/index.js';
 import type { UpgradeAwareOptions } from '../../lib/index.js';
 import { listen, request, startProxy, startUpstream } from '../helpers/servers.js';
 import type { Running } from '../helpers/servers.js';
-
-const MB = 1024 * 1024;
-
-/** A deterministic, non-repeating-looking 64 KiB block; bodies are made of it. */
-const BLOCK = createHash('sha512')
-  .update('seed')
-  .digest()
-  .toString('hex')
-  .repeat(512)
-  .slice(0, 64 * 1024);
-const BLOCK_BYTES = Buffer.from(BLOCK);
-
-function sha256(...parts: Buffer[]): string {
-  const hash = createHash('sha256');
-  for (const part of parts) hash.update(part);
-  return hash.digest('hex');
-}
-
-/** sha256 of `count` blocks, computed the same way the servers stream them. */
-function hashOfBlocks(count: number): string {
-  const hash = createHash('sha256');
-  for (let i = 0; i < count; i++) hash.update(BLOCK_BYTES);
-  return hash.digest('hex');
-}
-
-/** Polls `check` until it holds; the generous deadline only turns a hang into a clear failure. */
-async function waitFor(check: () => boolean, what: string, deadline = 20_000): Promise<void> {
-  const start = Date.now();
-  while (!check()) {
-    if (Date.now() - start > deadline) throw new Error(`gave up waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
-
-/** Writes `count` blocks to `out`, waiting for 'drain' whenever it asks to; tracks progress. */
-function writeBlocks(out: NodeJS.WritableStream, count: number, progress: { written: number; waiting: boolean }): Promise<void> {
-  return new Promise((resolve, reject) => {
-    out.on('error', reject);
-    const next = (): void => {
-      progress.waiting = false;
-      while (progress.written < count) {
-        progress.written++;
-        if (!out.write(BLOCK_BYTES)) {
-          progress.waiting = true;
-          out.once('drain', next);
-          return;
-        }
-      }
-      resolve();
-    };
-    next();
-  });
-}
-
-/**
- * Resolves once the writer has been stuck on 'drain' at the same byte count for a few polls in a
- * row. With backpressure this state is reached and stays; the polls only decide when to look.
- */
-async function waitForStall(progress: { written: number; waiting: boolean }): Promise<void> {
-  let last = -1;
-  let steady = 0;
-  await waitFor(() => {
-    if (progress.waiting && progress.written === last) steady++;
-    else steady = 0;
-    last = progress.written;
-    return steady >= 4;
-  }, 'the writer to stall on backpressure');
-}
-
-/** Reads a whole response into a hash and a byte count. */
-async function digest(res: http.IncomingMessage): Promise<{ bytes: number; sha256: string }> {
-  const hash = createHash('sha256');
-  let bytes = 0;
-  for await (const chunk of res as AsyncIterable<Buffer>) {
-    hash.update(chunk);
-    bytes += chunk.length;
-  }
-  return { bytes, sha256: hash.digest('hex') };
-}
+import { BLOCK, MB, bufferingLayer, digest, hashOfBlocks, lockstep, readInLockstep, sha256, waitForStall, writeBlocks } from '../helpers/bodies.js';
+import { waitFor } from '../helpers/wait.js';
 
 /** Sends a raw request over TCP and returns everything the server wrote until it closed. */
 async function rawExchange(port: number, head: string): Promise<string> {
@@ -105,7 +26,7 @@ describe('upgradeAware streaming large bodies', () => {
     });
     const proxy = await startProxy({ location: `${backend.url}/` });
     try {
-      const count = (20 * MB) / BLOCK_BYTES.length;
+      const count = (20 * MB) / BLOCK.length;
       const client = http.request(`${proxy.url}/up`, { method: 'POST', agent: false, headers: { 'Content-Length': String(20 * MB) } });
       const responded = once(client, 'response') as Promise<[http.IncomingMessage]>;
       await writeBlocks(client, count, { written: 0, waiting: false });
@@ -122,7 +43,7 @@ describe('upgradeAware streaming large bodies', () => {
   });
 
   it('downloads 20 MB intact with its Content-Length', async () => {
-    const count = (20 * MB) / BLOCK_BYTES.length;
+    const count = (20 * MB) / BLOCK.length;
     const backend = await startUpstream((_req, res) => {
       res.writeHead(200, { 'Content-Length': String(20 * MB), 'Content-Type': 'application/octet-stream' });
       void writeBlocks(res, count, { written: 0, waiting: false }).then(() => res.end());
@@ -187,7 +108,7 @@ describe('upgradeAware streaming large bodies', () => {
   });
 
   it('stalls the backend while the client does not read, then delivers everything', async () => {
-    const count = (64 * MB) / BLOCK_BYTES.length;
+    const count = (64 * MB) / BLOCK.length;
     const progress = { written: 0, waiting: false };
     const backend = await startUpstream((_req, res) => {
       res.writeHead(200, { 'Content-Type': 'application/octet-stream' });
@@ -207,7 +128,7 @@ describe('upgradeAware streaming large bodies', () => {
   });
 
   it('stalls the client while the backend does not read, then delivers everything', async () => {
-    const count = (64 * MB) / BLOCK_BYTES.length;
+    const count = (64 * MB) / BLOCK.length;
     let startReading: (() => void) | undefined;
     const backend = await startUpstream((req, res) => {
       // Nothing reads the body until the test says so.
@@ -414,36 +335,6 @@ describe('upgradeAware informational responses', () => {
   });
 });
 
-/**
- * A compression-like layer: it holds everything written until `res.flush()` (or the end), as
- * compression's gzip stream does, and counts flushes.
- */
-function bufferingLayer(counter: { flushes: number }) {
-  return (_req: Request, res: Response, next: NextFunction): void => {
-    const write = res.write.bind(res) as (chunk: Buffer) => boolean;
-    const end = res.end.bind(res) as () => Response;
-    let held: Buffer[] = [];
-    const release = (): void => {
-      if (held.length > 0) write(Buffer.concat(held));
-      held = [];
-    };
-    res.write = ((chunk: string | Buffer) => {
-      held.push(Buffer.from(chunk));
-      return true;
-    }) as Response['write'];
-    res.end = ((chunk?: string | Buffer) => {
-      if (chunk !== undefined && typeof chunk !== 'function') held.push(Buffer.from(chunk));
-      release();
-      return end();
-    }) as Response['end'];
-    (res as Response & { flush(): void }).flush = () => {
-      counter.flushes++;
-      release();
-    };
-    next();
-  };
-}
-
 /** Express with the buffering layer in front of the proxy. */
 async function expressWithLayer(options: UpgradeAwareOptions, counter: { flushes: number }): Promise<Running> {
   const proxy = upgradeAware(options);
@@ -460,48 +351,10 @@ async function expressWithLayer(options: UpgradeAwareOptions, counter: { flushes
   };
 }
 
-/**
- * A backend that writes one event, then the next only once the client has seen the previous
- * one, and keeps the stream open. Events that were held back would make it wait forever.
- */
+/** A backend serving {@link lockstep} events. */
 async function lockstepBackend(contentType: string, count: number): Promise<Running & { ack(): void }> {
-  let acks = 0;
-  let wake: (() => void) | undefined;
-  const running = await startUpstream(async (_req, res) => {
-    res.writeHead(200, { 'Content-Type': contentType, 'Cache-Control': 'no-cache' });
-    for (let i = 1; i <= count; i++) {
-      res.write(`data: event ${i}\n\n`);
-      if (acks < i) await new Promise<void>((resolve) => (wake = resolve));
-    }
-    // the stream stays open: the test ends it by closing
-  });
-  return Object.assign(running, {
-    ack() {
-      acks++;
-      wake?.();
-    },
-  });
-}
-
-/** Reads `count` events from the stream, acknowledging each, and checks each arrived on its own. */
-async function readInLockstep(url: string, backend: { ack(): void }, count: number, onEvent: (i: number) => void = () => {}): Promise<string[]> {
-  const res = await new Promise<http.IncomingMessage>((resolve) => http.get(url, { agent: false }, resolve));
-  res.setEncoding('utf8');
-  const events: string[] = [];
-  let buffered = '';
-  for await (const chunk of res as AsyncIterable<string>) {
-    buffered += chunk;
-    let end: number;
-    while ((end = buffered.indexOf('\n\n')) !== -1) {
-      events.push(buffered.slice(0, end));
-      buffered = buffered.slice(end + 2);
-      onEvent(events.length);
-      backend.ack();
-    }
-    if (events.length === count) break;
-  }
-  res.destroy();
-  return events;
+  const { handler, ack } = lockstep(contentType, count);
+  return Object.assign(await startUpstream(handler), { ack });
 }
 
 describe('upgradeAware flushInterval', () => {
@@ -511,7 +364,7 @@ describe('upgradeAware flushInterval', () => {
     const backend = await lockstepBackend('text/event-stream', 3);
     const proxy = await startProxy({ location: `${backend.url}/` });
     try {
-      expect(await readInLockstep(`${proxy.url}/`, backend, 3)).toEqual(expected);
+      expect(await readInLockstep(`${proxy.url}/`, backend.ack, 3)).toEqual(expected);
     } finally {
       await proxy.close();
       await backend.close();
@@ -525,7 +378,7 @@ describe('upgradeAware flushInterval', () => {
     const server = await expressWithLayer({ location: `${backend.url}/`, flushInterval: 3_600_000 }, counter);
     const flushesAtEvent: number[] = [];
     try {
-      const events = await readInLockstep(`${server.url}/proxy/`, backend, 3, () => flushesAtEvent.push(counter.flushes));
+      const events = await readInLockstep(`${server.url}/proxy/`, backend.ack, 3, () => flushesAtEvent.push(counter.flushes));
       expect(events).toEqual(expected);
       // Every event passed the layer only through a flush made for it.
       flushesAtEvent.forEach((flushes, i) => expect(flushes).toBeGreaterThanOrEqual(i + 1));
@@ -541,7 +394,7 @@ describe('upgradeAware flushInterval', () => {
     const server = await expressWithLayer({ location: `${backend.url}/`, flushInterval: -1 }, counter);
     const flushesAtEvent: number[] = [];
     try {
-      const events = await readInLockstep(`${server.url}/proxy/`, backend, 3, () => flushesAtEvent.push(counter.flushes));
+      const events = await readInLockstep(`${server.url}/proxy/`, backend.ack, 3, () => flushesAtEvent.push(counter.flushes));
       expect(events).toEqual(expected);
       // Every event passed the layer only through a flush made for it.
       flushesAtEvent.forEach((flushes, i) => expect(flushes).toBeGreaterThanOrEqual(i + 1));
@@ -556,7 +409,7 @@ describe('upgradeAware flushInterval', () => {
     const counter = { flushes: 0 };
     const server = await expressWithLayer({ location: `${backend.url}/`, flushInterval: 20 }, counter);
     try {
-      const events = await readInLockstep(`${server.url}/proxy/`, backend, 2);
+      const events = await readInLockstep(`${server.url}/proxy/`, backend.ack, 2);
       expect(events).toEqual(expected.slice(0, 2));
       expect(counter.flushes).toBeGreaterThanOrEqual(1);
     } finally {

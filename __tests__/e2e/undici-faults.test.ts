@@ -7,21 +7,9 @@ import { once } from 'node:events';
 import { Agent } from 'undici';
 import type { Dispatcher as UndiciDispatcher } from 'undici';
 import type { Dispatcher, ProxyError, UpgradeAwareOptions } from '../../lib/index.js';
-import { FAKE_STATUS, closedPort, fakeResponder, request, startProxy, startRecorder, startUpstream } from '../helpers/servers.js';
+import { FAKE_STATUS, closedPort, connections, fakeResponder, request, startProxy, startRecorder, startUpstream } from '../helpers/servers.js';
 import type { Running } from '../helpers/servers.js';
-
-/** Polls `check` until it holds; the generous deadline only turns a hang into a clear failure. */
-async function waitFor(check: () => boolean | Promise<boolean>, what: string, deadline = 15_000): Promise<void> {
-  const start = Date.now();
-  while (!(await check())) {
-    if (Date.now() - start > deadline) throw new Error(`gave up waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
-function connections(server: http.Server): Promise<number> {
-  return new Promise((resolve, reject) => server.getConnections((err, count) => (err ? reject(err) : resolve(count))));
-}
+import { waitFor } from '../helpers/wait.js';
 
 /** What a client got: status, the headers that describe the answer, the body. */
 interface Answer {

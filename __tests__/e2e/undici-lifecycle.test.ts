@@ -12,15 +12,7 @@ import { upgradeAware } from '../../lib/index.js';
 import type { Dispatcher } from '../../lib/index.js';
 import { closedPort, listen, rawExchange, request, startProxy, startUpstream } from '../helpers/servers.js';
 import type { Running } from '../helpers/servers.js';
-
-/** Polls `check` until it holds; the generous deadline only turns a hang into a clear failure. */
-async function waitFor(check: () => boolean, what: string, deadline = 15_000): Promise<void> {
-  const start = Date.now();
-  while (!check()) {
-    if (Date.now() - start > deadline) throw new Error(`gave up waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
+import { waitFor } from '../helpers/wait.js';
 
 /** A backend that answers plain requests `plain <url>` and echoes every WebSocket message. */
 async function startEchoBackend(): Promise<Running & { handshakes: string[] }> {

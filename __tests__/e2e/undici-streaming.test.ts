@@ -4,82 +4,14 @@
 // with backpressure, trailers both ways (request trailers take the node:http fallback), and 1xx
 // answers (102, 103, 100 Continue) before the final response.
 import http from 'node:http';
-import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import express from 'express';
-import type { NextFunction, Request, Response } from 'express';
 import { Agent } from 'undici';
 import { upgradeAware } from '../../lib/index.js';
 import { listen, startProxy, startUpstream } from '../helpers/servers.js';
 import type { Running } from '../helpers/servers.js';
-
-const MB = 1024 * 1024;
-
-/** A deterministic 64 KiB block; bodies are made of it. */
-const BLOCK = Buffer.from(createHash('sha512').update('undici').digest('hex').repeat(512).slice(0, 64 * 1024));
-
-/** sha256 of `count` blocks, computed the same way the servers stream them. */
-function hashOfBlocks(count: number): string {
-  const hash = createHash('sha256');
-  for (let i = 0; i < count; i++) hash.update(BLOCK);
-  return hash.digest('hex');
-}
-
-/** Polls `check` until it holds; the generous deadline only turns a hang into a clear failure. */
-async function waitFor(check: () => boolean, what: string, deadline = 20_000): Promise<void> {
-  const start = Date.now();
-  while (!check()) {
-    if (Date.now() - start > deadline) throw new Error(`gave up waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
-
-interface Progress {
-  written: number;
-  waiting: boolean;
-}
-
-/** Writes `count` blocks to `out`, waiting for 'drain' whenever it asks to; tracks progress. */
-function writeBlocks(out: NodeJS.WritableStream, count: number, progress: Progress = { written: 0, waiting: false }): Promise<void> {
-  return new Promise((resolve, reject) => {
-    out.on('error', reject);
-    const next = (): void => {
-      progress.waiting = false;
-      while (progress.written < count) {
-        progress.written++;
-        if (!out.write(BLOCK)) {
-          progress.waiting = true;
-          out.once('drain', next);
-          return;
-        }
-      }
-      resolve();
-    };
-    next();
-  });
-}
-
-/** Resolves once the writer has been stuck on 'drain' at the same count for a few polls in a row. */
-async function waitForStall(progress: Progress): Promise<void> {
-  let last = -1;
-  let steady = 0;
-  await waitFor(() => {
-    steady = progress.waiting && progress.written === last ? steady + 1 : 0;
-    last = progress.written;
-    return steady >= 4;
-  }, 'the writer to stall on backpressure');
-}
-
-/** Reads a whole stream into a hash and a byte count. */
-async function digest(stream: AsyncIterable<Buffer>): Promise<{ bytes: number; sha256: string }> {
-  const hash = createHash('sha256');
-  let bytes = 0;
-  for await (const chunk of stream) {
-    hash.update(chunk);
-    bytes += chunk.length;
-  }
-  return { bytes, sha256: hash.digest('hex') };
-}
+import { BLOCK, MB, bufferingLayer, type Progress, digest, hashOfBlocks, lockstep, readInLockstep, waitForStall, writeBlocks } from '../helpers/bodies.js';
+import { waitFor } from '../helpers/wait.js';
 
 /** The whole body of a response as text. */
 async function text(res: http.IncomingMessage): Promise<string> {
@@ -256,73 +188,6 @@ describe('upgradeAware with an undici transport: Kubernetes T9 (TestFlushInterva
   });
 });
 
-/** A backend that writes an event, then the next only once the client has acknowledged the previous one. */
-function lockstep(contentType: string, count: number): { handler: http.RequestListener; ack(): void } {
-  let acks = 0;
-  let wake: (() => void) | undefined;
-  return {
-    async handler(_req, res) {
-      res.writeHead(200, { 'Content-Type': contentType, 'Cache-Control': 'no-cache' });
-      for (let i = 1; i <= count; i++) {
-        res.write(`data: event ${i}\n\n`);
-        if (acks < i) await new Promise<void>((resolve) => (wake = resolve));
-      }
-      // the stream stays open: the test ends it by closing
-    },
-    ack() {
-      acks++;
-      wake?.();
-    },
-  };
-}
-
-/** Reads `count` events, acknowledging each; `onEvent` sees the count so far. */
-async function readInLockstep(url: string, ack: () => void, count: number, onEvent: (n: number) => void = () => {}): Promise<string[]> {
-  const res = await get(url);
-  res.setEncoding('utf8');
-  const events: string[] = [];
-  let buffered = '';
-  for await (const chunk of res as AsyncIterable<string>) {
-    buffered += chunk;
-    let end: number;
-    while ((end = buffered.indexOf('\n\n')) !== -1) {
-      events.push(buffered.slice(0, end));
-      buffered = buffered.slice(end + 2);
-      onEvent(events.length);
-      ack();
-    }
-    if (events.length === count) break;
-  }
-  res.destroy();
-  return events;
-}
-
-/** A compression-like layer: holds everything written until `res.flush()` or the end, counting flushes. */
-function bufferingLayer(counter: { flushes: number }) {
-  return (_req: Request, res: Response, next: NextFunction): void => {
-    const write = res.write.bind(res) as (chunk: Buffer) => boolean;
-    const end = res.end.bind(res) as () => Response;
-    let held: Buffer[] = [];
-    const release = (): void => {
-      if (held.length > 0) write(Buffer.concat(held));
-      held = [];
-    };
-    res.write = ((chunk: string | Buffer) => {
-      held.push(Buffer.from(chunk));
-      return true;
-    }) as Response['write'];
-    res.end = ((chunk?: string | Buffer) => {
-      if (chunk !== undefined && typeof chunk !== 'function') held.push(Buffer.from(chunk));
-      release();
-      return end();
-    }) as Response['end'];
-    (res as Response & { flush(): void }).flush = () => {
-      counter.flushes++;
-      release();
-    };
-    next();
-  };
-}
 
 describe('upgradeAware with an undici transport: server-sent events', () => {
   const expected = ['data: event 1', 'data: event 2', 'data: event 3'];

@@ -9,6 +9,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { Duplex } from 'node:stream';
 import { listen, startProxy, type Running } from '../helpers/servers.js';
+import { waitFor } from '../helpers/wait.js';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -87,15 +88,6 @@ describe('an open tunnel', () => {
     await collect();
     client.end();
     await once(client, 'close');
-    await until(() => proxy.proxy.tunnels === 0);
+    await waitFor(() => proxy.proxy.tunnels === 0, 'the tunnel to close');
   });
 });
-
-/** Polls `check` until it holds; the limit is generous, the test does not depend on speed. */
-async function until(check: () => boolean, limit = 20_000): Promise<void> {
-  const deadline = Date.now() + limit;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('the condition never held');
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}

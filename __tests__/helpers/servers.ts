@@ -38,6 +38,11 @@ export async function listen(server: http.Server): Promise<Running> {
   };
 }
 
+/** How many connections `server` holds now. */
+export function connections(server: http.Server): Promise<number> {
+  return new Promise((resolve, reject) => server.getConnections((err, count) => (err ? reject(err) : resolve(count))));
+}
+
 /** A backend from a plain request handler. */
 export function startUpstream(handler: http.RequestListener): Promise<Running> {
   return listen(http.createServer(handler));

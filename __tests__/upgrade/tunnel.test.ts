@@ -1,5 +1,6 @@
 import type net from 'node:net';
 import { destroySocketPairs, socketPair } from '../helpers/sockets.js';
+import { waitFor } from '../helpers/wait.js';
 import { tunnel } from '../../lib/upgrade/tunnel.js';
 
 afterEach(() => {
@@ -48,15 +49,6 @@ function readBytes(socket: net.Socket, length: number): Promise<Buffer> {
   });
 }
 
-/** Polls `check` until it holds; the limit is generous, the test does not depend on speed. */
-async function until(check: () => boolean, limit = 20_000): Promise<void> {
-  const deadline = Date.now() + limit;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('the condition never held');
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
-
 describe('tunnel', () => {
   it('copies bytes both ways', async () => {
     const { user, server } = await setup();
@@ -84,7 +76,7 @@ describe('tunnel', () => {
     const sent = Buffer.alloc(32 << 20);
     for (let i = 0; i < sent.length; i += 4096) sent.writeUInt32BE(i, i);
     server.write(sent);
-    await until(() => backend.isPaused());
+    await waitFor(() => backend.isPaused(), 'the backend side to be paused');
     // What the proxy holds for the user is bounded by its write buffer, not by what the server sent.
     expect(client.writableLength).toBeLessThanOrEqual(client.writableHighWaterMark + (64 << 10));
     expect(server.writableLength).toBeGreaterThan(0); // the rest waits at the server, not in the proxy
