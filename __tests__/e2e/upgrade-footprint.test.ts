@@ -1,7 +1,7 @@
 // What an open tunnel keeps: every idle tunnel's heap counts (thousands of `kubectl exec` or
-// WebSocket sessions stay open for hours), so once the 101 is through, the upgrade request and
-// what was made to handle it must be free to go. Full garbage collections are forced through V8's
-// `gc`, exposed here for this file only.
+// WebSocket sessions stay open for hours), so once the 101 is through, the upgrade request, with
+// its headers, must be free to go. Full garbage collections are forced through V8's `gc`, which
+// this file exposes in its jest worker (`--expose-gc` through `v8.setFlagsFromString`).
 import http from 'node:http';
 import net from 'node:net';
 import { once } from 'node:events';
