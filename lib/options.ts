@@ -59,7 +59,7 @@ function integer(options: UpgradeAwareOptions, name: keyof UpgradeAwareOptions, 
   return value;
 }
 
-/** An undici `Dispatcher` (`Agent`, `Pool`, `Client`), told by its `dispatch` method: undici itself is not loaded. */
+/** An undici `Dispatcher` (`Agent`, `Pool`, `Client`), told by its `dispatch` method, so that one from another copy of undici counts too. */
 function isDispatcher(value: unknown): value is Dispatcher {
   return typeof value === 'object' && value !== null && !(value instanceof http.Agent) && typeof (value as Dispatcher).dispatch === 'function';
 }

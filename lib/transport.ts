@@ -21,7 +21,6 @@ function replayable(ex: Exchange, body: boolean): boolean {
 
 function noop(): void {}
 
-
 /** Streams the client's body to the backend with backpressure, then its trailers. */
 function sendBody(ex: Exchange, request: http.ClientRequest): void {
   const { req } = ex;

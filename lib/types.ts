@@ -8,7 +8,8 @@ export type Agent = HttpAgent | HttpsAgent;
 /**
  * An undici `Dispatcher` (`Agent`, `Pool` or `Client` of the `undici` package), as the backend
  * client of the HTTP path: markedly cheaper per request than Node's HTTP client. Only its shape
- * is named here, so this package does not load undici. See docs/options.md#transport.
+ * is named here, so a dispatcher from the application's own copy of undici, of another version,
+ * is accepted too. See docs/options.md#transport.
  */
 export interface Dispatcher {
   dispatch(options: object, handler: object): boolean;
@@ -62,10 +63,10 @@ export interface UpgradeAwareOptions {
   /**
    * The backend client: an `http.Agent`/`https.Agent`, or an undici `Dispatcher` for the HTTP path
    * (upgrades then use `upgradeTransport.agent`, or an agent of the middleware's own).
-   * @default a keep-alive agent owned by the middleware
+   * @default an undici Agent owned by the middleware (and a keep-alive agent of its own for upgrades)
    */
   transport?: Agent | Dispatcher;
-  /** What dials upgrade requests. @default transport */
+  /** What dials upgrade requests. @default transport when it is an agent, else a keep-alive agent owned by the middleware */
   upgradeTransport?: UpgradeTransport;
   /** Wrap the transport with the rewriting transport; also happens whenever `transport` is not given. @default false */
   wrapTransport?: boolean;

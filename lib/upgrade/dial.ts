@@ -6,9 +6,9 @@ import type { Agent } from '../types.js';
 
 type Dialer = (options: object, callback?: (err: Error | null, socket?: Duplex) => void) => Duplex | undefined | null;
 
-/** The agent's TLS and socket settings, copied: the agent itself is never changed. */
-function agentOptions(agent: Agent): Record<string, unknown> {
-  return { ...((agent as unknown as { options?: object }).options ?? {}) };
+/** The agent's TLS and socket settings, to be read and copied into new options: the agent itself is never changed. */
+function agentOptions(agent: Agent): Readonly<Record<string, unknown>> {
+  return (agent as unknown as { options?: Record<string, unknown> }).options ?? {};
 }
 
 /**
@@ -73,7 +73,7 @@ function handshaking(socket: Duplex): boolean {
  */
 export async function dial(agent: Agent, location: Location): Promise<Duplex> {
   const https = location.protocol === 'https:';
-  const options = https ? tlsOptions(agent, location) : { ...(agent as { options?: object }).options, host: location.hostname, port: location.port };
+  const options = https ? tlsOptions(agent, location) : { ...agentOptions(agent), host: location.hostname, port: location.port };
   const create = (agent as unknown as { createConnection: Dialer }).createConnection.bind(agent);
   let socket = await new Promise<Duplex>((resolve, reject) => {
     const returned = create(options, (err, made) => (err ? reject(err) : made ? resolve(made) : undefined));
