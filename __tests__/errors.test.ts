@@ -13,6 +13,9 @@ describe('ProxyError', () => {
     ['ERR_PROXY_UPGRADE_RESPONSE', 502],
     ['ERR_PROXY_INVALID_UPGRADE_RESPONSE', 502],
     ['ERR_PROXY_WRAP_REQUEST', 502],
+    ['ERR_PROXY_BAD_LOCATION', 500],
+    ['ERR_PROXY_BAD_REQUEST', 400],
+    ['ERR_PROXY_BAD_RESPONSE', 502],
   ])('gives %s the status %i', (code, status) => {
     const err = new ProxyError(code, 'text');
     expect(err.code).toBe(code);

@@ -15,7 +15,9 @@ export type ProxyErrorCode =
   | 'ERR_PROXY_UPGRADE_RESPONSE'
   | 'ERR_PROXY_INVALID_UPGRADE_RESPONSE'
   | 'ERR_PROXY_WRAP_REQUEST'
-  | 'ERR_PROXY_BAD_LOCATION';
+  | 'ERR_PROXY_BAD_LOCATION'
+  | 'ERR_PROXY_BAD_REQUEST'
+  | 'ERR_PROXY_BAD_RESPONSE';
 
 const STATUS: Readonly<Record<ProxyErrorCode, number>> = {
   ERR_PROXY_UPGRADE_REQUIRED: 400,
@@ -29,6 +31,8 @@ const STATUS: Readonly<Record<ProxyErrorCode, number>> = {
   ERR_PROXY_INVALID_UPGRADE_RESPONSE: 502,
   ERR_PROXY_WRAP_REQUEST: 502,
   ERR_PROXY_BAD_LOCATION: 500,
+  ERR_PROXY_BAD_REQUEST: 400,
+  ERR_PROXY_BAD_RESPONSE: 502,
 };
 
 /** An error of the proxy, with a stable `code` and the HTTP `status` it answers with. */
