@@ -165,13 +165,15 @@ describe('resolveBackend', () => {
   });
 
   describe('token', () => {
+    const HTTPS = 'https://127.0.0.1:1';
+
     it('takes --token', async () => {
-      expect((await backendFor(['--target', 'http://127.0.0.1:1', '--token', 'abc'])).token).toBe('abc');
+      expect((await backendFor(['--target', HTTPS, '--token', 'abc'])).token).toBe('abc');
     });
 
     it('takes --token-file, trimmed', async () => {
       const path = await file('token', '  from-file\n\n');
-      expect((await backendFor(['--target', 'http://127.0.0.1:1', '--token-file', path])).token).toBe('from-file');
+      expect((await backendFor(['--target', HTTPS, '--token-file', path])).token).toBe('from-file');
     });
 
     it('refuses an empty --token-file', async () => {
@@ -189,11 +191,41 @@ describe('resolveBackend', () => {
     });
 
     it('takes the kubeconfig token, and --token over it', async () => {
-      const config = await kubeconfig({ server: 'http://127.0.0.1:8080' }, { token: 'kube-token' });
+      const config = await kubeconfig({ server: 'https://127.0.0.1:8080' }, { token: 'kube-token' });
       expect((await backendFor(['--kubeconfig', config])).token).toBe('kube-token');
       expect((await backendFor(['--kubeconfig', config, '--token', 'flag'])).token).toBe('flag');
       const tokenFile = await file('token', 'file-token\n');
       expect((await backendFor(['--kubeconfig', config, '--token-file', tokenFile])).token).toBe('file-token');
+    });
+
+    // clientcmd reads a user's credentials only when the server is https (`isConfigTransportTLS`).
+    it('withholds --token, --token-file and the kubeconfig token from a plain-http backend', async () => {
+      const tokenFile = await file('token', 'file-token\n');
+      const config = await kubeconfig({ server: 'http://127.0.0.1:8080' }, { token: 'kube-token' });
+      for (const argv of [
+        ['--target', 'http://127.0.0.1:1', '--token', 'abc'],
+        ['--target', 'http://127.0.0.1:1', '--token-file', tokenFile],
+        ['--kubeconfig', config],
+      ]) {
+        const backend = await backendFor(argv);
+        expect({ argv, token: backend.token, withheld: backend.withheld }).toEqual({ argv, token: undefined, withheld: ['token'] });
+      }
+    });
+
+    it('withholds a kubeconfig client certificate from a plain-http backend', async () => {
+      const config = await kubeconfig(
+        { server: 'http://127.0.0.1:8080' },
+        { 'client-certificate-data': b64(client.cert), 'client-key-data': b64(client.key), token: 'kube-token' },
+      );
+      const backend = await backendFor(['--kubeconfig', config]);
+      expect(backend.withheld).toEqual(['token', 'client certificate']);
+      expect(backend.agent).not.toBeInstanceOf(https.Agent);
+    });
+
+    it('withholds nothing from an https backend, and keeps the token for a unix socket', async () => {
+      expect((await backendFor(['--target', HTTPS, '--token', 'abc'])).withheld).toEqual([]);
+      const socket = await backendFor(['--target', 'unix:/tmp/x.sock', '--token', 'abc']);
+      expect({ token: socket.token, withheld: socket.withheld }).toEqual({ token: 'abc', withheld: [] });
     });
   });
 
@@ -355,9 +387,9 @@ describe('resolveBackend', () => {
     });
 
     it('reads $KUBECONFIG', async () => {
-      process.env.KUBECONFIG = await kubeconfig({ server: 'http://127.0.0.1:8080/k' }, { token: 'env-token' });
+      process.env.KUBECONFIG = await kubeconfig({ server: 'https://127.0.0.1:8080/k' }, { token: 'env-token' });
       const backend = await backendFor([]);
-      expect(backend.location).toBe('http://127.0.0.1:8080/k/');
+      expect(backend.location).toBe('https://127.0.0.1:8080/k/');
       expect(backend.token).toBe('env-token');
     });
 

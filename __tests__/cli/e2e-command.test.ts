@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULTS } from '../../lib/cli/flags.js';
 import type { CliOptions } from '../../lib/cli/flags.js';
+import { makeTls } from '../fixtures/tls.js';
 import { closedPort, request } from '../helpers/servers.js';
 import { echo, openWebSocket, refusedHandshake, runCli, startBackend, startCli } from './spawn.js';
 import type { Backend, Exit, RunningCli } from './spawn.js';
@@ -239,26 +240,18 @@ describe('--target http://127.0.0.1:PORT --port 0', () => {
     expect(exit.stdout).toMatch(/^Starting to serve on 127\.0\.0\.1:\d+\n$/);
   });
 
-  it('sends --token as a bearer token on plain and upgrade requests', async () => {
+  // clientcmd reads credentials only for an https server (`isConfigTransportTLS`); kubectl is silent.
+  it('withholds --token from a plain-http backend, with one warning, and passes the client\'s own', async () => {
     const cli = await start('--token', 'T0ken-value');
+    expect(lines(cli.output().stderr)).toEqual([
+      `warning: not sending the token to ${backend.url}/: credentials go only over https, as in kubectl`,
+    ]);
     expect((await request(`${cli.url}/hello`)).status).toBe(200);
     const ws = await openWebSocket(`ws://${cli.address}/ws`);
-    expect(await echo(ws, 'with a token')).toBe('with a token');
-    expect(backend.requests.map((r) => r.headers.authorization)).toEqual(['Bearer T0ken-value']);
-    expect(backend.upgrades.map((r) => r.headers.authorization)).toEqual(['Bearer T0ken-value']);
-  });
-
-  it('sends the token of --token-file, trimmed', async () => {
-    writeFileSync(join(dir, 'token'), '  from-a-file\n');
-    const cli = await start('--token-file', join(dir, 'token'));
-    expect((await request(`${cli.url}/hello`)).status).toBe(200);
-    expect(backend.requests.map((r) => r.headers.authorization)).toEqual(['Bearer from-a-file']);
-  });
-
-  it('leaves a request\'s own Authorization alone, as client-go does', async () => {
-    const cli = await start('--token', 'T0ken-value');
-    await request(`${cli.url}/hello`, { headers: { Authorization: 'Basic dXNlcjpwdw==' } });
-    expect(backend.requests.map((r) => r.headers.authorization)).toEqual(['Basic dXNlcjpwdw==']);
+    expect(await echo(ws, 'no token')).toBe('no token');
+    await request(`${cli.url}/own`, { headers: { Authorization: 'Basic dXNlcjpwdw==' } });
+    expect(backend.requests.map((r) => r.headers.authorization)).toEqual([undefined, 'Basic dXNlcjpwdw==']);
+    expect(backend.upgrades.map((r) => r.headers.authorization)).toEqual([undefined]);
   });
 
   it('accepts --max-bytes-per-sec and still tunnels', async () => {
@@ -334,6 +327,48 @@ describe('--target http://127.0.0.1:PORT --port 0', () => {
     expect(cli.output().stderr).toContain('Request filter has been relaxed, your proxy may be vulnerable to attacks, please be cautious');
     expect((await request(`${cli.url}${EXEC}`)).status).toBe(200);
     expect(backend.requests.map((r) => r.url)).toEqual([EXEC]);
+  });
+});
+
+describe('--target https://127.0.0.1:PORT --certificate-authority CA --token', () => {
+  let backend: Backend;
+  let ca: string;
+
+  beforeEach(async () => {
+    const tls = makeTls();
+    ca = join(dir, 'ca.pem');
+    writeFileSync(ca, tls.ca);
+    backend = await startBackend({ tls: { cert: tls.cert, key: tls.key } });
+  });
+
+  afterEach(async () => {
+    await backend.close();
+  });
+
+  const start = (...args: string[]): Promise<RunningCli> =>
+    startCli(['--target', backend.url, '--certificate-authority', ca, '--port', '0', ...args]);
+
+  it('sends --token as a bearer token on plain and upgrade requests, without a warning', async () => {
+    const cli = await start('--token', 'T0ken-value');
+    expect(cli.output().stderr).toBe('');
+    expect((await request(`${cli.url}/hello`)).status).toBe(200);
+    const ws = await openWebSocket(`ws://${cli.address}/ws`);
+    expect(await echo(ws, 'with a token')).toBe('with a token');
+    expect(backend.requests.map((r) => r.headers.authorization)).toEqual(['Bearer T0ken-value']);
+    expect(backend.upgrades.map((r) => r.headers.authorization)).toEqual(['Bearer T0ken-value']);
+  });
+
+  it('sends the token of --token-file, trimmed', async () => {
+    writeFileSync(join(dir, 'token'), '  from-a-file\n');
+    const cli = await start('--token-file', join(dir, 'token'));
+    expect((await request(`${cli.url}/hello`)).status).toBe(200);
+    expect(backend.requests.map((r) => r.headers.authorization)).toEqual(['Bearer from-a-file']);
+  });
+
+  it('leaves a request\'s own Authorization alone, as client-go does', async () => {
+    const cli = await start('--token', 'T0ken-value');
+    await request(`${cli.url}/hello`, { headers: { Authorization: 'Basic dXNlcjpwdw==' } });
+    expect(backend.requests.map((r) => r.headers.authorization)).toEqual(['Basic dXNlcjpwdw==']);
   });
 });
 

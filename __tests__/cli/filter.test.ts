@@ -112,6 +112,24 @@ describe('createFilter', () => {
     const accept = filterFor({ acceptPaths: '' });
     expect(accept({ method: 'GET', headers: { host: 'localhost' } }, '/')).toBe(false);
   });
+
+  // kubectl proxy 1.32's answers for these paths (percent-decoded before the filter sees them): Go's
+  // `.` stops at `\n` only, so `\r`, U+2028 and U+2029 in a pod's name are still exec.
+  it.each([
+    ['web\r', false],
+    ['web\u2028', false],
+    ['web\u2029', false],
+    ['web\n', true],
+  ])('judges exec into pod %j as kubectl does (accepted: %s)', (pod, accepted) => {
+    const path = `/api/v1/namespaces/default/pods/${pod}/exec`;
+    expect(filterFor()({ method: 'GET', headers: { host: 'localhost' } }, path)).toBe(accepted);
+  });
+
+  it('takes Go\'s leading (?i) in --accept-hosts', () => {
+    const accept = filterFor({ acceptHosts: '(?i)^localhost$' });
+    expect(accept({ method: 'GET', headers: { host: 'LOCALHOST:8001' } }, '/')).toBe(true);
+    expect(accept({ method: 'GET', headers: { host: 'evil.com' } }, '/')).toBe(false);
+  });
 });
 
 describe('matchesAny', () => {

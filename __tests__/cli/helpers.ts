@@ -2,8 +2,9 @@
 // exactly as main.ts builds it (parseFlags → resolveBackend → createCliServer → listenTcp), a
 // WebSocket backend that records its handshakes, temp directories, and raw exchanges.
 import http from 'node:http';
+import https from 'node:https';
 import { once } from 'node:events';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -16,6 +17,8 @@ import { parseFlags } from '../../lib/cli/flags.js';
 import { listenTcp } from '../../lib/cli/listen.js';
 import { createCliServer } from '../../lib/cli/server.js';
 import type { CliServer } from '../../lib/cli/server.js';
+import { makeTls } from '../fixtures/tls.js';
+import type { TlsFixture } from '../fixtures/tls.js';
 import { listen } from '../helpers/servers.js';
 import type { Running } from '../helpers/servers.js';
 
@@ -122,7 +125,10 @@ export function wsEcho(server: http.Server): { handshakes: Handshake[]; wss: Web
 export async function startWsBackend(
   handler: http.RequestListener = (req, res) => res.end(req.url),
 ): Promise<WsBackend> {
-  const server = http.createServer(handler);
+  return wsBackendOn(http.createServer(handler));
+}
+
+async function wsBackendOn(server: http.Server): Promise<WsBackend> {
   const { handshakes, wss } = wsEcho(server);
   const base = await listen(server);
   const closeServer = base.close;
@@ -134,6 +140,21 @@ export async function startWsBackend(
       await closeServer();
     },
   }));
+}
+
+let tlsFixture: TlsFixture | undefined;
+
+/** {@link startWsBackend} over TLS, with the flags that reach it: `--target https://...` and the test CA. */
+export async function startTlsWsBackend(
+  handler: http.RequestListener = (req, res) => res.end(req.url),
+): Promise<WsBackend & { flags: string[] }> {
+  const { ca, cert, key } = (tlsFixture ??= makeTls());
+  const caFile = join(await tempDir(), 'ca.pem');
+  await writeFile(caFile, ca);
+  // An https.Server is a tls.Server, not an http.Server, but emits the same events.
+  const backend = await wsBackendOn(https.createServer({ cert, key }, handler) as unknown as http.Server);
+  backend.url = backend.url.replace(/^http:/, 'https:');
+  return Object.assign(backend, { flags: ['--target', backend.url, '--certificate-authority', caFile] });
 }
 
 /** Opens a WebSocket (origin http://127.0.0.1/), sends `text`, and resolves with the open socket and the reply. */

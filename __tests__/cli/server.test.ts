@@ -12,6 +12,7 @@ import {
   closeAll,
   closeWs,
   startCli,
+  startTlsWsBackend,
   startWsBackend,
   tempDir,
   track,
@@ -280,47 +281,84 @@ describe('createCliServer', () => {
       expect((await rawGet(proxy.port, `/custom${EXEC}`, '127.0.0.1')).status).toBe(403);
       expect((await rawGet(proxy.port, `/custom/api/v1/pods`, '127.0.0.1')).status).toBe(200);
     });
+
+    // kubectl proxy 1.32 answers 403 to these: Go's `.` matches `\r`, U+2028 and U+2029.
+    it('refuses exec into a pod whose name has %0D, %E2%80%A8 or %E2%80%A9, as kubectl does', async () => {
+      const backend = track(await startRecorder());
+      const proxy = await startCli(['--target', backend.url]);
+      for (const pod of ['web%0D', 'web%E2%80%A8', 'web%E2%80%A9']) {
+        const path = `/api/v1/namespaces/default/pods/${pod}/exec`;
+        expect({ path, status: (await rawGet(proxy.port, path, '127.0.0.1')).status }).toEqual({ path, status: 403 });
+      }
+      expect(backend.seen).toEqual([]);
+    });
   });
 
   describe('the bearer token', () => {
-    it('is added to a plain request that has no Authorization', async () => {
-      const backend = track(await startRecorder());
-      const proxy = await startCli(['--target', backend.url, '--token', 's3cret']);
+    /** A TLS backend that records the Authorization of each plain request and handshake. */
+    async function startTokenBackend() {
+      const seen: Array<string | undefined> = [];
+      const backend = await startTlsWsBackend((req, res) => {
+        seen.push(req.headers.authorization);
+        res.end();
+      });
+      return { backend, seen, handshakes: () => backend.handshakes.map((h) => h.headers.authorization) };
+    }
+
+    it('is added to a plain request and an upgrade that have no Authorization', async () => {
+      const { backend, seen, handshakes } = await startTokenBackend();
+      const proxy = await startCli([...backend.flags, '--token', 's3cret']);
       await request(`${proxy.url}/api`);
-      expect(backend.seen[0]!.headers.authorization).toBe('Bearer s3cret');
-    });
-
-    it('does not replace the client\'s own Authorization on a plain request', async () => {
-      const backend = track(await startRecorder());
-      const proxy = await startCli(['--target', backend.url, '--token', 's3cret']);
-      await request(`${proxy.url}/api`, { headers: { Authorization: 'Basic bWU6cHc=' } });
-      expect(backend.seen[0]!.headers.authorization).toBe('Basic bWU6cHc=');
-    });
-
-    it('is not invented without --token', async () => {
-      const backend = track(await startRecorder());
-      const proxy = await startCli(['--target', backend.url]);
-      await request(`${proxy.url}/api`);
-      expect(backend.seen[0]!.headers.authorization).toBeUndefined();
-    });
-
-    it('is added to a WebSocket upgrade that has no Authorization', async () => {
-      const backend = await startWsBackend();
-      const proxy = await startCli(['--target', backend.url, '--token', 's3cret']);
       const { ws, reply } = await wsRoundTrip(`ws://127.0.0.1:${proxy.port}/ws?a=%3D`, 'hi');
       expect(reply).toBe('echo:hi');
       await closeWs(ws);
-      expect(backend.handshakes).toHaveLength(1);
-      expect(backend.handshakes[0]!.url).toBe('/ws?a=%3D');
-      expect(backend.handshakes[0]!.headers.authorization).toBe('Bearer s3cret');
+      expect(seen).toEqual(['Bearer s3cret']);
+      expect(backend.handshakes.map((h) => h.url)).toEqual(['/ws?a=%3D']);
+      expect(handshakes()).toEqual(['Bearer s3cret']);
     });
 
-    it('does not replace the client\'s own Authorization on a WebSocket upgrade', async () => {
-      const backend = await startWsBackend();
-      const proxy = await startCli(['--target', backend.url, '--token', 's3cret']);
+    it('does not replace the client\'s own Authorization, on a plain request or an upgrade', async () => {
+      const { backend, seen, handshakes } = await startTokenBackend();
+      const proxy = await startCli([...backend.flags, '--token', 's3cret']);
+      await request(`${proxy.url}/api`, { headers: { Authorization: 'Basic bWU6cHc=' } });
       const { ws } = await wsRoundTrip(`ws://127.0.0.1:${proxy.port}/ws`, 'hi', { Authorization: 'Bearer mine' });
       await closeWs(ws);
-      expect(backend.handshakes[0]!.headers.authorization).toBe('Bearer mine');
+      expect(seen).toEqual(['Basic bWU6cHc=']);
+      expect(handshakes()).toEqual(['Bearer mine']);
+    });
+
+    // client-go's bearer-token round tripper tests `len(req.Header.Get("Authorization")) != 0`.
+    it('replaces an empty Authorization from the client, as client-go does', async () => {
+      const { backend, seen, handshakes } = await startTokenBackend();
+      const proxy = await startCli([...backend.flags, '--token', 's3cret']);
+      const plain = await rawGet(proxy.port, '/api', '127.0.0.1', 'Authorization: \r\n');
+      expect(plain.status).toBe(200);
+      const socket = connect(proxy.port, '127.0.0.1');
+      socket.on('error', () => {});
+      socket.write(upgradeRequest('/ws', '127.0.0.1', 'Authorization:\r\n'));
+      await waitForLength(backend.handshakes, 1);
+      socket.destroy();
+      expect(seen).toEqual(['Bearer s3cret']);
+      expect(handshakes()).toEqual(['Bearer s3cret']);
+    });
+
+    it('is not invented without --token', async () => {
+      const { backend, seen } = await startTokenBackend();
+      const proxy = await startCli(backend.flags);
+      await request(`${proxy.url}/api`);
+      expect(seen).toEqual([undefined]);
+    });
+
+    // clientcmd reads credentials only when the server is https (`isConfigTransportTLS`).
+    it('is not sent to a plain-http backend, on a plain request or an upgrade', async () => {
+      const backend = await startWsBackend((req, res) => res.end(String(req.headers.authorization)));
+      const proxy = await startCli(['--target', backend.url, '--token', 's3cret']);
+      expect((await request(`${proxy.url}/api`)).body.toString()).toBe('undefined');
+      const { ws } = await wsRoundTrip(`ws://127.0.0.1:${proxy.port}/ws`, 'hi');
+      await closeWs(ws);
+      expect(backend.handshakes[0]!.headers.authorization).toBeUndefined();
+      // The client's own still goes through, as through kubectl.
+      expect((await request(`${proxy.url}/api`, { headers: { Authorization: 'Bearer mine' } })).body.toString()).toBe('Bearer mine');
     });
   });
 

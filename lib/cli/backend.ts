@@ -10,12 +10,12 @@
  *   server path (used with `--append-server-path`).
  * Requests to a unix-socket backend carry `Host: localhost`.
  */
-import { readFile } from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
 import { createConnection } from 'node:net';
 import type { Socket } from 'node:net';
 import { resolve } from 'node:path';
+import { refuseTlsFlags, tlsOf, tokenOf, withheldCredentials } from './credentials.js';
 import { FlagError } from './flags.js';
 import type { CliOptions } from './flags.js';
 import { defaultKubeconfigPath, loadKubeconfig } from './kubeconfig.js';
@@ -31,8 +31,13 @@ export interface Backend {
   serverPath: string;
   /** The connection pool, with the TLS settings or the unix-socket dialer. */
   agent: http.Agent;
-  /** The bearer token sent on every request that has no `Authorization` of its own. */
+  /**
+   * The bearer token sent on every request that has no `Authorization` of its own; never set for a
+   * plain-http backend over TCP (credentials go only over TLS, as in client-go).
+   */
   token: string | undefined;
+  /** Credentials configured but not sent because the backend has no TLS, for a warning (`['token']`). */
+  withheld: string[];
 }
 
 /** Where `--target` points: the URL to request, and the socket to dial instead of its host. */
@@ -92,15 +97,6 @@ export function parseTarget(value: string): ParsedTarget {
   return { url };
 }
 
-async function readFlagFile(path: string, flag: string): Promise<Buffer> {
-  try {
-    return await readFile(path);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code ?? String(err);
-    throw new FlagError(`invalid value ${JSON.stringify(path)} for --${flag}: cannot read the file (${code})`);
-  }
-}
-
 /** The kubeconfig to read, if any: the named one, or the default when no `--target` is given. */
 async function kubeTarget(options: CliOptions): Promise<KubeTarget | undefined> {
   if (options.kubeconfig) return loadKubeconfig(options.kubeconfig, options.context);
@@ -115,53 +111,6 @@ async function kubeTarget(options: CliOptions): Promise<KubeTarget | undefined> 
     const missing = ((err as Error).cause as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';
     if (missing) throw new FlagError(`no backend: give --target URL, or --kubeconfig FILE (there is no ${path})`);
     throw err;
-  }
-}
-
-/** The bearer token: `--token`, the `--token-file`, else the kubeconfig's. */
-async function tokenOf(options: CliOptions, kube: KubeTarget | undefined): Promise<string | undefined> {
-  if (options.token) return options.token;
-  if (options.tokenFile) {
-    const token = (await readFlagFile(options.tokenFile, 'token-file')).toString('utf8').trim();
-    if (!token) throw new FlagError(`invalid value ${JSON.stringify(options.tokenFile)} for --token-file: the file is empty`);
-    return token;
-  }
-  return kube?.token || undefined;
-}
-
-/** TLS settings for an https backend, flags over kubeconfig. */
-async function tlsOf(options: CliOptions, kube: KubeTarget | undefined): Promise<https.AgentOptions> {
-  if (options.insecureSkipTlsVerify && options.certificateAuthority) {
-    throw new FlagError('cannot set --insecure-skip-tls-verify together with --certificate-authority');
-  }
-  // As client-go's overrides: either verification flag replaces the kubeconfig's choice of both.
-  const fromKube = !options.insecureSkipTlsVerify && !options.certificateAuthority;
-  const ca = options.certificateAuthority
-    ? await readFlagFile(options.certificateAuthority, 'certificate-authority')
-    : fromKube ? kube?.ca : undefined;
-  const insecure = options.insecureSkipTlsVerify || (fromKube && (kube?.insecureSkipTlsVerify ?? false));
-  const cert = options.clientCertificate ? await readFlagFile(options.clientCertificate, 'client-certificate') : kube?.cert;
-  const key = options.clientKey ? await readFlagFile(options.clientKey, 'client-key') : kube?.key;
-  if (Boolean(cert) !== Boolean(key)) {
-    throw new FlagError('--client-certificate and --client-key must be given together');
-  }
-  // client-go drops the kubeconfig's tls-server-name when the server is given on the command line.
-  const servername = options.tlsServerName || (options.target === undefined ? kube?.tlsServerName : undefined);
-  return { ca, cert, key, rejectUnauthorized: !insecure, ...(servername ? { servername } : {}) };
-}
-
-const TLS_FLAGS = {
-  certificateAuthority: 'certificate-authority',
-  clientCertificate: 'client-certificate',
-  clientKey: 'client-key',
-  insecureSkipTlsVerify: 'insecure-skip-tls-verify',
-  tlsServerName: 'tls-server-name',
-} as const;
-
-/** TLS flags mean nothing to a plain-http or unix-socket backend: a clear error beats ignoring them. */
-function refuseTlsFlags(options: CliOptions): void {
-  for (const [key, flag] of Object.entries(TLS_FLAGS)) {
-    if (options[key as keyof typeof TLS_FLAGS]) throw new FlagError(`--${flag} needs an https backend`);
   }
 }
 
@@ -180,7 +129,9 @@ export async function resolveBackend(options: CliOptions): Promise<Backend> {
   const agentOptions: http.AgentOptions = { keepAlive: true };
   if (options.keepalive > 0) agentOptions.keepAliveMsecs = options.keepalive;
   const token = await tokenOf(options, kube);
-  if (url.protocol !== 'https:') refuseTlsFlags(options);
+  const tls = url.protocol === 'https:';
+  if (!tls) refuseTlsFlags(options);
+  const withheld = tls ? [] : withheldCredentials(token, kube, socketPath !== undefined);
   if (socketPath !== undefined) {
     return {
       location: location.href,
@@ -188,11 +139,9 @@ export async function resolveBackend(options: CliOptions): Promise<Backend> {
       serverPath,
       agent: new UnixSocketAgent(socketPath, agentOptions),
       token,
+      withheld,
     };
   }
-  const agent =
-    url.protocol === 'https:'
-      ? new https.Agent({ ...agentOptions, ...(await tlsOf(options, kube)) })
-      : new http.Agent(agentOptions);
-  return { location: location.href, display: url.href, serverPath, agent, token };
+  const agent = tls ? new https.Agent({ ...agentOptions, ...(await tlsOf(options, kube)) }) : new http.Agent(agentOptions);
+  return { location: location.href, display: url.href, serverPath, agent, token: tls ? token : undefined, withheld };
 }

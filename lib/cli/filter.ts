@@ -3,9 +3,10 @@
  *
  * A request is rejected when its path matches a reject-path pattern or its method matches a
  * reject-method pattern; otherwise it is accepted only when its path matches an accept-path pattern
- * and its host matches an accept-host pattern. Patterns are unanchored unless they anchor themselves,
- * as RE2 patterns are in Go.
+ * and its host matches an accept-host pattern. Patterns are Go's (RE2), translated so that they match
+ * what they match in kubectl (`re2.ts`), and unanchored unless they anchor themselves.
  */
+import { re2ToRegExp } from './re2.js';
 
 /** Hosts accepted by default: the loopback names only, which is what stops XSRF from web pages. */
 export const DEFAULT_HOST_ACCEPT_RE = '^localhost$,^127\\.0\\.0\\.1$,^\\[::1\\]$';
@@ -38,7 +39,7 @@ export interface FilterRequest {
 export type RequestFilter = (req: FilterRequest, path: string) => boolean;
 
 /**
- * Parses a comma-separated list of regular expressions, as kubectl's `MakeRegexpArray` does.
+ * Parses a comma-separated list of Go regular expressions, as kubectl's `MakeRegexpArray` does.
  *
  * @param text The flag's value; an empty string gives an empty list (kubernetes/kubernetes#99616).
  * @param flag The flag the value came from, named in the error message.
@@ -50,7 +51,7 @@ export function parseRegexpList(text: string, flag: string): RegExp[] {
   const name = flag.startsWith('-') ? flag : `--${flag}`;
   return text.split(',').map((pattern) => {
     try {
-      return new RegExp(pattern);
+      return re2ToRegExp(pattern);
     } catch (err) {
       const reason = err instanceof Error ? err.message : String(err);
       throw new Error(`${name}: invalid regular expression ${JSON.stringify(pattern)}: ${reason}`, { cause: err });

@@ -27,7 +27,7 @@ const EXIT_DEADLINE_MS = 5000;
 const say = (line: string): boolean => process.stdout.write(`${line}\n`);
 const warn = (line: string): boolean => process.stderr.write(`warning: ${line}\n`);
 
-/** kubectl's warnings about a weakened filter and an unused server path. */
+/** kubectl's warnings about a weakened filter and an unused server path, and ours about credentials not sent. */
 function warnings(options: CliOptions, backend: Backend): string[] {
   const out: string[] = [];
   if (options.disableFilter) {
@@ -37,6 +37,10 @@ function warnings(options: CliOptions, backend: Backend): string[] {
   }
   if (!options.appendServerPath && backend.serverPath !== '/') {
     out.push(`the backend has a server path ${backend.serverPath}, use --append-server-path to automatically append the path to each request`);
+  }
+  // kubectl skips these silently; a token that quietly goes nowhere is worth one line.
+  if (backend.withheld.length > 0) {
+    out.push(`not sending the ${backend.withheld.join(' or the ')} to ${backend.display}: credentials go only over https, as in kubectl`);
   }
   return out;
 }

@@ -42,6 +42,21 @@ export interface CliServer {
 
 const FORBIDDEN = 'Forbidden\n';
 
+/**
+ * The longest request head the server reads: Go's `http.DefaultMaxHeaderBytes` (1 MiB), which kubectl
+ * proxy keeps, plus the 4096 bytes Go's server reads beyond it before it gives up
+ * (`initialReadLimitSize`). Node's default (16 KiB) would refuse a 40 KiB query kubectl forwards.
+ */
+export const MAX_REQUEST_HEAD_BYTES = (1 << 20) + 4096;
+
+/** Go's answers to a request head it cannot read: too large, or not HTTP. */
+const HEAD_TOO_LARGE = goError(431, '431 Request Header Fields Too Large');
+const NOT_HTTP = goError(400, '400 Bad Request');
+
+function goError(status: number, body: string): string {
+  return `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n${body}`;
+}
+
 function filterOf(options: CliOptions): RequestFilter | undefined {
   if (options.disableFilter) return undefined;
   return createFilter({
@@ -102,14 +117,15 @@ export function createCliServer(options: CliOptions, backend: Backend, logs: Ser
     if (target.host !== undefined) req.headers.host = target.host;
     if (accept && !accept(req, target.path)) return false;
     req.url = target.url;
-    // client-go's bearer-token round tripper: a request's own Authorization is left alone.
-    if (backend.token !== undefined && req.headers.authorization === undefined) {
+    // client-go's bearer-token round tripper: a request's own non-empty Authorization is left
+    // alone; an empty one is replaced (it tests `len(req.Header.Get("Authorization")) != 0`).
+    if (backend.token !== undefined && !req.headers.authorization) {
       req.headers.authorization = `Bearer ${backend.token}`;
     }
     return true;
   };
 
-  const server = http.createServer((req, res) => {
+  const server = http.createServer({ maxHeaderSize: MAX_REQUEST_HEAD_BYTES }, (req, res) => {
     logs.access?.request(req, res);
     const target = route(req.url ?? '');
     if (target.kind === 'proxy') {
@@ -133,9 +149,9 @@ export function createCliServer(options: CliOptions, backend: Backend, logs: Ser
     else proxy.upgrade(req, socket, head);
   });
 
-  // A client that sends garbage gets 400 from Node; it never reaches the handlers or the log.
-  server.on('clientError', (_err, socket: Duplex) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+  // A head over the limit gets Go's 431, other garbage Go's 400; neither reaches the handlers or the log.
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
+    if (socket.writable) socket.end(err.code === 'HPE_HEADER_OVERFLOW' ? HEAD_TOO_LARGE : NOT_HTTP);
     else socket.destroy();
   });
 

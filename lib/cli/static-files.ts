@@ -1,8 +1,8 @@
 /**
  * The `--www` file server, after Go's `http.FileServer`: files with their length and modification
- * time, `index.html` for a directory, else a listing; `GET` and `HEAD` only. Go's redirects are kept:
- * a directory asked without its trailing slash goes to `name/`, a file asked with one goes to
- * `../name`, and `.../index.html` goes to `./`. The path comes from the router already decoded
+ * time, byte ranges (`byte-ranges.ts`), `index.html` for a directory, else a listing; `GET` and `HEAD`
+ * only. Go's redirects are kept: a directory asked without its trailing slash goes to `name/`, a
+ * file asked with one goes to `../name`, and `.../index.html` goes to `./`. The path comes from the router already decoded
  * and clean, so it cannot leave the directory.
  */
 import { createReadStream } from 'node:fs';
@@ -10,6 +10,8 @@ import { readdir, stat } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { basename, extname, join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { NO_OVERLAP, contentRange, multipart, planRanges } from './byte-ranges.js';
 
 const TYPES: Readonly<Record<string, string>> = {
   '.html': 'text/html; charset=utf-8',
@@ -63,6 +65,30 @@ function notModified(req: IncomingMessage, info: Stats): boolean {
   return !Number.isNaN(since) && Math.floor(info.mtimeMs / 1000) * 1000 <= since;
 }
 
+/** Go's `serveError` for a refused range: the error text, without the file's `Last-Modified`. */
+function refuseRange(res: ServerResponse, message: string, size: number): void {
+  res.removeHeader('Last-Modified');
+  res.statusMessage = 'Requested Range Not Satisfiable'; // Go's (RFC 7233's) name for 416
+  if (message === NO_OVERLAP) res.setHeader('Content-Range', `bytes */${size}`);
+  sendText(res, 416, `${message}\n`);
+}
+
+/** Sends `length` bytes of the body from `stream`, or none for HEAD. */
+function sendBody(req: IncomingMessage, res: ServerResponse, status: number, length: number, stream: () => Readable): void {
+  res.setHeader('Accept-Ranges', 'bytes');
+  res.setHeader('Content-Length', length);
+  res.statusCode = status;
+  // Go answers `bytes=-0` with an empty 206; a read stream cannot start past the end.
+  if (req.method === 'HEAD' || length === 0) {
+    res.end();
+    return;
+  }
+  const body = stream();
+  body.on('error', () => res.destroy());
+  res.on('close', () => body.destroy());
+  body.pipe(res);
+}
+
 function sendFile(req: IncomingMessage, res: ServerResponse, file: string, info: Stats): void {
   res.setHeader('Last-Modified', info.mtime.toUTCString());
   if (notModified(req, info)) {
@@ -70,16 +96,22 @@ function sendFile(req: IncomingMessage, res: ServerResponse, file: string, info:
     res.end();
     return;
   }
-  res.setHeader('Content-Type', TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream');
-  res.setHeader('Content-Length', info.size);
-  if (req.method === 'HEAD') {
-    res.end();
-    return;
+  const type = TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream';
+  res.setHeader('Content-Type', type);
+  const ifRange = req.headers['if-range'];
+  const plan = planRanges(req.headers.range, Array.isArray(ifRange) ? ifRange[0] : ifRange, info.size, info.mtimeMs);
+  if ('refused' in plan) return refuseRange(res, plan.refused, info.size);
+  const [first] = plan.ranges;
+  if (plan.ranges.length === 0 || first === undefined) {
+    sendBody(req, res, 200, info.size, () => createReadStream(file));
+  } else if (plan.ranges.length === 1) {
+    res.setHeader('Content-Range', contentRange(first, info.size));
+    sendBody(req, res, 206, first.length, () => createReadStream(file, { start: first.start, end: first.start + first.length - 1 }));
+  } else {
+    const parts = multipart(file, plan.ranges, type, info.size);
+    res.setHeader('Content-Type', parts.contentType);
+    sendBody(req, res, 206, parts.length, parts.body);
   }
-  const stream = createReadStream(file);
-  stream.on('error', () => res.destroy());
-  res.on('close', () => stream.destroy());
-  stream.pipe(res);
 }
 
 function failure(res: ServerResponse, err: unknown): void {
