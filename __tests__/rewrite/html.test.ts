@@ -308,7 +308,8 @@ describe('createHtmlRewriter', () => {
       }),
     );
     expect(bytes).toBe(head.length + size + tail.length);
-    expect(calls.map(([value]) => value.length)).toEqual(head.startsWith('<img') ? [size + 'data:text/plain;base64,'.length] : []);
+    // The URL and the comment are past MAX_PENDING: the rest passes unread (html-limits.test.ts).
+    expect(calls).toEqual([]);
     // parse5 alone gathers such a token as a rope of some 40 bytes per char: 160 MB here.
     expect(peak - start).toBeLessThan(64 * 1024 * 1024);
   }, 60_000);

@@ -30,7 +30,7 @@ function linkRewriter(ex: Exchange, target: RewriteTarget): (value: string) => s
 }
 
 /**
- * Rewrites the links of an HTML body as it streams (spec 5.4, P5, P6): `text/html` in any case
+ * Rewrites the links of an HTML body as it streams (docs/rewriting.md, "HTML links" and "Encodings"): `text/html` in any case
  * and with parameters; the body decoded and re-encoded in the coding it came in (gzip, deflate in
  * either form, br); an unknown coding passes untouched; a body-less answer (HEAD, 204, 304) passes.
  * The length changes, so Content-Length goes; Node frames the body anew.

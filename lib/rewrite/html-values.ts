@@ -1,4 +1,4 @@
-import { Tokenizer, type TokenHandler } from 'parse5';
+import { Tokenizer, type Token, type TokenHandler } from 'parse5';
 
 /** How an attribute's value is quoted in the source; '' for unquoted. */
 export type Quote = '"' | "'" | '';
@@ -9,6 +9,44 @@ const NO_TOKENS: TokenHandler = {
   onCharacter: ignore, onNullCharacter: ignore, onWhitespaceCharacter: ignore, onParseError: null,
 };
 
+/**
+ * An attribute whose value is gathered as pieces, joined in runs: parse5's `value += c` builds a
+ * rope of some 33 bytes per char, and a value may be as long as the rewriter lets a token be.
+ */
+class GatheredAttribute implements Token.Attribute {
+  private joined = '';
+  private parts: string[] = [];
+
+  constructor(public name: string) {}
+
+  /** Empty, so that parse5's `value += c` hands over just `c`. */
+  get value(): string {
+    return '';
+  }
+
+  set value(piece: string) {
+    this.parts.push(piece);
+    if (this.parts.length === 4096) this.joined += this.parts.splice(0).join('');
+  }
+
+  text(): string {
+    return this.joined + this.parts.join('');
+  }
+}
+
+/** A tokenizer for one `<a v=...>` tag, keeping its attribute's value. */
+class ValueTokenizer extends Tokenizer {
+  attr: GatheredAttribute | undefined;
+
+  constructor() {
+    super({}, NO_TOKENS);
+  }
+
+  protected override _createAttr(nameFirstChar: string): void {
+    super._createAttr(nameFirstChar);
+    this.currentAttr = this.attr ??= new GatheredAttribute(nameFirstChar);
+  }
+}
 
 /** Bytes (one char per byte, as the stream is read) to text and back. */
 const fromBytes = (s: string): string => Buffer.from(s, 'latin1').toString('utf8');
@@ -53,10 +91,9 @@ export function locateValue(text: string): ValueSpan {
 export function attributeValue(raw: string, quote: Quote): string {
   const text = NON_ASCII.test(raw) ? fromBytes(raw) : raw;
   if (!raw.includes('&') && !raw.includes('\r') && !raw.includes('\0')) return text;
-  let value = '';
-  const tokenizer = new Tokenizer({}, { ...NO_TOKENS, onStartTag: (t) => (value = t.attrs[0]?.value ?? '') });
+  const tokenizer = new ValueTokenizer();
   tokenizer.write(`<a v=${quote}${text}${quote}>`, true);
-  return value;
+  return tokenizer.attr?.text() ?? '';
 }
 
 /**

@@ -1,203 +1,108 @@
 import { Transform, type TransformCallback } from 'node:stream';
-import { TokenizerMode, foreignContent, html, type Token, type TokenHandler } from 'parse5';
-import { LocatingTokenizer, RAW_TEXT, svgTagId } from './html-tokenizer.js';
-import { attributeValue, encodeValue, locateValue } from './html-values.js';
+import { debug } from '../debug.js';
+import { LinkSplicer, type RewriteAttribute } from './html-splicer.js';
 
-type TagToken = Token.TagToken;
-type Location = Token.Location;
-
-const $ = html.TAG_ID;
-const NS = html.NS;
+export { URL_ATTRIBUTES, type RewriteAttribute } from './html-splicer.js';
 
 /**
- * The attributes holding URLs, by tag: Kubernetes' `atomsToAttrs` (spec 5.4), 25 tags and 35
- * tag/attribute pairs. CSS `url()` is not rewritten, as upstream.
+ * The most source an unfinished token (a tag, comment, doctype, character reference, with any
+ * text before it not yet passed on) may hold: a longer one stops the rewriter, which passes the
+ * rest of the body through as it came, so a body's memory is bounded whatever its tokens
+ * (docs/rewriting.md, "Limits").
  */
-export const URL_ATTRIBUTES: ReadonlyMap<string, ReadonlySet<string>> = new Map(
-  Object.entries({
-    a: ['href'], area: ['href'], base: ['href'], link: ['href'],
-    applet: ['codebase'],
-    audio: ['src'], embed: ['src'], script: ['src'], source: ['src'],
-    blockquote: ['cite'], del: ['cite'], ins: ['cite'], q: ['cite'],
-    body: ['background'],
-    button: ['formaction'],
-    command: ['icon'],
-    form: ['action'],
-    frame: ['longdesc', 'src'], iframe: ['longdesc', 'src'],
-    head: ['profile'],
-    html: ['manifest'],
-    img: ['longdesc', 'src', 'usemap'],
-    input: ['src', 'usemap', 'formaction'],
-    object: ['classid', 'codebase', 'data', 'usemap'],
-    video: ['poster', 'src'],
-  }).map(([tag, attrs]) => [tag, new Set(attrs)]),
-);
+export const MAX_PENDING = 256 * 1024;
 
-/** Returns the new value of a URL attribute, or `undefined` to leave it as it is. */
-export type RewriteAttribute = (value: string, tag: string, attr: string) => string | undefined;
+/** The input is read in slices of at most this, so that the limits are checked this often. */
+const SLICE = 64 * 1024;
 
 /**
- * A streaming HTML rewriter over parse5's spec tokenizer. The body is read as bytes (latin1, one
- * char per byte), so every byte outside a rewritten value is written back unchanged whatever the
- * charset (spec P5), and a UTF-8 character split across chunks needs no care. Output is the
- * source, copied up to the last complete token after each chunk, with rewritten values spliced
- * in. Only parse5's window (64 KiB past the last token) and the current token's source are held,
- * so memory is bounded by the largest token, not by the document. (parse5 re-reads that window
- * as it grows, so a single token of many megabytes costs time quadratic in its size.)
+ * While an unfinished token holds `GATHER_FROM` bytes or more, chunks are gathered into pieces of
+ * `GATHER` before they are read (the end of the body reads what is left). parse5 joins each write
+ * to its window and copies the whole window to read on: a body trickling in one byte at a time
+ * would cost a copy of up to 320 KiB per byte (a 300 KiB tag took 30 s in 1-byte chunks).
  */
-class HtmlRewriter extends Transform implements TokenHandler {
-  readonly onParseError = null;
-  private readonly tokenizer = new LocatingTokenizer({ sourceCodeLocationInfo: true }, this);
-  /** Namespaces of the open foreign content, innermost last (the tree builder's feedback). */
-  private readonly namespaces: html.NS[] = [NS.HTML];
-  /** Source offset up to which output has been produced. */
-  private copied = 0;
-  /** Source offset where the last token emitted ends. */
-  private tokenEnd = 0;
-  private out = '';
+const GATHER_FROM = 64 * 1024;
+const GATHER = 16 * 1024;
 
-  constructor(private readonly rewrite: RewriteAttribute) {
+/**
+ * A streaming HTML rewriter over parse5's HTML Standard tokenizer. The body is read as bytes
+ * (latin1, one char per byte), so every byte outside a rewritten value is written back unchanged
+ * whatever the charset (docs/rewriting.md, "HTML links"), and a UTF-8 character split across
+ * chunks needs no care. Output is the source, copied up to the last complete token after each
+ * slice, with rewritten values spliced in. Past a limit (`MAX_PENDING`, the tokenizer's
+ * `MAX_ATTRIBUTES`, the tree builder's `MAX_DEPTH`), the rest of the body passes byte for byte,
+ * and the rewriter holds nothing more.
+ */
+class HtmlRewriter extends Transform {
+  /** Undefined once the rewriter passes the body through. */
+  private splicer: LinkSplicer | undefined;
+  /** Chunks gathered while a long token is unfinished, and their length. */
+  private held: Buffer[] = [];
+  private heldBytes = 0;
+
+  constructor(rewrite: RewriteAttribute) {
     super();
+    this.splicer = new LinkSplicer(rewrite);
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    this.feed(chunk.toString('latin1'), false, callback);
+    if (this.splicer === undefined) return callback(null, chunk);
+    if (this.splicer.pending < GATHER_FROM || this.heldBytes + chunk.length >= GATHER) return this.run(this.unhold(chunk), false, callback);
+    this.held.push(chunk);
+    this.heldBytes += chunk.length;
+    callback();
   }
 
   override _flush(callback: TransformCallback): void {
-    this.feed('', true, callback);
+    if (this.splicer === undefined) callback();
+    else this.run(this.unhold(Buffer.alloc(0)), true, callback);
   }
 
-  private feed(text: string, last: boolean, callback: TransformCallback): void {
+  /** `chunk` after the chunks held before it. */
+  private unhold(chunk: Buffer): Buffer {
+    if (this.held.length === 0) return chunk;
+    const all = Buffer.concat([...this.held, chunk]);
+    this.held = [];
+    this.heldBytes = 0;
+    return all;
+  }
+
+  private run(chunk: Buffer, last: boolean, callback: TransformCallback): void {
+    let at = 0;
     try {
-      this.tokenizer.write(text, last);
-      this.copyTo(this.tokenEnd);
+      do at = this.feed(chunk, at, last);
+      while (at < chunk.length && this.splicer !== undefined);
     } catch (err) {
       callback(err as Error);
       return;
     }
-    const out = this.out;
-    this.out = '';
-    callback(null, out === '' ? undefined : Buffer.from(out, 'latin1'));
+    callback(null, at < chunk.length ? chunk.subarray(at) : undefined);
   }
 
-  /** Copies source text up to `offset` to the output. */
-  private copyTo(offset: number): void {
-    if (offset <= this.copied) return;
-    // Cannot happen while the source is copied before every drop; fail rather than lose bytes.
-    if (this.copied < this.tokenizer.preprocessor.droppedBufferSize) throw new Error('HTML rewriter: source dropped before it was copied');
-    this.out += this.source(this.copied, offset);
-    this.copied = offset;
+  /** Feeds the slice of `chunk` at `at` and checks the limits; returns where the next starts. */
+  private feed(chunk: Buffer, at: number, last: boolean): number {
+    const splicer = this.splicer!;
+    // No further than the byte that brings the unfinished token to MAX_PENDING, so that the limit
+    // is exact (`pending` is below it here, else the rewriter would have stopped).
+    const end = Math.min(chunk.length, at + SLICE, at + Math.max(1, MAX_PENDING - splicer.pending));
+    this.output(splicer.write(chunk.toString('latin1', at, end), last && end === chunk.length));
+    if (splicer.pending >= MAX_PENDING || splicer.overflowed) this.passThrough(splicer);
+    return end;
   }
 
-  /**
-   * Notes where a token ends. The source is copied in one piece per chunk, and before parse5
-   * drops what it has read, which it does only right after emitting a token (when past its
-   * 64 KiB waterline).
-   */
-  private tokenDone(token: { location: Location | null }): void {
-    this.tokenEnd = token.location!.endOffset;
-    if (this.tokenizer.preprocessor.willDropParsedChunk()) this.copyTo(this.tokenEnd);
+  private passThrough(splicer: LinkSplicer): void {
+    debug('HTML rewriting stopped (%s): the rest of the body passes as it is', splicer.overflowed ? 'too many attributes or too deep' : 'a token over 256 KiB');
+    this.output(splicer.release());
+    this.splicer = undefined;
   }
 
-  readonly onCharacter = this.tokenDone;
-  readonly onNullCharacter = this.tokenDone;
-  readonly onWhitespaceCharacter = this.tokenDone;
-  readonly onComment = this.tokenDone;
-  readonly onDoctype = this.tokenDone;
-
-  onEof(): void {
-    const { html: buffer, droppedBufferSize } = this.tokenizer.preprocessor;
-    this.copyTo(droppedBufferSize + buffer.length);
-  }
-
-  onStartTag(token: TagToken): void {
-    this.startTagFeedback(token);
-    const names = URL_ATTRIBUTES.get(token.tagName);
-    const spans = token.location?.attrs;
-    if (names && spans) {
-      // Attributes come in source order (a repeated one only once, the first, which browsers use).
-      for (const attr of token.attrs) {
-        const span = names.has(attr.name) ? spans[attr.name] : undefined;
-        if (span) this.rewriteAttribute(attr, span.startOffset, token);
-      }
-    }
-    this.tokenDone(token);
-  }
-
-  onEndTag(token: TagToken): void {
-    this.endTagFeedback(token);
-    this.tokenDone(token);
-  }
-
-  private rewriteAttribute(attr: Token.Attribute, offset: number, token: TagToken): void {
-    const text = this.source(offset, token.location!.endOffset);
-    const where = locateValue(text);
-    const raw = text.slice(where.start, where.end);
-    const value = attributeValue(raw, where.quote);
-    const next = this.rewrite(value, token.tagName, attr.name);
-    if (next === undefined || next === value) return;
-    this.copyTo(offset + where.start);
-    this.out += encodeValue(next, where);
-    this.copied = offset + where.end;
-  }
-
-  private source(from: number, to: number): string {
-    const { html: buffer, droppedBufferSize } = this.tokenizer.preprocessor;
-    return buffer.slice(from - droppedBufferSize, to - droppedBufferSize);
-  }
-
-  // The tokenizer's modes are set by the tree builder, which a stream does not run: what follows
-  // simulates it as parse5-sax-parser's ParserFeedbackSimulator does (HTML Standard 13.2.6), so
-  // script/style/textarea/title content is never read as tags and CDATA counts only in SVG/MathML.
-
-  private get namespace(): html.NS {
-    return this.namespaces[this.namespaces.length - 1]!;
-  }
-
-  private enter(ns: html.NS): void {
-    this.namespaces.push(ns);
-    this.tokenizer.inForeignNode = ns !== NS.HTML;
-  }
-
-  private leave(): void {
-    this.namespaces.pop();
-    this.tokenizer.inForeignNode = this.namespace !== NS.HTML;
-  }
-
-  private startTagFeedback(token: TagToken): void {
-    if (this.namespaces.length === 1 && token.tagID !== $.SVG && token.tagID !== $.MATH) return this.setTextMode(token.tagID);
-    if (token.tagID === $.SVG) this.enter(NS.SVG);
-    else if (token.tagID === $.MATH) this.enter(NS.MATHML);
-    const ns = this.namespace;
-    if (ns === NS.HTML) this.setTextMode(token.tagID);
-    else if (foreignContent.causesExit(token)) this.leave();
-    else if (!token.selfClosing && foreignContent.isIntegrationPoint(svgTagId(token, ns), ns, token.attrs)) this.enter(NS.HTML);
-  }
-
-  private endTagFeedback(token: TagToken): void {
-    if (this.namespaces.length === 1) return; // plain HTML, the usual case
-    const ns = this.namespace;
-    const outer = this.namespaces[this.namespaces.length - 2];
-    if (ns === NS.HTML) {
-      if (outer !== undefined && foreignContent.isIntegrationPoint(svgTagId(token, outer), outer, token.attrs)) this.leave();
-    } else if ((token.tagID === $.SVG && ns === NS.SVG) || (token.tagID === $.MATH && ns === NS.MATHML)) {
-      this.leave();
-    }
-  }
-
-  private setTextMode(tag: html.TAG_ID): void {
-    const tokenizer = this.tokenizer;
-    if (tag === $.TEXTAREA || tag === $.TITLE) tokenizer.state = TokenizerMode.RCDATA;
-    else if (tag === $.PLAINTEXT) tokenizer.state = TokenizerMode.PLAINTEXT;
-    else if (tag === $.SCRIPT) tokenizer.state = TokenizerMode.SCRIPT_DATA;
-    else if (RAW_TEXT.has(tag)) tokenizer.state = TokenizerMode.RAWTEXT;
+  private output(text: string): void {
+    if (text !== '') this.push(Buffer.from(text, 'latin1'));
   }
 }
 
-/** Elements whose content is raw text (scripting assumed enabled, as in browsers, for noscript). */
 /**
- * Creates a Transform that rewrites the URL attributes of an HTML body (spec 5.4 with P5).
+ * Creates a Transform that rewrites the URL attributes of an HTML body (docs/rewriting.md, "HTML links").
  * `rewrite` gets each listed attribute's entity-decoded value; whatever it returns replaces only
  * that value's bytes, re-escaped for the attribute's quoting. Every other byte passes unchanged.
  *
