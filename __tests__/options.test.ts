@@ -1,7 +1,7 @@
 import http from 'node:http';
 import { Agent as UndiciAgent } from 'undici';
 import https from 'node:https';
-import { DEFAULT_FLUSH_INTERVAL, DEFAULT_RESPONSE_HEADER_TIMEOUT, resolveOptions } from '../lib/options.js';
+import { DEFAULT_FLUSH_INTERVAL, DEFAULT_MAX_RESPONSE_HEADER_SIZE, DEFAULT_RESPONSE_HEADER_TIMEOUT, resolveOptions } from '../lib/options.js';
 import type { ResolvedOptions } from '../lib/options.js';
 import { defaultResponder } from '../lib/responder.js';
 import type { UpgradeAwareOptions } from '../lib/types.js';
@@ -61,6 +61,7 @@ describe('resolveOptions', () => {
     ['flushInterval', '200'],
     ['maxBytesPerSec', true],
     ['responseHeaderTimeout', '60000'],
+    ['maxResponseHeaderSize', '1mb'],
     ['responder', 42],
     ['responder', {}],
   ])('throws a TypeError naming `%s` for %j', (name, value) => {
@@ -87,6 +88,10 @@ describe('resolveOptions', () => {
     ['maxBytesPerSec', 0.5],
     ['responseHeaderTimeout', -1],
     ['responseHeaderTimeout', 2 ** 53],
+    ['maxResponseHeaderSize', 0],
+    ['maxResponseHeaderSize', -1],
+    ['maxResponseHeaderSize', 1.5],
+    ['maxResponseHeaderSize', Number.POSITIVE_INFINITY],
     ['location', ''],
     ['location', 'ftp://127.0.0.1/'],
   ])('throws a RangeError naming `%s` for %p', (name, value) => {
@@ -154,10 +159,12 @@ describe('resolveOptions', () => {
       flushInterval: 200,
       maxBytesPerSec: 0,
       responseHeaderTimeout: 60000,
+      maxResponseHeaderSize: 1048576,
       wrapRequest: undefined,
     });
     expect(DEFAULT_FLUSH_INTERVAL).toBe(200);
     expect(DEFAULT_RESPONSE_HEADER_TIMEOUT).toBe(60000);
+    expect(DEFAULT_MAX_RESPONSE_HEADER_SIZE).toBe(1048576);
     expect(resolved.responder).toBe(defaultResponder);
     expect(resolved.owned).toEqual([resolved.transport, resolved.upgradeAgent]);
   });
@@ -195,6 +202,7 @@ describe('resolveOptions', () => {
     expect(resolved).toMatchObject({ flushInterval: 0, maxBytesPerSec: 0, responseHeaderTimeout: 0 });
     expect(resolve({ location, flushInterval: -1 }).flushInterval).toBe(-1);
     expect(resolve({ location, maxBytesPerSec: 1024 }).maxBytesPerSec).toBe(1024);
+    expect(resolve({ location, maxResponseHeaderSize: 1 }).maxResponseHeaderSize).toBe(1);
   });
 
   describe('rewrite', () => {

@@ -56,6 +56,8 @@ describe('upgradeAware options typing', () => {
     expect(() => upgradeAware({ location: 8080 })).toThrow(TypeError);
     // @ts-expect-error `flushInterval` is a number of ms
     expect(() => upgradeAware({ location, flushInterval: '200' })).toThrow(TypeError);
+    // @ts-expect-error `maxResponseHeaderSize` is a number of bytes
+    expect(() => upgradeAware({ location, maxResponseHeaderSize: '1mb' })).toThrow(TypeError);
     // @ts-expect-error `useRequestLocation` is a boolean
     expect(() => upgradeAware({ location, useRequestLocation: 'yes' })).toThrow(TypeError);
     // @ts-expect-error `transport` is an http.Agent or https.Agent
@@ -87,6 +89,7 @@ describe('upgradeAware options typing', () => {
       responder: () => {},
       rejectForwardingRedirects: true,
       responseHeaderTimeout: 0,
+      maxResponseHeaderSize: 65536,
     };
     expect(typeof (await build(full))).toBe('function');
     agent.destroy();

@@ -4,7 +4,7 @@ import type { ResolvedOptions } from './options.js';
 /**
  * One proxied request on its way through the stages: what came in (read-only) and what will be
  * sent to the backend (filled in by the stages). Everything per request lives here, never on
- * the shared middleware (spec P1).
+ * the shared middleware (docs/differences.md, P1).
  */
 export interface Exchange {
   readonly req: IncomingMessage;
@@ -22,11 +22,14 @@ export interface Exchange {
   forwardedPath: string;
   /** Outgoing `Host`. Set by the host stage. */
   host: string;
-  /** Outgoing headers as a flat raw list `[name, value, ...]`, without Host. Set by the request-headers stage. */
+  /**
+   * Outgoing headers as a flat raw list `[name, value, ...]`, Host first, the client's names as it
+   * sent them and a repeated name on separate lines. Set by the request-headers stage.
+   */
   headers: string[];
 }
 
-/** Splits a request target into path and query; absolute-form targets keep only path and query (spec P10). */
+/** Splits a request target into path and query; absolute-form targets keep only path and query (docs/differences.md, P10). */
 export function splitUrl(url: string): { path: string; query: string | null } {
   let start = 0;
   if (url.charCodeAt(0) !== 47 /* / */ && url !== '*') {

@@ -2,7 +2,8 @@ import type { IncomingMessage } from 'node:http';
 
 /**
  * The `X-Forwarded-For` value to send: earlier values joined with `, `, then the client's address
- * (spec 3.3). Undefined when the client has no IP address (a unix socket) and sent none.
+ * (docs/getting-started.md, "How paths map"). Undefined when the client has no IP address (a unix
+ * socket) and sent none.
  */
 export function forwardedFor(req: IncomingMessage, prior: readonly string[]): string | undefined {
   let ip = req.socket.remoteAddress;

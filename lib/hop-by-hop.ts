@@ -25,7 +25,7 @@ export function hopByHop(connection: readonly string[] | undefined): ReadonlySet
   return names ?? HOP_BY_HOP;
 }
 
-/** True when any `Connection` header line contains `upgrade`, case-insensitively (spec 4.1, P12). */
+/** True when any `Connection` header line contains `upgrade`, case-insensitively (docs/differences.md, P12). */
 export function isUpgradeRequest(connection: string | string[] | undefined): boolean {
   if (connection === undefined) return false;
   if (typeof connection === 'string') return /upgrade/i.test(connection);

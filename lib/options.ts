@@ -13,6 +13,8 @@ import { needsNodeClient, undiciRoundTrip } from './undici-transport.js';
 export const DEFAULT_FLUSH_INTERVAL = 200;
 /** How long the backend may take to start its response before the client gets a 504. */
 export const DEFAULT_RESPONSE_HEADER_TIMEOUT = 60_000;
+/** The largest response head the middleware's own backend client accepts: 1 MiB, where Node's and undici's default is 16 KiB. */
+export const DEFAULT_MAX_RESPONSE_HEADER_SIZE = 1_048_576;
 
 /** The options after validation: complete, frozen, shared by the HTTP and the upgrade path. */
 export interface ResolvedOptions {
@@ -36,12 +38,14 @@ export interface ResolvedOptions {
   readonly responder: ErrorResponder;
   readonly rejectForwardingRedirects: boolean;
   readonly responseHeaderTimeout: number;
+  /** Bytes; applies to Node's client and to the undici Agent of our own, not to a given dispatcher. */
+  readonly maxResponseHeaderSize: number;
 }
 
 const KNOWN = new Set<string>([
   'location', 'upgradeRequired', 'appendLocationPath', 'useRequestLocation', 'useLocationHost',
   'transport', 'upgradeTransport', 'wrapTransport', 'flushInterval', 'maxBytesPerSec', 'responder',
-  'rejectForwardingRedirects', 'responseHeaderTimeout',
+  'rejectForwardingRedirects', 'responseHeaderTimeout', 'maxResponseHeaderSize',
 ]);
 
 function flag(options: UpgradeAwareOptions, name: keyof UpgradeAwareOptions): boolean {
@@ -114,8 +118,9 @@ export function resolveOptions(options: UpgradeAwareOptions): ResolvedOptions {
   const location = parseLocation(options.location);
   const dispatcher = isDispatcher(options.transport) ? options.transport : undefined;
   const given = dispatcher ?? agent(options.transport, 'transport', location, 'an http.Agent, an https.Agent or an undici Dispatcher');
+  const maxHeaderSize = integer(options, 'maxResponseHeaderSize', DEFAULT_MAX_RESPONSE_HEADER_SIZE, 1, 'a positive integer (bytes)');
   // Our own client is undici's: the same keep-alive pooling and TLS defaults as an agent, at a lower cost per request.
-  const transport = given ?? (new UndiciAgent() as unknown as Dispatcher);
+  const transport = given ?? (new UndiciAgent({ maxHeaderSize }) as unknown as Dispatcher);
   const upgrade = upgradeTransport(options, location);
   // A dispatcher cannot dial raw upgrade connections: upgrades get an agent of their own unless one is given.
   const upgradeAgent = upgrade.agent ?? (transport instanceof http.Agent ? transport : defaultAgent(location));
@@ -140,5 +145,6 @@ export function resolveOptions(options: UpgradeAwareOptions): ResolvedOptions {
     responder: responder(options.responder),
     rejectForwardingRedirects: flag(options, 'rejectForwardingRedirects'),
     responseHeaderTimeout: integer(options, 'responseHeaderTimeout', DEFAULT_RESPONSE_HEADER_TIMEOUT, 0, 'a non-negative integer (ms)'),
+    maxResponseHeaderSize: maxHeaderSize,
   });
 }

@@ -3,11 +3,12 @@ import type { BackendResponse } from './backend-response.js';
 import { debug } from './debug.js';
 import { toPairs } from './raw-headers.js';
 import type { Exchange } from './exchange.js';
+import { validText } from './header-check.js';
 
 type Flushable = ServerResponse & { flush?: () => void };
 
 /**
- * Sends the head now if no body chunk has carried it out (spec 3.4: headers reach the client even
+ * Sends the head now if no body chunk has carried it out (headers reach the client even
  * if the body stalls). `headersSent` cannot tell: it turns true at `writeHead`, while the head
  * still waits in Node's buffer for the first write.
  */
@@ -60,11 +61,29 @@ function flatHeaders(headers: Map<string, string[]>): string[] {
 function relayWhole(res: ServerResponse, response: BackendResponse): boolean {
   const { body } = response;
   if ((body as { complete?: boolean }).complete !== true || body.readableFlowing === true || body.destroyed) return false;
-  const data = body.read() as Buffer | null;
-  const trailers = response.trailers();
-  if (trailers.length > 0) res.addTrailers(toPairs(trailers));
-  res.end(data ?? undefined);
+  finish(res, response, (body.read() as Buffer | null) ?? undefined);
   return true;
+}
+
+/**
+ * Ends the response with the backend's trailers. The transports have dropped trailers Node would
+ * refuse; should `addTrailers` throw all the same, the client sees a truncated response, and
+ * nothing is thrown out of the body's event listener, where it would crash the process.
+ */
+function finish(res: ServerResponse, response: BackendResponse, data?: Buffer): void {
+  try {
+    const trailers = response.trailers();
+    if (trailers.length > 0) res.addTrailers(toPairs(trailers));
+    res.end(data);
+  } catch (err) {
+    debug('the backend trailers could not be relayed: %s', (err as Error).message);
+    res.destroy();
+  }
+}
+
+/** The backend's reason phrase, unless empty or one Node would refuse to write (a control character). */
+function reasonOf(response: BackendResponse): string | undefined {
+  return response.statusMessage !== '' && validText(response.statusMessage) ? response.statusMessage : undefined;
 }
 
 /**
@@ -76,12 +95,12 @@ export function relay(ex: Exchange, response: BackendResponse): void {
   const { res } = ex;
   const { body } = response;
   if (res.getHeaderNames().length === 0) {
-    res.writeHead(response.status, response.statusMessage || undefined, flatHeaders(response.headers));
+    res.writeHead(response.status, reasonOf(response), flatHeaders(response.headers));
   } else {
     // Node applies a list given to writeHead through setHeader when a header is already set (Express's
     // X-Powered-By), which would merge repeated lines: each name is set once, with all its values.
     for (const [name, values] of response.headers) res.setHeader(name, values.length === 1 ? values[0]! : values);
-    res.writeHead(response.status, response.statusMessage || undefined);
+    res.writeHead(response.status, reasonOf(response));
   }
   if (relayWhole(res, response)) return;
   const flush = flusher(ex, response.headers.get('content-type')?.[0]);
@@ -102,9 +121,7 @@ export function relay(ex: Exchange, response: BackendResponse): void {
   body.once('end', () => {
     ended = true;
     flush.stop();
-    const trailers = response.trailers();
-    if (trailers.length > 0) res.addTrailers(toPairs(trailers));
-    res.end();
+    finish(res, response);
   });
   body.on('error', fail);
   body.once('close', () => fail());

@@ -1,11 +1,14 @@
 import http from 'node:http';
 import https from 'node:https';
+import type { Socket } from 'node:net';
 import type { BackendResponse } from './backend-response.js';
+import { headersTooLarge, unexpectedUpgrade } from './bad-response.js';
 import { debug } from './debug.js';
 import { toPairs } from './raw-headers.js';
 import { ProxyError, messageOf } from './errors.js';
 import type { Exchange } from './exchange.js';
-import { relayInformational } from './informational.js';
+import { addHeader, validRaw } from './header-check.js';
+import { ResponseHead } from './informational.js';
 import { bodyOf } from './request-body.js';
 import type { Agent } from './types.js';
 
@@ -31,20 +34,16 @@ function sendBody(ex: Exchange, request: http.ClientRequest): void {
   });
 }
 
-/** Raw headers by lower-case name, every value of a repeated header kept. */
+/** Raw headers by lower-case name, every value of a repeated header kept, lines Node would refuse dropped. */
 function headerMap(raw: readonly string[]): Map<string, string[]> {
   const headers = new Map<string, string[]>();
-  for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i]!.toLowerCase();
-    const values = headers.get(name);
-    if (values) values.push(raw[i + 1]!);
-    else headers.set(name, [raw[i + 1]!]);
-  }
+  for (let i = 0; i < raw.length; i += 2) addHeader(headers, raw[i]!, raw[i + 1]!);
   return headers;
 }
 
 function toProxyError(err: unknown): ProxyError {
   if (err instanceof ProxyError) return err;
+  if ((err as { code?: unknown }).code === 'HPE_HEADER_OVERFLOW') return headersTooLarge(err);
   const code = (err as { code?: unknown }).code === 'ETIMEDOUT' ? 'ERR_PROXY_BACKEND_TIMEOUT' : 'ERR_PROXY_BACKEND_UNREACHABLE';
   return new ProxyError(code, messageOf(err), { cause: err });
 }
@@ -56,7 +55,7 @@ function backendResponse(response: http.IncomingMessage): BackendResponse {
     statusMessage: response.statusMessage ?? '',
     headers: headerMap(response.rawHeaders),
     body: response,
-    trailers: () => response.rawTrailers,
+    trailers: () => validRaw(response.rawTrailers),
   };
 }
 
@@ -65,30 +64,10 @@ class AttemptError {
   constructor(readonly cause: Error, readonly reusedSocket: boolean) {}
 }
 
-/**
- * Starts the `responseHeaderTimeout` clock once the request is fully written (Go's
- * ResponseHeaderTimeout); a backend that answers before the upload ends stops it for good.
- */
-function headTimeout(request: http.ClientRequest, ms: number): () => void {
-  let timer: NodeJS.Timeout | undefined;
-  let answered = false;
-  if (ms > 0) {
-    request.once('finish', () => {
-      if (answered) return;
-      timer = setTimeout(() => request.destroy(new ProxyError('ERR_PROXY_BACKEND_TIMEOUT', 'timeout awaiting response headers')), ms);
-    });
-  }
-  return () => {
-    answered = true;
-    clearTimeout(timer);
-  };
-}
-
-/** One request to the backend; resolves with its response head. The client leaving aborts it. */
-function attempt(ex: Exchange, agent: Agent, body: boolean): Promise<http.IncomingMessage> {
-  const { options, req, res } = ex;
+function backendRequest(ex: Exchange, agent: Agent): http.ClientRequest {
+  const { options, req } = ex;
   const { location } = options;
-  const request = (location.protocol === 'https:' ? https : http).request({
+  return (location.protocol === 'https:' ? https : http).request({
     agent,
     protocol: location.protocol,
     hostname: location.hostname,
@@ -96,23 +75,45 @@ function attempt(ex: Exchange, agent: Agent, body: boolean): Promise<http.Incomi
     method: req.method,
     path: ex.target,
     headers: ex.headers,
+    // Applies whatever agent is given: Node's default (16 KiB) refuses heads common backends send.
+    maxHeaderSize: options.maxResponseHeaderSize,
   });
+}
+
+/** The wait for the final head: the clock starts once the request is fully written (Go's ResponseHeaderTimeout); 1xx are counted and relayed. */
+function watchHead(ex: Exchange, request: http.ClientRequest): ResponseHead {
+  const head = new ResponseHead(ex, (err) => request.destroy(err));
+  request.once('finish', () => head.sent());
+  request.on('information', (info) => head.informational(info.statusCode, info.statusMessage, info.rawHeaders));
+  return head;
+}
+
+/** One request to the backend; resolves with its response head. The client leaving aborts it. */
+function attempt(ex: Exchange, agent: Agent, body: boolean): Promise<http.IncomingMessage> {
+  const { res } = ex;
+  const request = backendRequest(ex, agent);
   const abort = (): void => {
     if (!res.writableFinished) request.destroy();
   };
   res.once('close', abort);
-  const answered = headTimeout(request, options.responseHeaderTimeout);
-  request.on('information', (info) => relayInformational(ex, info));
+  const head = watchHead(ex, request);
   if (body) sendBody(ex, request);
   else request.end();
   return new Promise((resolve, reject) => {
-    request.on('error', (err) => {
-      answered();
+    const fail = (err: Error): void => {
+      head.done();
       res.removeListener('close', abort);
       reject(new AttemptError(err, request.reusedSocket));
+    };
+    request.on('error', fail);
+    // Without an 'upgrade' listener Node drops the connection and emits neither 'response' nor 'error'.
+    request.once('upgrade', (_response: http.IncomingMessage, socket: Socket) => {
+      socket.destroy();
+      fail(unexpectedUpgrade());
     });
     request.once('response', (response) => {
-      answered();
+      if (head.refused) return; // the abort's error follows
+      head.done();
       resolve(response);
     });
   });

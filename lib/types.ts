@@ -83,6 +83,15 @@ export interface UpgradeAwareOptions {
    * request is aborted and the responder gets a 504. `0` waits forever. @default 60000
    */
   responseHeaderTimeout?: number;
+  /**
+   * The largest backend response head, in bytes, that the middleware's own backend client accepts
+   * (Node's HTTP client, and the undici Agent made when no `transport` is given); a larger head
+   * gives a 502. A `Dispatcher` you pass keeps its own `maxHeaderSize`.
+   * @default 1048576 (1 MiB)
+   * @since 0.2.0
+   * @example upgradeAware({ location, maxResponseHeaderSize: 64 * 1024 })
+   */
+  maxResponseHeaderSize?: number;
 }
 
 /** The function `upgradeAware()` returns: Connect/Express middleware, plain request handler and upgrade listener. */

@@ -1,10 +1,12 @@
-import type { IncomingMessage, InformationEvent } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
 import type { Dispatcher as UndiciDispatcher } from 'undici';
 import type { BackendResponse } from './backend-response.js';
+import { headersTooLarge, unexpectedUpgrade } from './bad-response.js';
 import { ProxyError, messageOf } from './errors.js';
 import type { Exchange } from './exchange.js';
-import { relayInformational } from './informational.js';
+import { addHeader, validRaw } from './header-check.js';
+import { ResponseHead } from './informational.js';
 import { bodyOf } from './request-body.js';
 import type { Dispatcher } from './types.js';
 
@@ -22,17 +24,19 @@ function undiciHeaders(ex: Exchange): string[] {
   return out;
 }
 
-/** undici's raw `[name, value, ...]` buffers as a map by lower-case name, as the node transport builds it. */
+/**
+ * undici's raw `[name, value, ...]` buffers as a map by lower-case name, as the node:http transport
+ * builds it. undici's parser passes names Node's writers refuse (`X-T `, an empty name): dropped.
+ */
 function headerMap(raw: readonly Buffer[]): Map<string, string[]> {
   const headers = new Map<string, string[]>();
-  for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i]!.toString('latin1').toLowerCase();
-    const value = raw[i + 1]!.toString('latin1');
-    const values = headers.get(name);
-    if (values) values.push(value);
-    else headers.set(name, [value]);
-  }
+  for (let i = 0; i < raw.length; i += 2) addHeader(headers, raw[i]!.toString('latin1'), raw[i + 1]!.toString('latin1'));
   return headers;
+}
+
+/** undici's raw buffers (1xx heads, trailers) as Node's `rawHeaders` strings. */
+function strings(raw: unknown): string[] {
+  return (raw as Buffer[]).map((b) => b.toString('latin1'));
 }
 
 const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT', 'ETIMEDOUT']);
@@ -43,6 +47,9 @@ function toProxyError(err: unknown): ProxyError {
   if (code === 'UND_ERR_HEADERS_TIMEOUT') {
     return new ProxyError('ERR_PROXY_BACKEND_TIMEOUT', 'timeout awaiting response headers', { cause: err });
   }
+  if (code === 'UND_ERR_HEADERS_OVERFLOW') return headersTooLarge(err);
+  // undici's answer to a 101 for a request that asked for no upgrade (dispatcher/client-h1.js).
+  if (code === 'UND_ERR_SOCKET' && messageOf(err) === 'bad upgrade') return unexpectedUpgrade();
   // undici wraps the socket's error; its cause carries Node's text (`connect ECONNREFUSED ...`).
   const cause = (err as { cause?: unknown }).cause;
   const message = cause instanceof Error ? cause.message : messageOf(err);
@@ -73,20 +80,20 @@ function undiciBody(req: IncomingMessage, body: IncomingMessage | null): Incomin
  * the same contract as the node:http transport (`transport.ts`), through undici's dispatch API,
  * which is markedly cheaper per request than Node's HTTP client. The body streams both ways with
  * backpressure (undici pauses the socket while the response body's buffer is full), 1xx answers
- * are relayed, trailers kept. `responseHeaderTimeout` counts from the end of the upload, as in
- * the node:http transport. Requests {@link needsNodeClient} says undici cannot send are the
- * caller's to route to the node:http transport.
+ * are relayed, trailers kept. `responseHeaderTimeout` counts from the end of the upload, and 1xx
+ * answers are bounded, as in the node:http transport (the shared {@link ResponseHead}). Requests
+ * {@link needsNodeClient} says undici cannot send are the caller's to route to the node:http
+ * transport.
  */
 export function undiciRoundTrip(ex: Exchange, dispatcher: Dispatcher): Promise<BackendResponse> {
   const { options, req, res } = ex;
   const body = bodyOf(ex);
-  const timeout = options.responseHeaderTimeout;
   return new Promise((resolve, reject) => {
     let stream: Readable | undefined;
     let resume: (() => void) | undefined;
     let abort: ((err?: Error) => void) | undefined;
     let trailers: string[] = [];
-    let timer: NodeJS.Timeout | undefined;
+    const head = new ResponseHead(ex, (err) => abort?.(err));
     const onClose = (): void => {
       if (!res.writableFinished) abort?.(new ProxyError('ERR_PROXY_BACKEND_ABORTED', 'the client went away'));
     };
@@ -97,18 +104,15 @@ export function undiciRoundTrip(ex: Exchange, dispatcher: Dispatcher): Promise<B
         abort = abortRequest;
         if (res.destroyed) onClose();
       },
-      // With a body, the head timeout is ours: undici's would also count while the backend reads the upload.
       onRequestSent() {
-        if (body === null || timeout === 0 || stream !== undefined) return;
-        timer = setTimeout(() => abort?.(new ProxyError('ERR_PROXY_BACKEND_TIMEOUT', 'timeout awaiting response headers')), timeout);
+        head.sent();
       },
       onHeaders(status, raw, resumeBody, statusText) {
         if (status < 200) {
-          const rawHeaders = (raw as unknown as Buffer[]).map((b) => b.toString('latin1'));
-          relayInformational(ex, { statusCode: status, statusMessage: statusText, rawHeaders } as InformationEvent);
+          head.informational(status, statusText, strings(raw));
           return true;
         }
-        clearTimeout(timer);
+        head.done();
         resume = resumeBody;
         stream = new Readable({ read: () => resume?.() });
         resolve({
@@ -124,13 +128,13 @@ export function undiciRoundTrip(ex: Exchange, dispatcher: Dispatcher): Promise<B
         return stream!.push(chunk);
       },
       onComplete(raw) {
-        if (raw) trailers = (raw as unknown as Buffer[]).map((b) => b.toString('latin1'));
+        if (raw) trailers = validRaw(strings(raw));
         res.removeListener('close', onClose);
         // Marked as Node marks a whole IncomingMessage, so that the relay can send it in one write.
         if (stream) Object.assign(stream, { complete: true }).push(null);
       },
       onError(err) {
-        clearTimeout(timer);
+        head.done();
         res.removeListener('close', onClose);
         if (stream) stream.destroy(err);
         else reject(toProxyError(err));
@@ -144,7 +148,8 @@ export function undiciRoundTrip(ex: Exchange, dispatcher: Dispatcher): Promise<B
         headers: undiciHeaders(ex),
         // undici takes async iterables as bodies (core/request.js), which its 6.x types do not name.
         body: undiciBody(req, body) as Readable | null,
-        headersTimeout: body === null ? timeout : 0,
+        // The head timeout is ours: undici's restarts on every 1xx, and would count while the backend reads the upload.
+        headersTimeout: 0,
         bodyTimeout: 0,
       },
       handler,

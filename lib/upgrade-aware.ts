@@ -25,7 +25,8 @@ export function upgradeAware(options: UpgradeAwareOptions): UpgradeAwareMiddlewa
   const mounts = new MountPaths();
 
   function upgradeAwareProxy(req: IncomingMessage, res: ServerResponse): void {
-    // Upgrades run before everything else (spec section 2), whichever entry point they use.
+    // Upgrades run before everything else, whichever entry point they use (docs/upgrades.md,
+    // "Upgrades that arrive as plain requests").
     if (isUpgradeRequest(req.headers.connection)) upgrades.fromRequest(req, res);
     else void proxyRequest(createExchange(req, res, resolved));
   }

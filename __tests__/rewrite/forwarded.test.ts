@@ -1,5 +1,5 @@
 import type { Exchange } from '../../lib/exchange.js';
-import { rewriteTarget, setForwardedHeaders } from '../../lib/rewrite/forwarded.js';
+import { forwardedHeaders, isForwardedHeader, rewriteTarget, setForwardedHeaders } from '../../lib/rewrite/forwarded.js';
 import { host } from '../../lib/stages/host.js';
 import { requestHeaders } from '../../lib/stages/request-headers.js';
 import { targetUrl } from '../../lib/stages/target-url.js';
@@ -110,5 +110,21 @@ describe('setForwardedHeaders', () => {
     const ex = await prepared(head(requestLine, 'Host: h'), {}, mount);
     setForwardedHeaders(ex, rewriteTarget(ex));
     expect(valuesOf(ex, 'x-forwarded-uri')).toEqual([expected]);
+  });
+});
+
+describe('forwardedHeaders', () => {
+  it('gives the three headers the proxy sets, canonical names, the query left out of X-Forwarded-Uri', async () => {
+    const ex = await prepared(head('GET /x HTTP/1.1', 'Host: client.example'));
+    expect(forwardedHeaders(ex.req, '/proxy', '/a/b?q=1')).toEqual([
+      'X-Forwarded-Uri', '/proxy/a/b', 'X-Forwarded-Host', 'client.example', 'X-Forwarded-Proto', 'http',
+    ]);
+  });
+});
+
+describe('isForwardedHeader', () => {
+  it.each([['X-Forwarded-Uri', true], ['x-forwarded-host', true], ['X-FORWARDED-PROTO', true],
+    ['X-Forwarded-For', false], ['X-Forwarded-Hosts', false], ['Forwarded', false]])('%s: %s', (name, expected) => {
+    expect(isForwardedHeader(name)).toBe(expected);
   });
 });

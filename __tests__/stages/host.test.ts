@@ -38,4 +38,15 @@ describe('host', () => {
     host(ex);
     expect(ex.host).toBe('127.0.0.1:8080');
   });
+
+  it('refuses a request with two Host lines with ERR_PROXY_BAD_REQUEST (400), whatever their case', async () => {
+    const ex = await exchangeFor(sourceOf(), head('GET / HTTP/1.1', 'Host: client.example', 'host: evil.example'), { location });
+    expect(() => host(ex)).toThrow(expect.objectContaining({ code: 'ERR_PROXY_BAD_REQUEST', status: 400, message: 'too many Host headers' }));
+    expect(ex.host).toBe('');
+  });
+
+  it('refuses two Host lines with useLocationHost too', async () => {
+    const ex = await exchangeFor(sourceOf(), head('GET / HTTP/1.1', 'Host: a', 'Host: a'), { location, useLocationHost: true });
+    expect(() => host(ex)).toThrow(expect.objectContaining({ code: 'ERR_PROXY_BAD_REQUEST' }));
+  });
 });

@@ -27,12 +27,34 @@ describe('requestHeaders', () => {
     expect(valuesOf(pairs, 'host')).toEqual(['backend.example']);
   });
 
-  it('sends the request headers as Node parsed them: first-seen order, repeated lines joined', async () => {
+  it('sends the client\'s lines as sent: names in their case, in order, repeated names on separate lines', async () => {
     const pairs = await headersFor(head('GET / HTTP/1.1', 'Host: client.example', 'x-lower: 1', 'X-UPPER: 2',
       'Accept: text/html', 'X-Mixed-Case: 3', 'x-lower: again', 'Cookie: a=1', 'Cookie: b=2'));
-    expect(pairs.slice(1, 6)).toEqual([
-      ['x-lower', '1, again'], ['x-upper', '2'], ['accept', 'text/html'], ['x-mixed-case', '3'], ['cookie', 'a=1; b=2'],
+    expect(pairs.slice(1, 8)).toEqual([
+      ['x-lower', '1'], ['X-UPPER', '2'], ['Accept', 'text/html'], ['X-Mixed-Case', '3'], ['x-lower', 'again'],
+      ['Cookie', 'a=1'], ['Cookie', 'b=2'],
     ]);
+  });
+
+  it('keeps the X-Stream-Protocol-Version lines of kubectl exec apart, and repeated Authorization lines', async () => {
+    const pairs = await headersFor(head('POST /exec HTTP/1.1', 'Host: client.example', 'Content-Length: 0',
+      'X-Stream-Protocol-Version: v5.channel.k8s.io', 'X-Stream-Protocol-Version: v4.channel.k8s.io',
+      'Authorization: Bearer a', 'Authorization: Bearer b'));
+    expect(valuesOf(pairs, 'x-stream-protocol-version')).toEqual(['v5.channel.k8s.io', 'v4.channel.k8s.io']);
+    expect(valuesOf(pairs, 'authorization')).toEqual(['Bearer a', 'Bearer b']);
+  });
+
+  it('forwards what a middleware changed or deleted in req.headers instead of the client\'s lines', async () => {
+    const ex = await exchangeFor(sourceOf(), head('GET / HTTP/1.1', 'Host: client.example', 'X-Role: admin', 'X-Role: root',
+      'Authorization: Basic eDp5', 'X-Kept: 1', 'X-Kept: 2'), { location: 'http://127.0.0.1:8080' });
+    ex.req.headers['x-role'] = 'viewer';
+    delete ex.req.headers.authorization;
+    ex.host = 'backend.example';
+    requestHeaders(ex);
+    const pairs = toPairs(ex.headers);
+    expect(valuesOf(pairs, 'x-role')).toEqual(['viewer']);
+    expect(names(pairs)).not.toContain('authorization');
+    expect(valuesOf(pairs, 'x-kept')).toEqual(['1', '2']);
   });
 
   it('forwards a header an earlier middleware set on req.headers', async () => {
@@ -53,9 +75,9 @@ describe('requestHeaders', () => {
     expect(valuesOf(pairs, 'x-kept')).toEqual(['yes']);
   });
 
-  it('removes the headers named in any Connection line', async () => {
+  it('removes the headers named in any Connection line, every line of them', async () => {
     const pairs = await headersFor(head('GET / HTTP/1.1', 'Host: client.example', 'Connection: X-Private, keep-alive',
-      'connection: x-other', 'X-Private: 1', 'X-Other: 2', 'X-Public: 3'));
+      'connection: x-other', 'X-Private: 1', 'X-Other: 2', 'X-Public: 3', 'x-private: 4', 'Keep-Alive: a', 'keep-alive: b'));
     expect(names(pairs)).not.toContain('x-private');
     expect(names(pairs)).not.toContain('x-other');
     expect(valuesOf(pairs, 'x-public')).toEqual(['3']);

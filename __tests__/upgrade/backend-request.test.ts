@@ -1,6 +1,14 @@
 import { serializeHead, upgradeRequestInit, upgradeTarget } from '../../lib/upgrade/backend-request.js';
-import type { UpgradeRequestInit } from '../../lib/types.js';
-import { RequestSource, head, options, releaseOptions } from '../helpers/exchange.js';
+import { Agent } from 'node:http';
+import type { IncomingMessage } from 'node:http';
+import type { ResolvedOptions } from '../../lib/options.js';
+import type { UpgradeAwareOptions, UpgradeRequestInit } from '../../lib/types.js';
+import { toPairs } from '../../lib/raw-headers.js';
+import { rewriteTarget, setForwardedHeaders } from '../../lib/rewrite/forwarded.js';
+import { host } from '../../lib/stages/host.js';
+import { requestHeaders } from '../../lib/stages/request-headers.js';
+import { targetUrl } from '../../lib/stages/target-url.js';
+import { RequestSource, exchangeFor, head, mountAt, options, releaseOptions } from '../helpers/exchange.js';
 
 afterAll(releaseOptions);
 
@@ -63,6 +71,11 @@ describe('upgradeTarget', () => {
   });
 });
 
+/** upgradeRequestInit for a request at `/some/path?x=1` of an unmounted proxy. */
+function initOf(resolved: ResolvedOptions, req: IncomingMessage, path = '/some/path', query: string | null = 'x=1'): UpgradeRequestInit {
+  return upgradeRequestInit(resolved, { req, path, query });
+}
+
 describe('upgradeRequestInit', () => {
   let source: RequestSource;
   beforeAll(async () => {
@@ -75,7 +88,7 @@ describe('upgradeRequestInit', () => {
 
   it('keeps every client header, hop-by-hop ones included', async () => {
     const { req } = await source.send(upgradeHead('Proxy-Authorization: Basic eA==', 'Keep-Alive: timeout=5', 'TE: trailers', 'X-Stream-Protocol-Version: v4.channel.k8s.io'));
-    const init = upgradeRequestInit(options({ location: 'http://backend:9000/hello' }), req, '/hello');
+    const init = initOf(options({ location: 'http://backend:9000/hello' }), req);
     expect(init.method).toBe('GET');
     expect(init.path).toBe('/hello');
     expect(init.headers).toMatchObject({
@@ -91,36 +104,115 @@ describe('upgradeRequestInit', () => {
 
   it('appends the client\'s address to X-Forwarded-For', async () => {
     const fresh = await source.send(upgradeHead());
-    expect(upgradeRequestInit(options({ location: 'http://backend/' }), fresh.req, '/').headers['x-forwarded-for']).toBe('127.0.0.1');
+    expect(initOf(options({ location: 'http://backend/' }), fresh.req).headers['x-forwarded-for']).toBe('127.0.0.1');
     const chained = await source.send(upgradeHead('X-Forwarded-For: 10.0.0.1', 'X-Forwarded-For: 10.0.0.2, 10.0.0.3'));
-    expect(upgradeRequestInit(options({ location: 'http://backend/' }), chained.req, '/').headers['x-forwarded-for'])
+    expect(initOf(options({ location: 'http://backend/' }), chained.req).headers['x-forwarded-for'])
       .toBe('10.0.0.1, 10.0.0.2, 10.0.0.3, 127.0.0.1');
   });
 
   it('sends the location\'s host with useLocationHost, the client\'s otherwise', async () => {
     const { req } = await source.send(upgradeHead());
-    expect(upgradeRequestInit(options({ location: 'http://backend:9000/hello', useLocationHost: true }), req, '/hello').headers.host).toBe('backend:9000');
-    expect(upgradeRequestInit(options({ location: 'http://backend:9000/hello' }), req, '/hello').headers.host).toBe('proxy.example:8001');
+    expect(initOf(options({ location: 'http://backend:9000/hello', useLocationHost: true }), req).headers.host).toBe('backend:9000');
+    expect(initOf(options({ location: 'http://backend:9000/hello' }), req).headers.host).toBe('proxy.example:8001');
   });
 
   it('sends the location\'s host when the client sent none', async () => {
     const { req } = await source.send(head('GET / HTTP/1.0', 'Connection: Upgrade'));
-    expect(upgradeRequestInit(options({ location: 'http://[::1]:9000/' }), req, '/').headers.host).toBe('[::1]:9000');
+    expect(initOf(options({ location: 'http://[::1]:9000/' }), req).headers.host).toBe('[::1]:9000');
   });
 
   it('forwards what an earlier middleware set in req.headers, and gives a copy', async () => {
     const { req } = await source.send(upgradeHead());
     req.headers['x-remote-user'] = 'alice';
-    const init = upgradeRequestInit(options({ location: 'http://backend/' }), req, '/');
+    const init = initOf(options({ location: 'http://backend/' }), req);
     expect(init.headers['x-remote-user']).toBe('alice');
     init.headers.authorization = 'Bearer 1234';
     expect(req.headers.authorization).toBeUndefined();
     expect(req.headers['x-forwarded-for']).toBeUndefined();
   });
 
+  it('keeps repeated lines apart: one list item, and one written line, per line the client sent', async () => {
+    const versions = ['v5.channel.k8s.io', 'v4.channel.k8s.io', 'v3.channel.k8s.io', 'v2.channel.k8s.io'];
+    const { req } = await source.send(upgradeHead(...versions.map((v) => `X-Stream-Protocol-Version: ${v}`), 'Cookie: a=1', 'Cookie: b=2'));
+    const init = initOf(options({ location: 'http://backend/' }), req);
+    expect(init.headers['x-stream-protocol-version']).toEqual(versions);
+    expect(init.headers.cookie).toEqual(['a=1', 'b=2']);
+    const text = serializeHead(init);
+    expect(text.match(/^x-stream-protocol-version: .*$/gm)).toEqual(versions.map((v) => `x-stream-protocol-version: ${v}`));
+  });
+
+  it('applies what a middleware changed or deleted in req.headers', async () => {
+    const { req } = await source.send(upgradeHead('X-Role: admin', 'X-Role: root', 'Authorization: Basic eA=='));
+    req.headers['x-role'] = 'viewer';
+    delete req.headers.authorization;
+    const init = initOf(options({ location: 'http://backend/' }), req);
+    expect(init.headers['x-role']).toBe('viewer');
+    expect(init.headers.authorization).toBeUndefined();
+  });
+
+  it('throws ERR_PROXY_BAD_REQUEST for two Host lines', async () => {
+    const { req } = await source.send(upgradeHead('Host: evil.example'));
+    expect(() => initOf(options({ location: 'http://backend/' }), req))
+      .toThrow(expect.objectContaining({ code: 'ERR_PROXY_BAD_REQUEST', status: 400, message: 'too many Host headers' }));
+  });
+
+  describe('X-Forwarded-Uri, -Host and -Proto', () => {
+    const spoofed = ['X-Forwarded-Host: evil.example', 'x-forwarded-proto: https', 'X-FORWARDED-URI: /evil', 'X-Forwarded-Uri: /evil2'];
+
+    it('replaces the client\'s with the proxy\'s own when the rewriting transport is on', async () => {
+      const { req } = await source.send(upgradeHead(...spoofed));
+      const init = initOf(options({ location: 'http://backend/', useRequestLocation: true }), req);
+      expect(init.headers).toMatchObject({ 'x-forwarded-host': 'proxy.example:8001', 'x-forwarded-proto': 'http', 'x-forwarded-uri': '/some/path' });
+      expect(serializeHead(init)).not.toMatch(/evil/);
+    });
+
+    it('sets them as the HTTP path does: the prefix of a mount, the location\'s path without useRequestLocation', async () => {
+      const mounted = await source.send(head('GET /proxy/ws/a?x=1 HTTP/1.1', 'Host: h', 'Connection: Upgrade', 'Upgrade: websocket'));
+      mountAt(mounted.req, '/proxy');
+      const at = (input: UpgradeAwareOptions): unknown => initOf(options(input), mounted.req, '/ws/a', 'x=1').headers['x-forwarded-uri'];
+      expect(at({ location: 'http://backend/', useRequestLocation: true })).toBe('/proxy/ws/a');
+      expect(at({ location: 'http://backend/base', useRequestLocation: true, appendLocationPath: true })).toBe('/proxy/base/ws/a');
+      expect(at({ location: 'http://backend/hello' })).toBe('/proxy/ws/a/hello');
+    });
+
+    it.each([
+      [{ location: 'http://backend/', useRequestLocation: true }, undefined],
+      [{ location: 'http://backend/', useRequestLocation: true }, '/proxy'],
+      [{ location: 'http://backend/base/', useRequestLocation: true, appendLocationPath: true }, '/proxy'],
+      [{ location: 'http://backend/hello' }, '/proxy'],
+      [{ location: 'http://backend/a%20b' }, undefined],
+    ])('gives the HTTP path\'s values for %j mounted at %s', async (input, mount) => {
+      const raw = head('GET /proxy/ws/a%3Cb%3E?x=1 HTTP/1.1', 'Host: h', 'Connection: Upgrade', 'Upgrade: websocket');
+      const ex = await exchangeFor(source, raw, input, mount);
+      for (const stage of [targetUrl, host, requestHeaders]) stage(ex);
+      setForwardedHeaders(ex, rewriteTarget(ex));
+      const http = toPairs(ex.headers).filter(([name]) => /^x-forwarded-(uri|host|proto)$/i.test(name)).map(([name, value]) => [name.toLowerCase(), value]);
+      const upgrade = initOf(options(input), ex.req, ex.path, ex.query).headers;
+      expect(http).toHaveLength(3);
+      for (const [name, value] of http) expect([name, upgrade[name!]]).toEqual([name, value]);
+    });
+
+    it('leaves out X-Forwarded-Host when the client sent no Host', async () => {
+      const { req } = await source.send(head('GET / HTTP/1.0', 'Connection: Upgrade', 'X-Forwarded-Host: evil.example'));
+      expect(initOf(options({ location: 'http://backend/' }), req).headers['x-forwarded-host']).toBeUndefined();
+    });
+
+    it('passes the client\'s through when the rewriting transport is off', async () => {
+      const agent = new Agent();
+      try {
+        const { req } = await source.send(upgradeHead(...spoofed));
+        const init = initOf(options({ location: 'http://backend/', transport: agent }), req);
+        expect(init.headers['x-forwarded-host']).toBe('evil.example');
+        expect(init.headers['x-forwarded-uri']).toEqual(['/evil', '/evil2']);
+      } finally {
+        agent.destroy();
+      }
+    });
+  });
+
   it('keeps the method of a POST upgrade (kubectl exec uses POST)', async () => {
     const { req } = await source.send(head('POST /exec HTTP/1.1', 'Host: a', 'Connection: Upgrade', 'Upgrade: SPDY/3.1', 'Content-Length: 0'));
-    expect(upgradeRequestInit(options({ location: 'http://backend/' }), req, '/exec').method).toBe('POST');
+    expect(initOf(options({ location: 'http://backend/' }), req).method).toBe('POST');
   });
 });
 

@@ -1,5 +1,8 @@
+import { Duplex } from 'node:stream';
 import { destroySocketPairs, socketPair } from '../helpers/sockets.js';
-import { ERROR_RESPONSE_DEADLINE, relayErrorResponse } from '../../lib/upgrade/error-response.js';
+import { waitFor } from '../helpers/wait.js';
+import { ERROR_BODY_LIMIT, ERROR_RESPONSE_DEADLINE, relayErrorResponse } from '../../lib/upgrade/error-response.js';
+import { MAX_LINE } from '../../lib/upgrade/message-end.js';
 import { readResponseHead } from '../../lib/upgrade/response-head.js';
 
 afterEach(() => {
@@ -88,5 +91,67 @@ describe('relayErrorResponse', () => {
     await userClosed;
     expect(text().startsWith('HTTP/1.1 500 Oops\r\n')).toBe(true);
     expect(ERROR_RESPONSE_DEADLINE).toBe(10_000);
+  });
+
+  it(`relays at most ${ERROR_BODY_LIMIT} bytes of body, then closes both connections`, async () => {
+    const head = 'HTTP/1.1 403 Forbidden\r\nContent-Length: 3145728\r\n\r\n';
+    const { server, userClosed, serverClosed, text } = await setup(head);
+    server.on('error', () => {}); // it may be reset while it still writes
+    server.write(Buffer.alloc(3 * 1024 * 1024, 'x'));
+    await Promise.all([userClosed, serverClosed]);
+    expect(ERROR_BODY_LIMIT).toBe(1024 * 1024);
+    expect(text().length).toBe(head.length + ERROR_BODY_LIMIT);
+  });
+
+  it(`closes both connections at a chunked framing line over ${MAX_LINE} bytes`, async () => {
+    const head = 'HTTP/1.1 500 Oops\r\nTransfer-Encoding: chunked\r\n\r\n';
+    const { server, userClosed, serverClosed, text } = await setup(head + '4\r\nsome\r\n');
+    server.on('error', () => {});
+    server.write('1' + '0'.repeat(10 * MAX_LINE));
+    await Promise.all([userClosed, serverClosed]);
+    expect(text().startsWith(head + '4\r\nsome\r\n')).toBe(true);
+    expect(text().length).toBeLessThan(head.length + 10 + MAX_LINE);
+  });
+});
+
+/** A client end that takes bytes into memory but acknowledges none of them until released. */
+class StalledClient extends Duplex {
+  readonly received: Buffer[] = [];
+  private held: (() => void)[] = [];
+  private released = false;
+
+  constructor() {
+    super({ read() {}, highWaterMark: 16 * 1024 });
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, done: () => void): void {
+    this.received.push(chunk);
+    if (this.released) done();
+    else this.held.push(done);
+  }
+
+  release(): void {
+    this.released = true;
+    for (const done of this.held.splice(0)) done();
+  }
+}
+
+describe('relayErrorResponse with a client that does not read', () => {
+  it('stops reading the backend while the client\'s buffer is full, and goes on once it drains', async () => {
+    const BODY = 512 * 1024;
+    const client = new StalledClient();
+    const [backend, server] = await socketPair();
+    const head = `HTTP/1.1 400 Bad Request\r\nContent-Length: ${BODY}\r\n\r\n`;
+    server.write(head);
+    const response = await readResponseHead(backend);
+    relayErrorResponse(client, backend, response, 'GET');
+    server.write(Buffer.alloc(BODY, 'z'));
+    // Without backpressure the whole body ends up queued in the client's buffer.
+    await waitFor(() => backend.isPaused() || client.writableLength >= BODY, 'the backend to be paused or the body to be queued');
+    expect({ paused: backend.isPaused(), queuedUnder128KiB: client.writableLength < 128 * 1024 })
+      .toEqual({ paused: true, queuedUnder128KiB: true });
+    client.release();
+    await waitFor(() => client.writableFinished, 'the whole answer to be written');
+    expect(Buffer.concat(client.received).length).toBe(head.length + BODY);
   });
 });

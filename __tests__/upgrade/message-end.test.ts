@@ -1,4 +1,4 @@
-import { MessageEnd } from '../../lib/upgrade/message-end.js';
+import { MAX_LINE, MessageEnd } from '../../lib/upgrade/message-end.js';
 
 function headers(entries: Record<string, string | string[]>): Map<string, string[]> {
   return new Map(Object.entries(entries).map(([name, value]) => [name, ([] as string[]).concat(value)]));
@@ -113,6 +113,43 @@ describe('MessageEnd', () => {
       expect(both.feed(Buffer.from(message))).toBe(message.length);
       const listed = new MessageEnd(400, headers({ 'transfer-encoding': ['gzip', 'Chunked'] }), 'GET');
       expect(listed.feed(Buffer.from(message))).toBe(message.length);
+    });
+  });
+
+  describe('chunked framing lines', () => {
+    const chunked = (): MessageEnd => new MessageEnd(400, headers({ 'transfer-encoding': 'chunked' }), 'GET');
+
+    it(`accepts lines of ${MAX_LINE} bytes, CR included, whether or not they arrive in pieces`, () => {
+      const size = '1;ext=' + 'x'.repeat(MAX_LINE - 7) + '\r\n';
+      const trailer = 'T: ' + 'y'.repeat(MAX_LINE - 4) + '\r\n';
+      const message = size + 'a\r\n0\r\n' + trailer + '\r\n';
+      expect(consumed(chunked(), [Buffer.from(message, 'latin1')])).toBe(message.length);
+      const pieces = [...message.matchAll(/[^]{1,100}/g)].map(([piece]) => Buffer.from(piece, 'latin1'));
+      expect(consumed(chunked(), pieces)).toBe(message.length);
+    });
+
+    it.each([
+      ['a chunk-size line', ''],
+      ['a chunk-size line with an extension', '5;name='],
+      ['the line after a chunk\'s data', '1\r\na'],
+      ['a trailer line', '0\r\nTrailer: '],
+    ])(`refuses %s longer than ${MAX_LINE} bytes, fed at once or in pieces`, (_name, start) => {
+      const long = Buffer.from(start + 'f'.repeat(MAX_LINE + 1), 'latin1');
+      expect(() => chunked().feed(long)).toThrow(RangeError);
+      const end = chunked();
+      expect(() => {
+        for (let at = 0; at < long.length; at += 1000) end.feed(long.subarray(at, at + 1000));
+      }).toThrow(`chunked framing line longer than ${MAX_LINE} bytes`);
+    });
+
+    it('holds no more than one line however many bytes a line that never ends brings', () => {
+      const end = chunked();
+      const piece = Buffer.alloc(1000, 'f');
+      let fed = 0;
+      expect(() => {
+        for (; fed < 1_000_000; fed += piece.length) end.feed(piece);
+      }).toThrow(RangeError);
+      expect(fed).toBeLessThanOrEqual(MAX_LINE);
     });
   });
 

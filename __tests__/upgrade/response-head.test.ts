@@ -1,6 +1,6 @@
 import { PassThrough } from 'node:stream';
 import { setImmediate as tick } from 'node:timers/promises';
-import { parseHead, readResponseHead } from '../../lib/upgrade/response-head.js';
+import { MAX_HEAD, parseHead, readResponseHead } from '../../lib/upgrade/response-head.js';
 
 describe('parseHead', () => {
   it('reads the status and the headers, names lower-cased, values trimmed, repeats kept', () => {
@@ -129,21 +129,51 @@ describe('readResponseHead', () => {
     await expect(reading).rejects.toMatchObject({ code: 'ECONNRESET' });
   });
 
-  it('rejects a head larger than 64 KiB instead of buffering without bound', async () => {
+  it('rejects a head larger than 1 MiB instead of buffering without bound', async () => {
     const socket = new PassThrough();
     const reading = readResponseHead(socket);
     const outcome = reading.then(() => undefined, (err: Error) => err); // it rejects while we still write
     socket.write('HTTP/1.1 101 OK\r\n');
     let written = 0;
-    for (let i = 0; i < 100 && socket.listenerCount('data') > 0; i++) {
+    for (let i = 0; i < 1100 && socket.listenerCount('data') > 0; i++) {
       socket.write(`X-Filler-${i}: ${'a'.repeat(1000)}\r\n`);
       written++;
       await tick();
     }
+    expect(MAX_HEAD).toBe(1024 * 1024);
     expect((await outcome)?.message).toBe('malformed HTTP response: header too large');
-    // It gave up as soon as it held more than 64 KiB, not at the end of what was sent.
-    expect(written).toBeGreaterThan(64);
-    expect(written).toBeLessThan(70);
+    // It gave up as soon as it held more than 1 MiB, not at the end of what was sent.
+    expect(written).toBeGreaterThan(1024);
+    expect(written).toBeLessThan(1060);
+  });
+
+  it('accepts a head of 200 KiB, far beyond Node\'s own 16 KiB limit', async () => {
+    const socket = new PassThrough();
+    const reading = readResponseHead(socket);
+    const big = `HTTP/1.1 101 Switching Protocols\r\nX-Big: ${'b'.repeat(200 * 1024)}\r\n\r\n`;
+    await feed(socket, [big.slice(0, 70_000), big.slice(70_000, 140_000), big.slice(140_000) + 'tunnel']);
+    const head = await reading;
+    expect(head.headLength).toBe(big.length);
+    expect(head.raw.toString('latin1')).toBe(big + 'tunnel');
+  });
+
+  it('copies a head that arrives in many small chunks once, not once per chunk', async () => {
+    // Concatenating every chunk with all the earlier ones copies n²/2 chunks' worth: about 2 GB here.
+    const concat = jest.spyOn(Buffer, 'concat');
+    try {
+      const socket = new PassThrough();
+      const reading = readResponseHead(socket);
+      const line = `X-Filler: ${'a'.repeat(244)}\r\n`; // 256 bytes
+      socket.write('HTTP/1.1 101 OK\r\n');
+      for (let i = 0; i < 4000; i++) socket.write(line);
+      socket.write('\r\n');
+      const head = await reading;
+      expect(head.headLength).toBe(17 + 4000 * 256 + 2);
+      const copied = concat.mock.results.reduce((sum, result) => sum + (result.value as Buffer).length, 0);
+      expect(copied).toBeLessThanOrEqual(2 * head.raw.length);
+    } finally {
+      concat.mockRestore();
+    }
   });
 
   it('rejects a malformed head with the parser\'s message', async () => {

@@ -1,32 +1,38 @@
 import { forwardedFor } from '../forwarded-for.js';
 import { hopByHop } from '../hop-by-hop.js';
+import { forEachRequestHeader } from '../raw-request-headers.js';
 import type { RequestStage } from '../stage-types.js';
 
 /** Methods for which Node's client would invent chunked framing for a request without a body. */
 const BODYLESS_BY_DEFAULT = new Set(['GET', 'HEAD', 'DELETE', 'OPTIONS', 'TRACE', 'CONNECT']);
 
+/** A TE line that accepts trailers (RFC 9110 section 10.1.4): the only TE forwarded, as `TE: trailers`. */
+const TE_TRAILERS = /(?:^|,)\s*trailers\s*(?:;|,|$)/i;
+
+/** `Connection` as a list of lines, whatever a middleware put in req.headers. */
+function connectionLines(value: string | string[] | undefined): readonly string[] | undefined {
+  return typeof value === 'string' ? [value] : value;
+}
+
 /**
- * The headers sent to the backend (spec 3.3): the request's, without hop-by-hop headers and
- * without those the client's `Connection` names; `TE: trailers` kept; X-Forwarded-For appended;
- * no User-Agent invented. They are read from `req.headers`, so a header an earlier middleware set
- * there (as Go code sets `req.Header`) is forwarded too. Framing follows the client's: a
- * Content-Length is kept, a chunked body is re-chunked, a request without a body stays without one.
+ * The headers sent to the backend (docs/getting-started.md, "How paths map"): the client's lines
+ * as it sent them, repeated names on separate lines, with what a middleware set, changed or
+ * deleted in `req.headers` applied (see {@link forEachRequestHeader}); without hop-by-hop headers
+ * and those the client's `Connection` names; `TE: trailers` kept; X-Forwarded-For appended; no
+ * User-Agent invented. Framing follows the client's: a Content-Length is kept, a chunked body is
+ * re-chunked, a request without a body stays without one.
  */
 export const requestHeaders: RequestStage = (ex) => {
   const { req } = ex;
-  const { headers } = req;
-  const drop = hopByHop(typeof headers.connection === 'string' ? [headers.connection] : undefined);
+  const drop = hopByHop(connectionLines(req.headers.connection));
   const out: string[] = ['Host', ex.host];
   const prior: string[] = [];
   let trailers = false;
-  for (const name in headers) {
-    const value = headers[name];
-    if (value === undefined || name === 'host') continue;
-    const lines = typeof value === 'string' ? [value] : Array.isArray(value) ? value : [String(value)];
-    if (name === 'x-forwarded-for') prior.push(...lines);
-    else if (name === 'te') trailers ||= lines.some((line) => /(?:^|,)\s*trailers\s*(?:;|,|$)/i.test(line));
-    else if (!drop.has(name)) for (const line of lines) out.push(name, line);
-  }
+  forEachRequestHeader(req, (lower, name, value) => {
+    if (lower === 'x-forwarded-for') prior.push(value);
+    else if (lower === 'te') trailers ||= TE_TRAILERS.test(value);
+    else if (lower !== 'host' && !drop.has(lower)) out.push(name, value);
+  });
   if (trailers) out.push('TE', 'trailers');
   const xff = forwardedFor(req, prior);
   if (xff !== undefined) out.push('X-Forwarded-For', xff);

@@ -1,12 +1,16 @@
 import { validateHeaderName, validateHeaderValue } from 'node:http';
 import type { IncomingMessage, OutgoingHttpHeaders } from 'node:http';
+import { requestUrl } from '../exchange.js';
 import { forwardedFor } from '../forwarded-for.js';
 import type { ResolvedOptions } from '../options.js';
+import { assertOneHost, forEachRequestHeader } from '../raw-request-headers.js';
+import { forwardedHeaders, isForwardedHeader } from '../rewrite/forwarded.js';
+import { pathPrepend } from '../rewrite/rewrite-url.js';
 import { singleJoiningSlash } from '../stages/target-url.js';
 import type { UpgradeRequestInit } from '../types.js';
 
 /**
- * The backend path of an upgrade (spec 4.2, P2): without `useRequestLocation`, the location's
+ * The backend path of an upgrade (docs/upgrades.md, "Backend path"): without `useRequestLocation`, the location's
  * own path and query; with it, the request's path and query, after the location's path when
  * `appendLocationPath` is set. `path` and `query` are the request's, relative to the mount.
  */
@@ -20,18 +24,56 @@ export function upgradeTarget(options: ResolvedOptions, path: string, query: str
   return query === null ? joined : joined + '?' + query;
 }
 
+/** One upgrade request: the request, and its path and query relative to the proxy's mount. */
+export interface UpgradeRequest {
+  readonly req: IncomingMessage;
+  readonly path: string;
+  readonly query: string | null;
+}
+
+/** Adds one header line under its lower-case name; a repeated name becomes a list, one line per item. */
+function addLine(headers: OutgoingHttpHeaders, name: string, value: string): void {
+  const earlier = headers[name];
+  if (earlier === undefined) headers[name] = value;
+  else if (Array.isArray(earlier)) earlier.push(value);
+  else headers[name] = [String(earlier), value];
+}
+
 /**
- * What is sent to the backend for an upgrade (spec 4.3): every client header, hop-by-hop ones
- * included (the backend must see `Connection` and `Upgrade`), X-Forwarded-For appended, Host the
- * client's or, with `useLocationHost`, the location's. Names are lower-case, as Node gives them.
+ * The rewriting transport's X-Forwarded-Uri/Host/Proto, with the HTTP path's values: the path
+ * prefix is the incoming path (mount included) with the backend path, before the location's path
+ * is joined in front, trimmed from its end.
  */
-export function upgradeRequestInit(options: ResolvedOptions, req: IncomingMessage, target: string): UpgradeRequestInit {
-  // From req.headers, so that what an earlier middleware set there is forwarded too.
-  const headers: OutgoingHttpHeaders = { ...req.headers };
-  if (options.useLocationHost || headers.host === undefined) headers.host = options.location.host;
-  const prior = req.headers['x-forwarded-for'];
-  const xff = forwardedFor(req, prior === undefined ? [] : ([] as string[]).concat(prior));
+function setForwarded(options: ResolvedOptions, src: UpgradeRequest, headers: OutgoingHttpHeaders, target: string): void {
+  const { path, mount } = requestUrl(src.req);
+  const prefix = pathPrepend(mount + path, options.useRequestLocation ? src.path : options.location.path);
+  const lines = forwardedHeaders(src.req, prefix, target);
+  for (let i = 0; i < lines.length; i += 2) headers[lines[i]!.toLowerCase()] = lines[i + 1]!;
+}
+
+/**
+ * What is sent to the backend for an upgrade (docs/upgrades.md, "Headers"): every client header
+ * line, hop-by-hop ones included (the backend must see `Connection` and `Upgrade`), a repeated
+ * name as a list (one line each), with what a middleware did to `req.headers` applied as on the
+ * HTTP path (see {@link forEachRequestHeader}); X-Forwarded-For appended; Host the client's or,
+ * with `useLocationHost`, the location's. Names are lower-case. With the rewriting transport on,
+ * the client's X-Forwarded-Uri/Host/Proto are replaced by the proxy's own, as on the HTTP path.
+ * @throws {ProxyError} `ERR_PROXY_BAD_REQUEST` for a request with two Host lines.
+ */
+export function upgradeRequestInit(options: ResolvedOptions, src: UpgradeRequest): UpgradeRequestInit {
+  const { req } = src;
+  assertOneHost(req);
+  const target = upgradeTarget(options, src.path, src.query);
+  const client = req.headers.host;
+  const headers: OutgoingHttpHeaders = { host: options.useLocationHost || client === undefined ? options.location.host : client };
+  const prior: string[] = [];
+  forEachRequestHeader(req, (lower, _name, value) => {
+    if (lower === 'x-forwarded-for') prior.push(value);
+    else if (lower !== 'host' && !(options.rewrite && isForwardedHeader(lower))) addLine(headers, lower, value);
+  });
+  const xff = forwardedFor(req, prior);
   if (xff !== undefined) headers['x-forwarded-for'] = xff;
+  if (options.rewrite) setForwarded(options, src, headers, target);
   return { method: req.method ?? 'GET', path: target, headers };
 }
 

@@ -1,8 +1,16 @@
 /**
+ * The longest chunk-size, chunk-end or trailer line accepted, CR included: Go's chunked reader
+ * has the same limit (`maxLineLength` in net/http/internal), and a line that never ends must not
+ * grow memory with every byte.
+ */
+export const MAX_LINE = 4096;
+
+/**
  * Finds where an HTTP/1.1 response body ends in a byte stream (RFC 9112 section 6.3), so that an
  * error answer can be relayed whole and the connection closed right after it.
  * `feed` returns how many bytes of `chunk` belong to the message, or -1 if all of them do and
  * more may follow; a close-delimited body never ends before the connection does.
+ * `feed` throws a RangeError for a chunked framing line longer than {@link MAX_LINE}.
  */
 export class MessageEnd {
   private remaining: number;
@@ -52,23 +60,29 @@ export class MessageEnd {
         if (this.remaining === 0) this.state = 'data-crlf';
         continue;
       }
-      const byte = chunk[i++]!;
-      if (byte !== 0x0a) {
-        this.line += String.fromCharCode(byte);
-        continue;
-      }
-      const line = this.line.replace(/\r$/, '');
-      this.line = '';
-      if (this.state === 'data-crlf') this.state = 'size';
-      else if (this.state === 'size') {
-        const size = parseInt(line.split(';')[0]!.trim(), 16);
-        if (Number.isNaN(size) || size === 0) this.state = 'trailer';
-        else [this.state, this.remaining] = ['data', size];
-      } else if (line === '') {
-        this.finished = true;
-        return i;
-      }
+      const lf = chunk.indexOf(0x0a, i);
+      const stop = lf === -1 ? chunk.length : lf;
+      this.line += chunk.toString('latin1', i, stop);
+      if (this.line.length > MAX_LINE) throw new RangeError(`chunked framing line longer than ${MAX_LINE} bytes`);
+      if (lf === -1) return -1;
+      i = lf + 1;
+      if (this.endLine()) return i;
     }
     return -1;
+  }
+
+  /** Acts on one complete framing line; true when it was the blank line that ends the message. */
+  private endLine(): boolean {
+    const line = this.line.replace(/\r$/, '');
+    this.line = '';
+    if (this.state === 'data-crlf') this.state = 'size';
+    else if (this.state === 'size') {
+      const size = parseInt(line.split(';')[0]!.trim(), 16);
+      if (Number.isNaN(size) || size === 0) this.state = 'trailer';
+      else [this.state, this.remaining] = ['data', size];
+    } else if (line === '') {
+      this.finished = true;
+    }
+    return this.finished;
   }
 }

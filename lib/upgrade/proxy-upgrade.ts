@@ -4,8 +4,9 @@ import { debug } from '../debug.js';
 import { ProxyError, messageOf, type ProxyErrorCode } from '../errors.js';
 import type { ResolvedOptions } from '../options.js';
 import { respond } from '../respond.js';
-import { serializeHead, upgradeRequestInit, upgradeTarget } from './backend-request.js';
+import { serializeHead, upgradeRequestInit } from './backend-request.js';
 import { dial } from './dial.js';
+import { ClientWatch } from './client-watch.js';
 import { relayErrorResponse } from './error-response.js';
 import { readResponseHead, type ResponseHead } from './response-head.js';
 import { tunnel } from './tunnel.js';
@@ -15,7 +16,7 @@ export interface UpgradeSource {
   readonly req: IncomingMessage;
   /** The client's connection. */
   readonly socket: Duplex;
-  /** Bytes the client sent after the request head (the `'upgrade'` event's `head`). */
+  /** Bytes the client sent after the request head (the `'upgrade'` event's `head`): held until a 101. */
   readonly head: Buffer;
   /** Where the responder answers: the request's own response, or one made on the raw socket when needed. */
   response(): ServerResponse;
@@ -38,12 +39,13 @@ function wrapErrors<T>(promise: Promise<T>, code: ProxyErrorCode, prefix: string
   });
 }
 
-/** Writes the request head, the client's early bytes (P8) and, for a plain request, its body re-framed. */
+/**
+ * Writes the request head and, for a plain request, its body re-framed. Never the client's early
+ * bytes: they wait for a 101 (see {@link ClientWatch}).
+ */
 async function send(backend: Duplex, head: string, src: UpgradeSource): Promise<void> {
   await new Promise<void>((resolve, reject) => {
-    const done = (err?: Error | null): void => (err ? reject(err) : resolve());
-    if (src.head.length > 0) backend.write(Buffer.concat([Buffer.from(head, 'latin1'), src.head]), done);
-    else backend.write(head, 'latin1', done);
+    backend.write(head, 'latin1', (err?: Error | null) => (err ? reject(err) : resolve()));
   });
   const { req } = src;
   const chunked = req.headers['transfer-encoding'] !== undefined;
@@ -58,7 +60,7 @@ async function send(backend: Duplex, head: string, src: UpgradeSource): Promise<
 
 /** Dials, sends and reads the backend's answer, all within `responseHeaderTimeout`. */
 async function handshake(options: ResolvedOptions, src: UpgradeSource, attach: (backend: Duplex) => void): Promise<{ backend: Duplex; response: ResponseHead }> {
-  let init = upgradeRequestInit(options, src.req, upgradeTarget(options, src.path, src.query));
+  let init = upgradeRequestInit(options, src);
   if (options.wrapRequest) {
     const copy = { ...init, headers: { ...init.headers } };
     init = await wrapErrors(Promise.resolve().then(() => options.wrapRequest!(copy)), 'ERR_PROXY_WRAP_REQUEST', '');
@@ -76,37 +78,6 @@ async function handshake(options: ResolvedOptions, src: UpgradeSource, attach: (
   return { backend, response };
 }
 
-/** Bytes a client may send before the backend has switched; past that the client is paused. */
-const EARLY_LIMIT = 64 * 1024;
-
-/**
- * Watches the client while the backend is asked: a client that leaves aborts the handshake (the
- * socket is read, or a reset would go unnoticed), and bytes it sends early are kept for the
- * backend. Returns a function that stops watching and hands over those bytes.
- */
-function watchClient(src: UpgradeSource, onGone: () => void): () => Buffer[] {
-  const { socket } = src;
-  const early: Buffer[] = [];
-  let size = 0;
-  const onData = (chunk: Buffer): void => {
-    early.push(chunk);
-    size += chunk.length;
-    if (size >= EARLY_LIMIT) socket.pause();
-  };
-  socket.once('close', onGone);
-  if (src.raw) {
-    socket.on('data', onData);
-    socket.once('end', onGone);
-  }
-  return () => {
-    if (src.raw) socket.pause();
-    socket.removeListener('data', onData);
-    socket.removeListener('end', onGone);
-    socket.removeListener('close', onGone);
-    return early;
-  };
-}
-
 function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
   if (ms <= 0) return work;
   let timer: NodeJS.Timeout | undefined;
@@ -116,7 +87,7 @@ function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
   return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
 }
 
-/** Acts on the backend's status (spec 4.6); throws what the responder is to get. */
+/** Acts on the backend's status (docs/upgrades.md, "What the client sees"); throws what the responder is to get. */
 function answer(options: ResolvedOptions, src: UpgradeSource, backend: Duplex, response: ResponseHead, early: Buffer[], hooks: UpgradeHooks): void {
   if (response.status === 101) {
     if (!src.raw) {
@@ -125,6 +96,7 @@ function answer(options: ResolvedOptions, src: UpgradeSource, backend: Duplex, r
         "(no Upgrade header, or no server 'upgrade' listener), so its connection cannot be switched");
     }
     src.socket.write(response.raw);
+    // Before the tunnel resumes the client, so that they reach the backend first and in order.
     for (const chunk of early) backend.write(chunk);
     tunnel(src.socket, backend, options.maxBytesPerSec, hooks.closed);
     hooks.opened();
@@ -135,38 +107,42 @@ function answer(options: ResolvedOptions, src: UpgradeSource, backend: Duplex, r
   }
 }
 
+/** A client that left gets nothing: both connections are closed, whatever the handshake was doing. */
+function abandon(src: UpgradeSource, backend: Duplex | undefined, reason: string): void {
+  backend?.destroy();
+  src.socket.destroy();
+  debug('upgrade %s %s: the client left during the handshake (%s)', src.req.method, src.req.url, reason);
+}
+
 /**
- * The upgrade path (spec section 4): ask the backend, then act on its status. 101: the client
- * gets the backend's head byte for byte, then the tunnel. Below 400: the responder gets
- * `invalid upgrade response` and nothing of the backend's answer reaches the client (the
- * CVE-2020-8559 fix). 400 and above: the answer is relayed and both connections closed (the
- * CVE-2018-1002105 fix). Every error before the switch goes to the responder; the handshake as a
- * whole gets `responseHeaderTimeout`.
+ * The upgrade path (docs/upgrades.md): ask the backend, then act on its status. 101: the client
+ * gets the backend's head byte for byte, the backend the client's early bytes, then the tunnel. Below
+ * 400: the responder gets `invalid upgrade response` and nothing of the backend's answer reaches
+ * the client (the CVE-2020-8559 fix). 400 and above: the answer is relayed and both connections
+ * closed (the CVE-2018-1002105 fix). Every error before the switch goes to the responder; the
+ * handshake as a whole gets `responseHeaderTimeout`. A client that leaves ends it at once.
  */
 export async function proxyUpgrade(options: ResolvedOptions, src: UpgradeSource, hooks: UpgradeHooks): Promise<void> {
   let backend: Duplex | undefined;
   let done = false;
-  let clientGone = false;
+  const watch = new ClientWatch(src.socket, src.raw, src.head);
   const attach = (made: Duplex): void => {
-    if (done || clientGone) made.destroy(); // dialled after the deadline, or after the client left
+    if (done || watch.gone) made.destroy(); // dialled after the deadline, or after the client left
     else backend = made;
   };
-  const stopWatching = watchClient(src, () => {
-    clientGone = true;
-    backend?.destroy();
-  });
   try {
-    const { response } = await withDeadline(handshake(options, src, attach), options.responseHeaderTimeout);
-    if (clientGone) throw new ProxyError('ERR_PROXY_BACKEND_ABORTED', 'the client closed the connection');
-    answer(options, src, backend!, response, stopWatching(), hooks);
+    const asked = withDeadline(handshake(options, src, attach), options.responseHeaderTimeout);
+    const result = await Promise.race([asked, watch.left]);
+    if (result === 'left' || watch.gone) {
+      asked.catch(() => undefined); // its failure, caused by the closing that follows, goes nowhere
+      throw new ProxyError('ERR_PROXY_BACKEND_ABORTED', 'the client closed the connection');
+    }
+    answer(options, src, backend!, result.response, watch.stop(), hooks);
   } catch (err) {
     done = true;
-    stopWatching();
+    watch.stop();
+    if (watch.gone) return abandon(src, backend, messageOf(err));
     backend?.destroy();
-    if (clientGone) {
-      debug('upgrade %s %s: the client left during the handshake (%s)', src.req.method, src.req.url, messageOf(err));
-      return; // nobody to answer: whatever failed, it failed because the client left
-    }
     respond(options, src.req, src.response(), err);
   }
 }

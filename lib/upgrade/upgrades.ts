@@ -15,6 +15,18 @@ function destroyOnError(this: Duplex): void {
 }
 
 /**
+ * Runs `start` once `res` may write on its connection. Node runs pipelined requests' handlers at
+ * once but gives the socket to one response at a time: while an earlier response is still being
+ * written, `res.socket` is null. An upgrade that arrives as a plain request may write the
+ * backend's error answer straight onto the socket, so it waits for its turn, as Go's server,
+ * which reads the next request only once the previous response is done, makes it wait.
+ */
+function whenItsTurn(res: ServerResponse, start: () => void): void {
+  if (res.socket) start();
+  else res.once('socket', start);
+}
+
+/**
  * The upgrade half of one middleware: its entry points, and every client connection it holds
  * (being set up or tunnelling) so that they can be counted and closed. Node's
  * `server.closeAllConnections()` skips upgraded sockets, so the proxy has to do this itself.
@@ -59,7 +71,7 @@ export class Upgrades {
     pendingUpgrades.delete(req);
     const response = (): ServerResponse => res;
     if (routed) this.start({ req, socket: routed.socket, head: routed.head, response, raw: true, path, query });
-    else this.start({ req, socket: req.socket, head: EMPTY, response, raw: false, path, query });
+    else whenItsTurn(res, () => this.start({ req, socket: req.socket, head: EMPTY, response, raw: false, path, query }));
   }
 
   /** Closes every connection being upgraded or tunnelling. */
