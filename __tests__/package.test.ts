@@ -78,7 +78,9 @@ describe('the built package', () => {
   });
 
   it('packs only dist, docs and the usual metadata files', () => {
-    const [packed] = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json'], { cwd: root, encoding: 'utf8', timeout: 60_000 })) as [
+    // Without scripts: `prepare` would rebuild dist/ under the tests that spawn the built files.
+    const args = ['pack', '--dry-run', '--json', '--ignore-scripts'];
+    const [packed] = JSON.parse(execFileSync('npm', args, { cwd: root, encoding: 'utf8', timeout: 60_000 })) as [
       { files: { path: string }[] },
     ];
     const paths = packed.files.map((file) => file.path);

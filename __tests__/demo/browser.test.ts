@@ -1,28 +1,14 @@
-// The demo's page end to end in headless Chromium (Debian's chromium package, driven by
-// playwright-core): the page loads through the proxy with its links rewritten, its WebSocket echoes
-// and its server-sent events arrive, both through the proxy, and a screenshot is written.
-import { existsSync } from 'node:fs';
+// The demo's page end to end in headless Chromium (the one the npm package @sparticuz/chromium
+// ships, driven by playwright-core; see ./chromium.ts): the page loads through the proxy with its
+// links rewritten, its WebSocket echoes and its server-sent events arrive, both through the proxy,
+// and a screenshot is written.
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
 import type { Browser, Page, Response } from 'playwright-core';
-import { runDemo } from './spawn-demo.js';
+import { EXECUTABLE, PACKAGE_VERSION, childExecutables, launchChromium } from './chromium.js';
+import { ROOT, runDemo } from './spawn-demo.js';
 import type { RunningDemo } from './spawn-demo.js';
-
-/** Debian's chromium package. */
-const CHROMIUM = '/usr/bin/chromium';
-
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 /** Hang guard for the page's live parts to show something. */
 const LIVE = 20_000;
@@ -53,10 +39,9 @@ describe('the demo page in headless Chromium', () => {
   const requested: string[] = [];
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run \`apt-get install -y chromium\` (Debian's chromium package)`);
     tmp = await mkdtemp(path.join(os.tmpdir(), 'demo-browser-'));
     demo = await runDemo(['--port', '0']);
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: 60_000 });
+    browser = await launchChromium();
     page = await browser.newPage();
     page.on('request', (req) => requested.push(req.url()));
     page.on('websocket', (ws) => requested.push(ws.url()));
@@ -67,6 +52,13 @@ describe('the demo page in headless Chromium', () => {
     await browser?.close();
     await demo?.kill();
     if (tmp) await rm(tmp, { recursive: true, force: true });
+  });
+
+  it('runs the Chromium that @sparticuz/chromium ships, not one of the system', () => {
+    expect(EXECUTABLE.startsWith(path.join(ROOT, 'node_modules') + path.sep)).toBe(true);
+    expect(childExecutables()).toContain(EXECUTABLE);
+    // The package's major version is the Chromium major it ships.
+    expect(browser!.version().split('.')[0]).toBe(PACKAGE_VERSION.split('.')[0]);
   });
 
   it('loads the page through the proxy, from / redirected to /proxy/', async () => {

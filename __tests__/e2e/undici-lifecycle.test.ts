@@ -261,7 +261,7 @@ describe('upgradeAware option `transport` with a dispatcher', () => {
       expect(transport.asked).toHaveLength(1);
       const asked = transport.asked[0]!;
       expect([asked.origin, asked.path, asked.method]).toEqual([`http://127.0.0.1:${port}`, '/a%2Fb?q=%2F', 'DELETE']);
-      expect(asked.headers).toEqual(expect.arrayContaining(['Host', 'front.example', 'x-client', 'c']));
+      expect(asked.headers).toEqual(expect.arrayContaining(['Host', 'front.example', 'X-Client', 'c']));
     } finally {
       await proxy.close();
     }
