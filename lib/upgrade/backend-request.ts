@@ -1,8 +1,8 @@
 import { validateHeaderName, validateHeaderValue } from 'node:http';
 import type { IncomingMessage, OutgoingHttpHeaders } from 'node:http';
-import { forwardedFor } from '../forwarded-for.js';
+import { forwardedFor } from '../util/forwarded-for.js';
 import type { ResolvedOptions } from '../options.js';
-import { singleJoiningSlash } from '../stages/target-url.js';
+import { singleJoiningSlash } from '../util/url.js';
 import type { UpgradeRequestInit } from '../types.js';
 
 /**
