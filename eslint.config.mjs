@@ -2,6 +2,16 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
+/** A folder of lib/ that must not import what `forbidden` matches (relative specifiers). */
+function layer(files, forbidden, message) {
+  return {
+    files: [files],
+    rules: {
+      'no-restricted-imports': ['error', { paths: ['express', 'connect', 'ws'], patterns: [{ regex: forbidden.source, message }] }],
+    },
+  };
+}
+
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', 'coverage/'] },
   js.configs.recommended,
@@ -16,12 +26,20 @@ export default tseslint.config(
   {
     // The core knows nothing of Express, the command line or the console.
     files: ['lib/**/*.ts'],
-    ignores: ['lib/cli/**', 'lib/demo/**'],
+    ignores: ['lib/cli/**'],
     rules: {
       'no-console': 'error',
       'no-restricted-imports': ['error', { paths: ['express', 'connect', 'ws'] }],
     },
   },
+  // Each folder of lib/ may depend only on the folders below it (docs/architecture.md, "Layers").
+  layer('lib/util/**/*.ts', /^\.\.\/(?!errors\/proxy-error\.js$)/, 'util/ depends on nothing else in lib/ but the error class'),
+  layer('lib/errors/**/*.ts', /^\.\.\/(?!util\/|types\.js$|options\.js$)/, 'errors/ may use util/ and the option types only'),
+  layer('lib/transport/**/*.ts', /^\.\.\/(?:upgrade|rewrite|cli|stages)\/|^\.\.\/http\/(?!exchange\.js$|informational\.js$)/,
+    'a transport knows the exchange and the 1xx relay of the HTTP path, nothing else of it, and nothing of upgrades or rewriting'),
+  layer('lib/rewrite/**/*.ts', /^(?:\.\.\/)+(?:upgrade|cli)\//, 'rewriting knows nothing of upgrades'),
+  layer('lib/http/**/*.ts', /^(?:\.\.\/)+(?:upgrade|cli)\//, 'the HTTP path knows nothing of upgrades'),
+  layer('lib/upgrade/**/*.ts', /^\.\.\/(?:http|transport|cli)\//, 'the upgrade path knows nothing of the HTTP path or its transports'),
   {
     // The command line is built on the public API like any user's code, with Node alone.
     files: ['lib/cli/**/*.ts'],
@@ -33,12 +51,12 @@ export default tseslint.config(
     },
   },
   {
-    // The demo is a user's program: the public API, plus Express and ws (dev dependencies; not published).
-    files: ['lib/demo/**/*.ts'],
+    // The demo is a user's program: the package by its name, plus Express and ws (dev dependencies; not published).
+    files: ['examples/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['../*', '!../index.js'], message: 'use the public API: ../index.js' }] },
+        { patterns: [{ group: ['../*'], message: "use the public API: import from 'upgrade-aware-proxy'" }] },
       ],
     },
   },

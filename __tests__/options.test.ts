@@ -3,7 +3,7 @@ import { Agent as UndiciAgent } from 'undici';
 import https from 'node:https';
 import { DEFAULT_FLUSH_INTERVAL, DEFAULT_MAX_RESPONSE_HEADER_SIZE, DEFAULT_RESPONSE_HEADER_TIMEOUT, resolveOptions } from '../lib/options.js';
 import type { ResolvedOptions } from '../lib/options.js';
-import { defaultResponder } from '../lib/responder.js';
+import { defaultResponder } from '../lib/errors/responder.js';
 import type { UpgradeAwareOptions } from '../lib/types.js';
 
 const location = 'http://127.0.0.1:8080/base';

@@ -90,7 +90,7 @@ describe('the built package', () => {
     expect(paths).toContain('dist/index.d.mts');
     expect(paths).toContain('dist/cli/main.js');
     // The demo is a program of this repository (it needs Express and ws), not of the package.
-    expect(paths.filter((file) => file.startsWith('dist/demo/'))).toEqual([]);
+    expect(paths.filter((file) => file.startsWith('dist/examples/demo/'))).toEqual([]);
     const stray = paths.filter((file) => !/^(?:dist|docs)\//.test(file) && !/^(?:package\.json|README(?:\.md)?|LICENSE(?:\.md)?)$/i.test(file));
     expect(stray).toEqual([]);
   });

@@ -1,7 +1,7 @@
 export { upgradeAware } from './upgrade-aware.js';
-export { ProxyError } from './errors.js';
+export { ProxyError } from './errors/proxy-error.js';
 export { routeUpgrades } from './upgrade/route-upgrades.js';
-export type { ProxyErrorCode } from './errors.js';
+export type { ProxyErrorCode } from './errors/proxy-error.js';
 export type {
   Agent,
   Dispatcher,

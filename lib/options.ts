@@ -1,13 +1,13 @@
 import http from 'node:http';
 import https from 'node:https';
 import { Agent as UndiciAgent } from 'undici';
-import type { BackendResponse } from './backend-response.js';
-import type { Exchange } from './exchange.js';
-import { parseLocation, type Location } from './location.js';
-import { defaultResponder, toResponder } from './responder.js';
-import { nodeRoundTrip } from './transport.js';
+import type { BackendResponse } from './transport/backend-response.js';
+import type { Exchange } from './http/exchange.js';
+import { parseLocation, type Location } from './util/location.js';
+import { defaultResponder, toResponder } from './errors/responder.js';
+import { nodeRoundTrip } from './transport/node.js';
 import type { Agent, Dispatcher, ErrorResponder, UpgradeAwareOptions, UpgradeRequestInit } from './types.js';
-import { needsNodeClient, undiciRoundTrip } from './undici-transport.js';
+import { needsNodeClient, undiciRoundTrip } from './transport/undici.js';
 
 /** Kubernetes' constructor default for `FlushInterval`. */
 export const DEFAULT_FLUSH_INTERVAL = 200;

@@ -1,12 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createExchange } from './exchange.js';
-import { isUpgradeRequest } from './hop-by-hop.js';
-import { MountPaths, hearMounts } from './mount.js';
+import { createExchange } from './http/exchange.js';
+import { isUpgradeRequest } from './util/hop-by-hop.js';
+import { MountPaths, hearMounts } from './upgrade/mount.js';
 import { resolveOptions } from './options.js';
-import { proxyRequest } from './pipeline.js';
+import { proxyRequest } from './http/pipeline.js';
 import type { UpgradeAwareMiddleware, UpgradeAwareOptions } from './types.js';
 import { upgradeListener } from './upgrade/listener.js';
-import { Upgrades } from './upgrade/upgrades.js';
+import { Upgrades } from './upgrade/registry.js';
 
 /**
  * Creates the proxy: one function that is Connect/Express middleware and a plain

@@ -1,4 +1,4 @@
-// The demo behind `npm start`, run as the built program (`node dist/demo/demo.js --port 0`): its
+// The demo behind `npm start`, run as the built program (`node dist/examples/demo/demo.js --port 0`): its
 // banner, each part of the backend through the proxy (the page with rewritten links, the JSON echo,
 // server-sent events, the WebSocket echo), the printed WebSocket one-liner, bad arguments, and
 // shutdown on SIGTERM and SIGINT.
@@ -26,7 +26,7 @@ function bannerLine(banner: string, start: string): string {
   return line.trim();
 }
 
-describe('the demo (node dist/demo/demo.js --port 0)', () => {
+describe('the demo (node dist/examples/demo/demo.js --port 0)', () => {
   let demo: RunningDemo;
   beforeAll(async () => {
     demo = await runDemo(['--port', '0']);
@@ -178,7 +178,7 @@ describe('the demo command line', () => {
   it('prints its usage for --help and exits 0', async () => {
     const exit = await exitOf(['--help']);
     expect(exit).toMatchObject({ code: 0, stderr: '' });
-    expect(exit.stdout).toMatch(/^usage: node dist\/demo\/demo\.js \[--port N\][^\n]*\n$/);
+    expect(exit.stdout).toMatch(/^usage: node dist\/examples\/demo\/demo\.js \[--port N\][^\n]*\n$/);
   });
 
   it('exits 1 with one line when the port given with --port is taken, trying no other', async () => {

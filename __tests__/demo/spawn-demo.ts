@@ -1,5 +1,5 @@
-// Runs the built demo (`node dist/demo/demo.js`) as a child process, as `npm start` does, and
-// reads its banner. `npm test` builds before jest runs; run `npm run build` first when running
+// Runs the built demo (`node dist/examples/demo/demo.js`) as a child process, as `npm start` does, and
+// reads its banner. `npm test` builds before jest runs; run `npm run build && npm run build:examples` first when running
 // these files alone.
 import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
@@ -10,7 +10,7 @@ export { ROOT };
 export type { Exit };
 
 /** The built demo. */
-export const DEMO = path.join(ROOT, 'dist', 'demo', 'demo.js');
+export const DEMO = path.join(ROOT, 'dist', 'examples', 'demo', 'demo.js');
 
 /** The banner's last line: once it is read, the whole banner is. */
 const BANNER_END = 'Ctrl-C stops the demo.\n';
@@ -30,7 +30,7 @@ export interface RunningDemo {
   kill(): Promise<void>;
 }
 
-/** Starts `node dist/demo/demo.js ...args` in the project root and collects what it writes. */
+/** Starts `node dist/examples/demo/demo.js ...args` in the project root and collects what it writes. */
 export function startDemo(args: readonly string[]): ChildRun {
   return spawnNode(DEMO, args);
 }

@@ -7,7 +7,7 @@ import express from 'express';
 import supertest from 'supertest';
 import { upgradeAware } from '../../lib/index.js';
 import type { ProxyError, UpgradeAwareOptions } from '../../lib/index.js';
-import { defaultResponder } from '../../lib/responder.js';
+import { defaultResponder } from '../../lib/errors/responder.js';
 import { closedPort, listen, request, startRecorder, startUpstream } from '../helpers/servers.js';
 import type { Running } from '../helpers/servers.js';
 

@@ -2,8 +2,8 @@
 // helper called directly for the path "" and a fresh response. Here the stage runs on an Exchange
 // built by createExchange over a real IncomingMessage/ServerResponse; the request line is in
 // absolute form without a path (`GET http://host HTTP/1.1`), the one request whose path is "".
-import { createExchange } from '../../lib/exchange.js';
-import { rootRedirect } from '../../lib/stages/root-redirect.js';
+import { createExchange } from '../../lib/http/exchange.js';
+import { rootRedirect } from '../../lib/http/stages/root-redirect.js';
 import { head, options, useRequestSource } from '../helpers/exchange.js';
 
 const sourceOf = useRequestSource();

@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import type { BackendResponse } from '../../lib/backend-response.js';
+import type { BackendResponse } from '../../lib/transport/backend-response.js';
 import { removeCors } from '../../lib/rewrite/cors.js';
 
 function backend(headers: Record<string, string[]>): BackendResponse {

@@ -1,8 +1,8 @@
-import type { Exchange } from '../../lib/exchange.js';
+import type { Exchange } from '../../lib/http/exchange.js';
 import { forwardedHeaders, isForwardedHeader, rewriteTarget, setForwardedHeaders } from '../../lib/rewrite/forwarded.js';
-import { host } from '../../lib/stages/host.js';
-import { requestHeaders } from '../../lib/stages/request-headers.js';
-import { targetUrl } from '../../lib/stages/target-url.js';
+import { host } from '../../lib/http/stages/host.js';
+import { requestHeaders } from '../../lib/http/stages/request-headers.js';
+import { targetUrl } from '../../lib/http/stages/target-url.js';
 import type { UpgradeAwareOptions } from '../../lib/types.js';
 import { exchangeFor, head, useRequestSource } from '../helpers/exchange.js';
 

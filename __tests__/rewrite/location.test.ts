@@ -1,11 +1,11 @@
 import { Readable } from 'node:stream';
-import type { BackendResponse } from '../../lib/backend-response.js';
-import { ProxyError } from '../../lib/errors.js';
-import type { Exchange } from '../../lib/exchange.js';
+import type { BackendResponse } from '../../lib/transport/backend-response.js';
+import { ProxyError } from '../../lib/errors/proxy-error.js';
+import type { Exchange } from '../../lib/http/exchange.js';
 import { rewriteTarget } from '../../lib/rewrite/forwarded.js';
 import { rewriteLocation } from '../../lib/rewrite/location.js';
-import { host } from '../../lib/stages/host.js';
-import { targetUrl } from '../../lib/stages/target-url.js';
+import { host } from '../../lib/http/stages/host.js';
+import { targetUrl } from '../../lib/http/stages/target-url.js';
 import type { UpgradeAwareOptions } from '../../lib/types.js';
 import { exchangeFor, head, useRequestSource } from '../helpers/exchange.js';
 

@@ -1,4 +1,4 @@
-import { parseUrl } from '../../lib/rewrite/go-url.js';
+import { parseUrl } from '../../lib/rewrite/go/url.js';
 import { forwardedUri, pathPrepend, rewriteUrl, type RewriteTarget } from '../../lib/rewrite/rewrite-url.js';
 
 // The transports of Kubernetes' TestProxyTransport (spec 9.2 T12).

@@ -3,11 +3,11 @@ import { Agent } from 'node:http';
 import type { IncomingMessage } from 'node:http';
 import type { ResolvedOptions } from '../../lib/options.js';
 import type { UpgradeAwareOptions, UpgradeRequestInit } from '../../lib/types.js';
-import { toPairs } from '../../lib/raw-headers.js';
+import { toPairs } from '../../lib/util/raw-headers.js';
 import { rewriteTarget, setForwardedHeaders } from '../../lib/rewrite/forwarded.js';
-import { host } from '../../lib/stages/host.js';
-import { requestHeaders } from '../../lib/stages/request-headers.js';
-import { targetUrl } from '../../lib/stages/target-url.js';
+import { host } from '../../lib/http/stages/host.js';
+import { requestHeaders } from '../../lib/http/stages/request-headers.js';
+import { targetUrl } from '../../lib/http/stages/target-url.js';
 import { RequestSource, exchangeFor, head, mountAt, options, releaseOptions } from '../helpers/exchange.js';
 
 afterAll(releaseOptions);

@@ -8,7 +8,7 @@ import tls from 'node:tls';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { parseLocation } from '../../lib/location.js';
+import { parseLocation } from '../../lib/util/location.js';
 import { dial, tlsOptions, upgradeAlpn } from '../../lib/upgrade/dial.js';
 import { makeTls, type TlsFixture } from '../fixtures/tls.js';
 

@@ -1,4 +1,4 @@
-import type { BackendResponse } from '../backend-response.js';
+import type { BackendResponse } from '../transport/backend-response.js';
 
 /** The headers Kubernetes' corsRemovingTransport deletes (spec 1.4); `-Expose-Headers` and `-Max-Age` stay. */
 const CORS = ['access-control-allow-credentials', 'access-control-allow-headers', 'access-control-allow-methods', 'access-control-allow-origin'];

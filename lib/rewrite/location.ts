@@ -1,7 +1,7 @@
-import type { BackendResponse } from '../backend-response.js';
-import { ProxyError } from '../errors.js';
-import type { Exchange } from '../exchange.js';
-import { parseUrl } from './go-url.js';
+import type { BackendResponse } from '../transport/backend-response.js';
+import { ProxyError } from '../errors/proxy-error.js';
+import type { Exchange } from '../http/exchange.js';
+import { parseUrl } from './go/url.js';
 import { rewriteUrl, type RewriteTarget } from './rewrite-url.js';
 
 /**

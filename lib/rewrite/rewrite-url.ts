@@ -5,8 +5,8 @@ import {
   formatUrl,
   parsePath,
   type GoUrl,
-} from './go-url.js';
-import { joinPath } from './go-path.js';
+} from './go/url.js';
+import { joinPath } from './go/path.js';
 
 /**
  * Kubernetes' rewriting transport on URLs (apimachinery pkg/util/proxy/transport.go; spec 5.2,

@@ -1,12 +1,11 @@
 import { validateHeaderName, validateHeaderValue } from 'node:http';
 import type { IncomingMessage, OutgoingHttpHeaders } from 'node:http';
-import { requestUrl } from '../exchange.js';
-import { forwardedFor } from '../forwarded-for.js';
+import { requestUrl, singleJoiningSlash } from '../util/url.js';
+import { forwardedFor } from '../util/forwarded-for.js';
 import type { ResolvedOptions } from '../options.js';
-import { assertOneHost, forEachRequestHeader } from '../raw-request-headers.js';
+import { assertOneHost, forEachRequestHeader } from '../util/raw-request-headers.js';
 import { forwardedHeaders, isForwardedHeader } from '../rewrite/forwarded.js';
 import { pathPrepend } from '../rewrite/rewrite-url.js';
-import { singleJoiningSlash } from '../stages/target-url.js';
 import type { UpgradeRequestInit } from '../types.js';
 
 /**

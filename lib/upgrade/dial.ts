@@ -1,7 +1,7 @@
 import { isIP, type Socket } from 'node:net';
 import tls from 'node:tls';
 import type { Duplex } from 'node:stream';
-import type { Location } from '../location.js';
+import type { Location } from '../util/location.js';
 import type { Agent } from '../types.js';
 
 type Dialer = (options: object, callback?: (err: Error | null, socket?: Duplex) => void) => Duplex | undefined | null;

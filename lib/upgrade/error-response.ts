@@ -1,5 +1,5 @@
 import type { Duplex } from 'node:stream';
-import { debug } from '../debug.js';
+import { debug } from '../util/debug.js';
 import { MessageEnd } from './message-end.js';
 import type { ResponseHead } from './response-head.js';
 

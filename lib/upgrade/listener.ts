@@ -1,8 +1,8 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { MountPaths } from '../mount.js';
+import type { MountPaths } from './mount.js';
 import { claimedUpgrades, pendingUpgrades } from './route-upgrades.js';
-import type { Upgrades } from './upgrades.js';
+import type { Upgrades } from './registry.js';
 import { socketResponse } from './socket-response.js';
 
 export type UpgradeListener = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;

@@ -1,9 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { debug } from '../debug.js';
-import { ProxyError, messageOf, type ProxyErrorCode } from '../errors.js';
+import { debug } from '../util/debug.js';
+import { ProxyError, messageOf, type ProxyErrorCode } from '../errors/proxy-error.js';
 import type { ResolvedOptions } from '../options.js';
-import { respond } from '../respond.js';
+import { respond } from '../errors/respond.js';
 import { serializeHead, upgradeRequestInit } from './backend-request.js';
 import { dial } from './dial.js';
 import { ClientWatch } from './client-watch.js';

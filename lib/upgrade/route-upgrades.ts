@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { debug } from '../debug.js';
+import { debug } from '../util/debug.js';
 import { socketResponse } from './socket-response.js';
 
 /** An upgrade on its way through an application: its raw socket and early bytes. */

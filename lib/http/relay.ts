@@ -1,0 +1,130 @@
+import type { ServerResponse } from 'node:http';
+import type { BackendResponse } from '../transport/backend-response.js';
+import { debug } from '../util/debug.js';
+import { toPairs } from '../util/raw-headers.js';
+import type { Exchange } from './exchange.js';
+import { validText } from '../util/header-check.js';
+
+type Flushable = ServerResponse & { flush?: () => void };
+
+/**
+ * Sends the head now if no body chunk has carried it out (headers reach the client even
+ * if the body stalls). `headersSent` cannot tell: it turns true at `writeHead`, while the head
+ * still waits in Node's buffer for the first write.
+ */
+function flushHeadersIfIdle(res: ServerResponse, carried: () => boolean): void {
+  if (!carried() && !res.writableEnded && !res.destroyed) res.flushHeaders();
+}
+
+/**
+ * Flushes a buffering layer in front of the socket (for example compression's `res.flush()`)
+ * per `flushInterval`: after every chunk for -1 and for `text/event-stream`, else at most
+ * `flushInterval` ms after a write. Node's own response does not buffer, so without such a
+ * layer this does nothing.
+ */
+function flusher(ex: Exchange, contentType: string | undefined): { wrote(): void; stop(): void } {
+  const res = ex.res as Flushable;
+  const interval = ex.options.flushInterval;
+  if (typeof res.flush !== 'function') return { wrote() {}, stop() {} };
+  const flush = res.flush.bind(res);
+  if (interval < 0 || /^\s*text\/event-stream\s*(?:;|$)/i.test(contentType ?? '')) return { wrote: flush, stop() {} };
+  if (interval === 0) return { wrote() {}, stop() {} };
+  let timer: NodeJS.Timeout | undefined;
+  return {
+    wrote() {
+      timer ??= setTimeout(() => {
+        timer = undefined;
+        flush();
+      }, interval);
+    },
+    stop() {
+      clearTimeout(timer);
+    },
+  };
+}
+
+/**
+ * The headers as one flat `[name, value, ...]` list for `writeHead` on a response without headers
+ * of its own: cheaper than a `setHeader` per name; repeated values stay separate lines.
+ */
+function flatHeaders(headers: Map<string, string[]>): string[] {
+  const flat: string[] = [];
+  for (const [name, values] of headers) for (const value of values) flat.push(name, value);
+  return flat;
+}
+
+/**
+ * A body that had fully arrived before the relay began (the common small answer: `complete`, as
+ * Node's IncomingMessage and the undici transport mark it) goes out with the head in one write,
+ * without stream events. False when the body is still coming.
+ */
+function relayWhole(res: ServerResponse, response: BackendResponse): boolean {
+  const { body } = response;
+  if ((body as { complete?: boolean }).complete !== true || body.readableFlowing === true || body.destroyed) return false;
+  finish(res, response, (body.read() as Buffer | null) ?? undefined);
+  return true;
+}
+
+/**
+ * Ends the response with the backend's trailers. The transports have dropped trailers Node would
+ * refuse; should `addTrailers` throw all the same, the client sees a truncated response, and
+ * nothing is thrown out of the body's event listener, where it would crash the process.
+ */
+function finish(res: ServerResponse, response: BackendResponse, data?: Buffer): void {
+  try {
+    const trailers = response.trailers();
+    if (trailers.length > 0) res.addTrailers(toPairs(trailers));
+    res.end(data);
+  } catch (err) {
+    debug('the backend trailers could not be relayed: %s', (err as Error).message);
+    res.destroy();
+  }
+}
+
+/** The backend's reason phrase, unless empty or one Node would refuse to write (a control character). */
+function reasonOf(response: BackendResponse): string | undefined {
+  return response.statusMessage !== '' && validText(response.statusMessage) ? response.statusMessage : undefined;
+}
+
+/**
+ * Writes the backend's answer to the client: status, headers, then the body with backpressure
+ * and the flush policy, then trailers. A body that fails after the head went out destroys the
+ * client connection, so the client sees a truncated response, never one that looks complete.
+ */
+export function relay(ex: Exchange, response: BackendResponse): void {
+  const { res } = ex;
+  const { body } = response;
+  if (res.getHeaderNames().length === 0) {
+    res.writeHead(response.status, reasonOf(response), flatHeaders(response.headers));
+  } else {
+    // Node applies a list given to writeHead through setHeader when a header is already set (Express's
+    // X-Powered-By), which would merge repeated lines: each name is set once, with all its values.
+    for (const [name, values] of response.headers) res.setHeader(name, values.length === 1 ? values[0]! : values);
+    res.writeHead(response.status, reasonOf(response));
+  }
+  if (relayWhole(res, response)) return;
+  const flush = flusher(ex, response.headers.get('content-type')?.[0]);
+  let ended = false;
+  let wrote = false;
+  const fail = (err?: Error): void => {
+    flush.stop();
+    if (ended) return;
+    debug('response body from the backend failed: %s', err?.message ?? 'closed early');
+    res.destroy();
+  };
+  body.on('data', (chunk: Buffer) => {
+    wrote = true;
+    if (!res.write(chunk)) body.pause();
+    flush.wrote();
+  });
+  res.on('drain', () => body.resume());
+  body.once('end', () => {
+    ended = true;
+    flush.stop();
+    finish(res, response);
+  });
+  body.on('error', fail);
+  body.once('close', () => fail());
+  // A backend answer that arrived whole goes out with its body; only a pending one needs the head sent first.
+  if ((body as { complete?: boolean }).complete !== true) setImmediate(flushHeadersIfIdle, res, () => wrote);
+}

@@ -1,0 +1,18 @@
+import { hopByHop } from '../../util/hop-by-hop.js';
+import type { ResponseStage } from '../stage-types.js';
+
+/**
+ * Removes hop-by-hop headers from the backend's answer (spec 3.4), and those its `Connection`
+ * names. `Trailer` stays: it announces the trailers that are forwarded after the body.
+ */
+export const responseHeaders: ResponseStage = (_ex, response) => {
+  const { headers } = response;
+  const te = headers.get('transfer-encoding');
+  for (const name of hopByHop(headers.get('connection'))) {
+    if (name !== 'trailer') headers.delete(name);
+  }
+  // Node removed the chunked framing but not other codings (`gzip, chunked`): the body still
+  // carries them, and the client must be told; Node re-chunks it.
+  if (te !== undefined && !/^\s*chunked\s*$/i.test(te.join(','))) headers.set('transfer-encoding', [te.join(', ')]);
+  return response;
+};

@@ -1,0 +1,32 @@
+import type { BackendResponse } from '../transport/backend-response.js';
+import { ProxyError } from '../errors/proxy-error.js';
+import type { Exchange } from '../http/exchange.js';
+import { removeCors } from './cors.js';
+import { rewriteTarget, setForwardedHeaders } from './forwarded.js';
+import { rewriteHtmlBody } from './html/body.js';
+import { rewriteLocation } from './location.js';
+
+/**
+ * Kubernetes' rewriting transport (spec 1.4, 5), used with `wrapTransport` or when no
+ * `transport` is given: X-Forwarded-* on the way out; on the way back the CORS grants removed,
+ * then either the Location header or the links of an HTML body rewritten under the proxy's path
+ * prefix. It is derived per request from the shared transport (P1): nothing is kept on the
+ * middleware. A failed round trip becomes Kubernetes' 503 `error trying to reach service`
+ * (a timeout keeps its 504).
+ */
+export async function rewritingRoundTrip(ex: Exchange): Promise<BackendResponse> {
+  const target = rewriteTarget(ex);
+  setForwardedHeaders(ex, target);
+  let response: BackendResponse;
+  try {
+    response = await ex.options.roundTrip(ex);
+  } catch (err) {
+    if (!(err instanceof ProxyError) || err.code === 'ERR_PROXY_BODY_CONSUMED') throw err;
+    const status = err.code === 'ERR_PROXY_BACKEND_TIMEOUT' ? 504 : 503;
+    throw new ProxyError(err.code, `error trying to reach service: ${err.message}`, { status, cause: err.cause ?? err });
+  }
+  removeCors(response);
+  // A response with a Location never has its body rewritten (Kubernetes: the Location branch returns first).
+  if (!rewriteLocation(ex, response, target)) rewriteHtmlBody(ex, response, target);
+  return response;
+}

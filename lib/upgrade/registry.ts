@@ -1,0 +1,89 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { requestUrl } from '../util/url.js';
+import type { MountedUrl } from './mount.js';
+import type { ResolvedOptions } from '../options.js';
+import { proxyUpgrade, type UpgradeHooks, type UpgradeSource } from './proxy-upgrade.js';
+import { claimedUpgrades, pendingUpgrades } from './route-upgrades.js';
+import { socketResponse } from './socket-response.js';
+
+const EMPTY = Buffer.alloc(0);
+
+/** Shared, not a closure: a listener that lives as long as the tunnel must not keep the request alive. */
+function destroyOnError(this: Duplex): void {
+  this.destroy();
+}
+
+/**
+ * Runs `start` once `res` may write on its connection. Node runs pipelined requests' handlers at
+ * once but gives the socket to one response at a time: while an earlier response is still being
+ * written, `res.socket` is null. An upgrade that arrives as a plain request may write the
+ * backend's error answer straight onto the socket, so it waits for its turn, as Go's server,
+ * which reads the next request only once the previous response is done, makes it wait.
+ */
+function whenItsTurn(res: ServerResponse, start: () => void): void {
+  if (res.socket) start();
+  else res.once('socket', start);
+}
+
+/**
+ * The upgrade half of one middleware: its entry points, and every client connection it holds
+ * (being set up or tunnelling) so that they can be counted and closed. Node's
+ * `server.closeAllConnections()` skips upgraded sockets, so the proxy has to do this itself.
+ */
+export class Upgrades {
+  private readonly held = new Set<Duplex>();
+  private open = 0;
+  // One set of listeners for all connections, none made per connection: every idle tunnel's heap counts.
+  private readonly forget: (this: Duplex) => void;
+  private readonly hooks: UpgradeHooks = {
+    opened: () => void this.open++,
+    closed: () => void this.open--,
+  };
+
+  constructor(private readonly options: ResolvedOptions) {
+    const { held } = this;
+    this.forget = function (this: Duplex) {
+      held.delete(this);
+    };
+  }
+
+  /** How many tunnels are open. */
+  get size(): number {
+    return this.open;
+  }
+
+  /** From the server's `'upgrade'` event: the raw socket is ours from here on. */
+  fromUpgradeEvent(req: IncomingMessage, socket: Duplex, head: Buffer, url: MountedUrl): void {
+    // Node removes its own error listener before emitting 'upgrade' (http-proxy PR #495): add ours first.
+    socket.on('error', destroyOnError);
+    this.start({ req, socket, head, response: () => socketResponse(req, socket), raw: true, ...url });
+  }
+
+  /**
+   * From the request handler: either an upgrade that `routeUpgrades(app)` sent through the
+   * application (its raw socket is waiting), or a plain request whose Connection header asks
+   * for an upgrade (Node's parser still owns that socket).
+   */
+  fromRequest(req: IncomingMessage, res: ServerResponse): void {
+    const { path, query } = requestUrl(req);
+    const routed = pendingUpgrades.get(req);
+    pendingUpgrades.delete(req);
+    const response = (): ServerResponse => res;
+    if (routed) this.start({ req, socket: routed.socket, head: routed.head, response, raw: true, path, query });
+    else whenItsTurn(res, () => this.start({ req, socket: req.socket, head: EMPTY, response, raw: false, path, query }));
+  }
+
+  /** Closes every connection being upgraded or tunnelling. */
+  closeAll(): void {
+    for (const socket of [...this.held]) socket.destroy();
+  }
+
+  private start(src: UpgradeSource): void {
+    const { socket } = src;
+    claimedUpgrades.add(src.req);
+    this.held.add(socket);
+    socket.on('close', this.forget); // 'close' comes once: `once` would add a wrapper per connection
+    void proxyUpgrade(this.options, src, this.hooks);
+  }
+}
