@@ -2,10 +2,11 @@
  * Byte ranges for the `--www` file server, as Go's `http.ServeContent` (under kubectl proxy's
  * `http.FileServer`) answers them: `Range: bytes=...` gives 206 with `Content-Range` for one range
  * and `multipart/byteranges` for several; ranges all past the end give 416 with a `Content-Range`
- * of `*` and the size; a header that cannot be parsed gives 416 alone. Ranges that add up to more than the
- * file are ignored and the whole file is sent (Go's guard against amplification), as is every range
- * of an empty file. `If-Range` with a date equal to the file's modification time keeps the ranges;
- * any other `If-Range` (an entity tag: the file server sends none) drops them. See docs/cli.md.
+ * of `*` and the size; a header that cannot be parsed gives 416 alone. Ranges that add up to more
+ * than the file are ignored and the whole file is sent (Go's guard against amplification), as is
+ * every range of an empty file. `If-Range` with a date equal to the file's modification time keeps
+ * the ranges; any other `If-Range` (an entity tag: the file server sends none) drops them
+ * (docs/cli.md, "Paths").
  */
 import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';

@@ -3,7 +3,7 @@
  * to them: credentials go only over TLS. clientcmd reads a kubeconfig user's token, token file and
  * client certificate only when the server's scheme is `https` (`isConfigTransportTLS`, "only try to
  * read the auth information if we are secure"), so kubectl proxy sends none of them to an `http://`
- * server, silently. We do the same and say so (see docs/cli.md, "Token").
+ * server, silently. We do the same and say so (docs/cli.md, "The backend").
  */
 import { readFile } from 'node:fs/promises';
 import type https from 'node:https';

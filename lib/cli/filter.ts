@@ -71,7 +71,8 @@ export function matchesAny(value: string, patterns: RegExp[]): boolean {
 /**
  * The host part of a `Host` header: the port is stripped as Go's `net.SplitHostPort` does, and a
  * value it would refuse is returned whole. Unlike kubectl, IPv6 brackets are kept, so `[::1]:8001`
- * gives `[::1]`, which the default `^\[::1\]$` accepts (port decision P11; kubernetes/kubernetes#77496).
+ * gives `[::1]`, which the default `^\[::1\]$` accepts (docs/differences.md, P11;
+ * kubernetes/kubernetes#77496).
  *
  * @example extractHost('localhost:8085') // 'localhost'
  * @example extractHost('[::1]:8001') // '[::1]'

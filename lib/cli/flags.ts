@@ -1,6 +1,7 @@
 /**
- * The command line of `upgrade-aware-proxy`: kubectl proxy's flags (spec 6.3), same names, short
- * forms and defaults, plus the backend, TLS, token and kubeconfig flags of issue 5.
+ * The command line of `upgrade-aware-proxy`: kubectl proxy's flags (kubectl
+ * `pkg/cmd/proxy/proxy.go`), same names, short forms and defaults, plus flags of our own for the
+ * backend, TLS, token and kubeconfig (docs/cli.md, "Flags" and "The backend").
  *
  * Parsing is `node:util` `parseArgs` in strict mode, after one pflag-compatible rewrite: a flag's
  * value may be the next argument even when it starts with `-` (`-p -1`, as pflag takes it), and a

@@ -1,12 +1,14 @@
 /**
- * kubectl proxy's routing (spec 6.1): a Go `ServeMux` with the API prefix and, when `--www` is set,
- * the static prefix; then `stripLeaveSlash` in front of the proxy when the API prefix does not
- * start with `/api`, and `StripPrefix` in front of the file server.
+ * kubectl proxy's routing (kubectl `pkg/proxy/proxy_server.go`, `NewServer`; docs/cli.md,
+ * "Paths"): a Go `ServeMux` with the API prefix and, when `--www` is set, the static prefix; then
+ * `stripLeaveSlash` in front of the proxy when the API prefix does not start with `/api`, and
+ * `StripPrefix` in front of the file server.
  *
  * Go's mux rules kept here: the longest matching prefix wins; a path that is not clean (`//`, `.`,
- * `..` segments, after percent-decoding) is redirected with 301 to its clean form; a path that
- * only lacks the trailing slash of a prefix is redirected to it; anything else is 404
- * `404 page not found\n`.
+ * `..` segments) is redirected with 301 to its clean form; a path that only lacks the trailing
+ * slash of a prefix is redirected to it; anything else is 404 `404 page not found\n`. Unlike Go's
+ * mux, the path is cleaned after percent-decoding, so `%2e%2e` is redirected too
+ * (docs/differences.md, "The command-line proxy's filter, paths and credentials").
  */
 import { posix } from 'node:path';
 

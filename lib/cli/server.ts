@@ -1,7 +1,8 @@
 /**
- * The command-line proxy's server, wired as kubectl proxy wires its own (spec 6.1), on the public
- * API: route (API prefix, static prefix) → filter → bearer token → `upgradeAware`, for plain
- * requests and upgrades alike.
+ * The command-line proxy's server, wired as kubectl proxy wires its own (kubectl
+ * `pkg/proxy/proxy_server.go`, `NewServer` and `NewProxyHandler`), on the public API: route (API
+ * prefix, static prefix) → filter → bearer token → `upgradeAware`, for plain requests and
+ * upgrades alike.
  *
  * The proxy is built as kubectl builds it: the request's path and query are forwarded
  * (`useRequestLocation`), the backend's host is sent as `Host` (`useLocationHost`), the server path

@@ -1,9 +1,9 @@
 /**
- * The `--www` file server, after Go's `http.FileServer`: files with their length and modification
- * time, byte ranges (`byte-ranges.ts`), `index.html` for a directory, else a listing; `GET` and `HEAD`
- * only. Go's redirects are kept: a directory asked without its trailing slash goes to `name/`, a
- * file asked with one goes to `../name`, and `.../index.html` goes to `./`. The path comes from the router already decoded
- * and clean, so it cannot leave the directory.
+ * The `--www` file server, after Go's `http.FileServer` (docs/cli.md, "Paths"): files with their
+ * length and modification time, byte ranges (`byte-ranges.ts`), `index.html` for a directory, else
+ * a listing; `GET` and `HEAD` only. Go's redirects are kept: a directory asked without its trailing
+ * slash goes to `name/`, a file asked with one goes to `../name`, and `.../index.html` goes to
+ * `./`. The path comes from the router already decoded and clean, so it cannot leave the directory.
  */
 import { createReadStream } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';

@@ -1,6 +1,10 @@
 import type { BackendResponse } from '../transport/backend-response.js';
 
-/** The headers Kubernetes' corsRemovingTransport deletes (spec 1.4); `-Expose-Headers` and `-Max-Age` stay. */
+/**
+ * The headers Kubernetes' `corsRemovingTransport` deletes (apimachinery upgradeaware.go,
+ * `removeCORSHeaders`; docs/rewriting.md, "Response headers"); `-Expose-Headers` and `-Max-Age`
+ * stay.
+ */
 const CORS = ['access-control-allow-credentials', 'access-control-allow-headers', 'access-control-allow-methods', 'access-control-allow-origin'];
 
 /** Removes the backend's CORS grants: the proxy's own origin policy, not the backend's, applies. */

@@ -5,10 +5,11 @@ import { parseUrl } from './go/url.js';
 import { rewriteUrl, type RewriteTarget } from './rewrite-url.js';
 
 /**
- * Rewrites the backend's `Location` header (spec 5.2 step 3, 5.3): a same-host or path-only
+ * Rewrites the backend's `Location` header (apimachinery transport.go, `Transport.RoundTrip`;
+ * docs/rewriting.md, "Response headers" and "The rewriting rules"): a same-host or path-only
  * Location gets the proxy's prefix, another host's is left alone, and the result is escaped by
- * Go's rules (P13). Returns false when there is no Location. An unparsable one is Kubernetes'
- * 500 `Internal error occurred: error trying to parse Location header: ...`.
+ * Go's rules (docs/differences.md, P13). Returns false when there is no Location. An unparsable
+ * one is Kubernetes' 500 `Internal error occurred: error trying to parse Location header: ...`.
  */
 export function rewriteLocation(ex: Exchange, response: BackendResponse, target: RewriteTarget): boolean {
   const location = response.headers.get('location')?.[0];

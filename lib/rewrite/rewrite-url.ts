@@ -9,9 +9,10 @@ import {
 import { joinPath } from './go/path.js';
 
 /**
- * Kubernetes' rewriting transport on URLs (apimachinery pkg/util/proxy/transport.go; spec 5.2,
- * 5.3, decisions P3, P4, P13). Paths are Go strings (see go-url.ts): raw ones as sent on the
- * wire, and the path prefix decoded, as Kubernetes' `PathPrepend` (taken from `URL.Path`) is.
+ * Kubernetes' rewriting transport on URLs (apimachinery pkg/util/proxy/transport.go;
+ * docs/rewriting.md, "What it changes"; docs/differences.md, P3, P4 and P13). Paths are Go strings
+ * (see go/url.ts): raw ones as sent on the wire, and the path prefix decoded, as Kubernetes'
+ * `PathPrepend` (taken from `URL.Path`) is.
  */
 
 /** What the proxy knows of the incoming request (Kubernetes' `Transport` fields). */
@@ -30,8 +31,9 @@ function keepTrailingSlash(joined: string, original: string): string {
 }
 
 /**
- * Kubernetes' `rewriteURL` (spec 5.3): a link or Location to the backend gets the proxy's
- * scheme, host and path prefix; anything else is only re-serialized, escaped by Go's rules.
+ * Kubernetes' `rewriteURL` (docs/rewriting.md, "The rewriting rules"): a link or Location to the
+ * backend gets the proxy's scheme, host and path prefix; anything else is only re-serialized,
+ * escaped by Go's rules.
  * @param u The parsed link or Location.
  * @param source The backend URL the response came from (its `host` is `host[:port]`).
  * @param sourceRequestHost The `Host` header sent to the backend.
@@ -74,9 +76,10 @@ function escapedWirePath(raw: string): string {
 }
 
 /**
- * `X-Forwarded-Uri` (spec 5.2 step 1): path.Join(prefix, escaped outgoing path), plus `/` when
- * the outgoing path ends with one. The prefix is escaped too (P13: a decoded prefix could hold
- * bytes a header cannot), and the root gives `/`, never Kubernetes' `//` (P3).
+ * `X-Forwarded-Uri` (docs/rewriting.md, "Request headers"): path.Join(prefix, escaped outgoing
+ * path), plus `/` when the outgoing path ends with one. The prefix is escaped too (a decoded
+ * prefix could hold bytes a header cannot; docs/differences.md, P13), and the root gives `/`,
+ * never Kubernetes' `//` (docs/differences.md, P3).
  * @param prefix The decoded path prefix ({@link pathPrepend}).
  * @param outgoingPath The path sent to the backend, as on the wire, without the query.
  * @example forwardedUri('/proxy', '/a b/') // '/proxy/a%20b/'
@@ -113,10 +116,11 @@ function decodedPath(raw: string): string {
 }
 
 /**
- * The path prefix (P4): the original request path (Express: the path of `req.originalUrl`) with
- * the backend path trimmed as a suffix, as Kubernetes trims `Location.Path` (spec 5.1): when the
- * incoming path ends with `/` and the suffix does not, the suffix gets one first; a path that does
- * not end with the suffix is kept whole. Both paths raw, without query; the result is decoded.
+ * The path prefix (docs/rewriting.md, "The path prefix"; docs/differences.md, P4): the original
+ * request path (Express: the path of `req.originalUrl`) with the backend path trimmed as a suffix,
+ * as Kubernetes' `defaultProxyTransport` trims `Location.Path`: when the incoming path ends with
+ * `/` and the suffix does not, the suffix gets one first; a path that does not end with the
+ * suffix is kept whole. Both paths raw, without query; the result is decoded.
  * @example pathPrepend('/a/test/location', '/location') // '/a/test'
  */
 export function pathPrepend(originalPath: string, backendPath: string): string {

@@ -9,9 +9,10 @@ import { pathPrepend } from '../rewrite/rewrite-url.js';
 import type { UpgradeRequestInit } from '../types.js';
 
 /**
- * The backend path of an upgrade (docs/upgrades.md, "Backend path"): without `useRequestLocation`, the location's
- * own path and query; with it, the request's path and query, after the location's path when
- * `appendLocationPath` is set. `path` and `query` are the request's, relative to the mount.
+ * The backend path of an upgrade (docs/upgrades.md, "Backend path"): without
+ * `useRequestLocation`, the location's own path and query; with it, the request's path and query,
+ * after the location's path when `appendLocationPath` is set. `path` and `query` are the
+ * request's, relative to the mount.
  */
 export function upgradeTarget(options: ResolvedOptions, path: string, query: string | null): string {
   const { location } = options;

@@ -12,9 +12,9 @@ function agentOptions(agent: Agent): Readonly<Record<string, unknown>> {
 }
 
 /**
- * ALPN for the upgrade leg (spec 4.4, apimachinery 240456f6): `http/1.1` whenever the agent
- * allows it, since an upgrade cannot travel over h2; an agent that offers only other protocols
- * keeps its list.
+ * ALPN for the upgrade leg (apimachinery dial.go, `DialURL`, commit 240456f6; docs/upgrades.md,
+ * "TLS backends"): `http/1.1` whenever the agent allows it, since an upgrade cannot travel over h2;
+ * an agent that offers only other protocols keeps its list.
  */
 export function upgradeAlpn(offered: unknown): string[] | undefined {
   if (!Array.isArray(offered) || offered.length === 0 || offered.includes('http/1.1')) return ['http/1.1'];
@@ -66,10 +66,11 @@ function handshaking(socket: Duplex): boolean {
 }
 
 /**
- * Opens the connection an upgrade is written on (spec 4.4): through the agent's own
- * `createConnection` (so a custom dialer is honoured) with the agent's TLS settings, never
- * through its pool. A custom dialer that hands back a plain socket for an https location gets
- * TLS on top, with verification on unless the agent turns it off (P7).
+ * Opens the connection an upgrade is written on (Kubernetes' `DialURL` in apimachinery dial.go;
+ * docs/upgrades.md, "TLS backends"): through the agent's own `createConnection` (so a custom
+ * dialer is honoured) with the agent's TLS settings, never through its pool. A custom dialer that
+ * hands back a plain socket for an https location gets TLS on top, with verification on unless
+ * the agent turns it off (docs/differences.md, P7).
  */
 export async function dial(agent: Agent, location: Location): Promise<Duplex> {
   const https = location.protocol === 'https:';

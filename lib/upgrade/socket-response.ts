@@ -4,7 +4,7 @@ import type { Duplex } from 'node:stream';
 
 /**
  * A ServerResponse written straight onto an upgrade's raw socket, so that the default and custom
- * responders answer an upgrade with a real HTTP response (contract: "Errors and the responder").
+ * responders answer an upgrade with a real HTTP response (docs/errors.md, "The responder").
  * The connection closes once the response is out.
  */
 export function socketResponse(req: IncomingMessage, socket: Duplex): ServerResponse {

@@ -23,8 +23,9 @@ function pump(from: Readable, to: Writable): void {
 /**
  * Copies bytes both ways with backpressure until either side ends or fails, then closes both
  * (docs/upgrades.md, "Teardown"). The side that ended has its last bytes delivered to the other
- * before the close; a failure closes both at once. With `maxBytesPerSec` each direction is throttled on its own.
- * Returns a function that closes the tunnel; `onClose` runs once, however it closed.
+ * before the close; a failure closes both at once. With `maxBytesPerSec` each direction is
+ * throttled on its own. Returns a function that closes the tunnel; `onClose` runs once, however
+ * it closed.
  */
 export function tunnel(client: Duplex, backend: Duplex, maxBytesPerSec: number, onClose: () => void): () => void {
   const throttles = maxBytesPerSec > 0 ? [new Throttle(maxBytesPerSec), new Throttle(maxBytesPerSec)] : [];

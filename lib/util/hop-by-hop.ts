@@ -1,6 +1,8 @@
 /**
  * Hop-by-hop headers (RFC 9110 section 7.6.1, and the RFC 2616 list Go's ReverseProxy also
- * removes). They describe one connection and are never forwarded on the HTTP path.
+ * removes). They describe one connection, so the HTTP path drops them in both directions, save
+ * `TE: trailers`, `Trailer` and transfer codings other than `chunked`, which the message still
+ * needs (docs/getting-started.md, "How paths map"). Upgrades forward them all.
  */
 const HOP_BY_HOP = new Set([
   'connection', 'proxy-connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization',

@@ -2,8 +2,9 @@ import { hopByHop } from '../../util/hop-by-hop.js';
 import type { ResponseStage } from '../stage-types.js';
 
 /**
- * Removes hop-by-hop headers from the backend's answer (spec 3.4), and those its `Connection`
- * names. `Trailer` stays: it announces the trailers that are forwarded after the body.
+ * Removes hop-by-hop headers from the backend's answer, and those its `Connection` names, as Go's
+ * ReverseProxy does (`removeHopByHopHeaders`; docs/getting-started.md, "How paths map").
+ * `Trailer` stays: it announces the trailers that are forwarded after the body.
  */
 export const responseHeaders: ResponseStage = (_ex, response) => {
   const { headers } = response;

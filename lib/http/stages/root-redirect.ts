@@ -1,9 +1,11 @@
 import type { RequestStage } from '../stage-types.js';
 
 /**
- * Kubernetes' root redirect (spec 3.1, issue kubernetes/kubernetes#4958): when the path to forward
- * is empty, a GET or HEAD is sent to the same URL plus `/`, so relative links in the backend's
- * pages resolve under the proxy. The Location keeps the mount path and the query.
+ * Kubernetes' root redirect (apimachinery `proxyRedirectsforRootPath`, kubernetes/kubernetes#4958;
+ * docs/options.md, "Root redirect"): when the path to forward is empty, a GET or HEAD is sent to
+ * the same URL plus `/`, so relative links in the backend's pages resolve under the proxy. The
+ * Location keeps the mount path and the query, escaped as the client sent it
+ * (docs/differences.md, "The root redirect's `Location`").
  */
 export const rootRedirect: RequestStage = (ex) => {
   const { method } = ex.req;

@@ -6,10 +6,10 @@ function endsWithSlash(path: string): boolean {
 }
 
 /**
- * The backend path and query (spec 3.2). Without `useRequestLocation` the backend path is the
- * location's, carrying over only the request's trailing slash; with it, the request's own path.
- * `appendLocationPath` joins the location's path in front. The query is always the request's,
- * byte for byte, and paths stay in their raw, escaped form (`%2F` survives).
+ * The backend path and query (docs/options.md, "Backend path"). Without `useRequestLocation` the
+ * backend path is the location's, carrying over only the request's trailing slash; with it, the
+ * request's own path. `appendLocationPath` joins the location's path in front. The query is
+ * always the request's, byte for byte, and paths stay in their raw, escaped form (`%2F` survives).
  */
 export const targetUrl: RequestStage = (ex) => {
   const { location, useRequestLocation, appendLocationPath } = ex.options;

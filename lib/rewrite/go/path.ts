@@ -1,4 +1,7 @@
-/** Go's `path` package, as Kubernetes joins proxy paths with it (spec 5.2, 5.3). */
+/**
+ * Go's `path` package (`Clean`, `Join`; src/path/path.go), with which Kubernetes' rewriting
+ * transport joins the path prefix to `X-Forwarded-Uri` and to rewritten links.
+ */
 
 /**
  * Go's `path.Clean`: one slash between elements, `.` dropped, `..` eats the element before it

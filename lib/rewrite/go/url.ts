@@ -2,9 +2,9 @@ import { isIPv4, isIPv6 } from 'node:net';
 import { goQuote } from './strings.js';
 
 /**
- * Go's `net/url` (`Parse`, `URL.String`, `EscapedPath`) and `path.Clean`/`path.Join`, as
- * Kubernetes' rewriting transport uses them (spec 5.3, decision P13). Follows Go 1.26's
- * src/net/url/url.go and src/path/path.go; see https://pkg.go.dev/net/url.
+ * Go's `net/url` (`Parse`, `URL.String`, `EscapedPath`), as Kubernetes' rewriting transport uses
+ * it (docs/differences.md, P13); `path.Clean` and `path.Join` are in `path.ts`. Follows Go 1.26's
+ * src/net/url/url.go; see https://pkg.go.dev/net/url.
  *
  * Strings are Go strings: one character per byte (latin1), which is how Node hands over header
  * values. A character above U+00FF counts as its UTF-8 bytes. Text decoded as UTF-8 (HTML

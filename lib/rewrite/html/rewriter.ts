@@ -30,7 +30,7 @@ const GATHER = 16 * 1024;
  * whatever the charset (docs/rewriting.md, "HTML links"), and a UTF-8 character split across
  * chunks needs no care. Output is the source, copied up to the last complete token after each
  * slice, with rewritten values spliced in. Past a limit (`MAX_PENDING`, the tokenizer's
- * `MAX_ATTRIBUTES`, the tree builder's `MAX_DEPTH`), the rest of the body passes byte for byte,
+ * `MAX_ATTRIBUTES`, the tree feedback's `MAX_DEPTH`), the rest of the body passes byte for byte,
  * and the rewriter holds nothing more.
  */
 class HtmlRewriter extends Transform {

@@ -17,11 +17,11 @@ export const MAX_ATTRIBUTES = 1000;
  * parse5's tokenizer, gathering none of the text this rewriter never reads (it copies the source
  * by location and reads URL values from it). parse5 gathers names, text, comments, doctypes and
  * attribute values one char at a time, a rope of some 33 bytes per char: a 5 MB `data:` URL would
- * take 200 MB. Names are cut (html-tokens.ts), the rest is not gathered, and a run of text is
+ * take 200 MB. Names are cut (tokens.ts), the rest is not gathered, and a run of text is
  * cut where parse5 would drop its window behind it.
  */
 export class LocatingTokenizer extends Tokenizer {
-  /** Set past a limit (`MAX_ATTRIBUTES`, or the tree builder's depth); the tokenizer is then paused. */
+  /** Set past `MAX_ATTRIBUTES` or feedback.ts's `MAX_DEPTH`; the tokenizer is then paused. */
   overflowed = false;
   /** The names of the current tag's attributes, so that a repeat is found in constant time. */
   private readonly names = new Set<string>();

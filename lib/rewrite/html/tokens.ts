@@ -4,8 +4,8 @@ type Location = Token.Location;
 
 /**
  * The longest tag or attribute name kept whole. Longer names are cut to `MAX_NAME + 1` chars, so
- * they stay longer than any name the rewriter or the tree builder compares with (the longest is
- * SVG's `fecomponenttransfer`, 19) and equal to none of them.
+ * they stay longer than any name the rewriter or the tree feedback (feedback.ts) compares with
+ * (the longest is SVG's `fecomponenttransfer`, 19) and equal to none of them.
  */
 export const MAX_NAME = 64;
 
