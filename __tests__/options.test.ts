@@ -16,21 +16,14 @@ function agentOf(kind: typeof http | typeof https): http.Agent {
   return agent;
 }
 
-/** resolveOptions, destroying the agent it makes after the test. */
+/** resolveOptions: it builds no client, so nothing is left to destroy. */
 function resolve(options: UpgradeAwareOptions): ResolvedOptions {
-  const resolved = resolveOptions(options);
-  agents.push(...(resolved.owned as http.Agent[]));
-  return resolved;
+  return resolveOptions(options);
 }
 
 afterEach(() => {
   for (const agent of agents.splice(0)) agent.destroy();
 });
-
-/** `keepAlive` is set on every agent but missing from @types/node. */
-function keepsAlive(agent: unknown): unknown {
-  return (agent as http.Agent & { keepAlive?: unknown }).keepAlive;
-}
 
 /** Bypasses the types, as a JavaScript caller would. */
 function untyped(options: Record<string, unknown>): UpgradeAwareOptions {
@@ -166,32 +159,25 @@ describe('resolveOptions', () => {
     expect(DEFAULT_RESPONSE_HEADER_TIMEOUT).toBe(60000);
     expect(DEFAULT_MAX_RESPONSE_HEADER_SIZE).toBe(1048576);
     expect(resolved.responder).toBe(defaultResponder);
-    expect(resolved.owned).toEqual([resolved.transport, resolved.upgradeAgent]);
   });
 
-  it('makes an undici Agent for the HTTP path and a keep-alive agent of the location\'s scheme for upgrades when no transport is given', () => {
-    const plain = resolve({ location });
-    expect(plain.transport).toBeInstanceOf(UndiciAgent);
-    expect(plain.upgradeAgent).toBeInstanceOf(http.Agent);
-    expect(plain.upgradeAgent).not.toBeInstanceOf(https.Agent);
-    expect(keepsAlive(plain.upgradeAgent)).toBe(true);
-    const secure = resolve({ location: 'https://127.0.0.1:8443' });
-    expect(secure.transport).toBeInstanceOf(UndiciAgent);
-    expect(secure.upgradeAgent).toBeInstanceOf(https.Agent);
-    expect(keepsAlive(secure.upgradeAgent)).toBe(true);
+  it('builds no client: without `transport` and `upgradeTransport.agent` both stay undefined (the transport makes its own)', () => {
+    for (const url of [location, 'https://127.0.0.1:8443']) {
+      const resolved = resolve({ location: url });
+      expect([resolved.transport, resolved.upgradeAgent]).toEqual([undefined, undefined]);
+    }
   });
 
-  it('takes an undici Dispatcher as transport, with an agent of its own for upgrades', () => {
+  it('takes an undici Dispatcher as transport, and an agent for upgrades next to it', () => {
     const dispatcher = new UndiciAgent();
     try {
       const resolved = resolve({ location, transport: dispatcher });
       expect(resolved.transport).toBe(dispatcher);
-      expect(resolved.upgradeAgent).toBeInstanceOf(http.Agent);
-      expect(resolved.owned).toEqual([resolved.upgradeAgent]);
+      expect(resolved.upgradeAgent).toBeUndefined();
       const given = agentOf(http);
       const withAgent = resolve({ location, transport: dispatcher, upgradeTransport: { agent: given } });
+      expect(withAgent.transport).toBe(dispatcher);
       expect(withAgent.upgradeAgent).toBe(given);
-      expect(withAgent.owned).toEqual([]);
     } finally {
       void dispatcher.destroy();
     }
@@ -214,7 +200,6 @@ describe('resolveOptions', () => {
     it('is true with a transport and wrapTransport', () => {
       const resolved = resolve({ location, transport: agentOf(http), wrapTransport: true });
       expect(resolved.rewrite).toBe(true);
-      expect(resolved.owned).toEqual([]);
     });
 
     it('is false with a transport and no wrapTransport', () => {
@@ -227,7 +212,7 @@ describe('resolveOptions', () => {
       const transport = agentOf(http);
       const resolved = resolve({ location, transport });
       expect(resolved.transport).toBe(transport);
-      expect(resolved.upgradeAgent).toBe(transport);
+      expect(resolved.upgradeAgent).toBeUndefined(); // upgrades then take the transport: __tests__/transport/transport.test.ts
     });
 
     it('rejects an http.Agent for an https location', () => {
@@ -244,18 +229,18 @@ describe('resolveOptions', () => {
   });
 
   describe('upgradeTransport', () => {
-    it('falls back to the transport when empty', () => {
+    it('gives neither agent nor wrapRequest when empty', () => {
       const transport = agentOf(http);
       const resolved = resolve({ location, transport, upgradeTransport: {} });
-      expect(resolved.upgradeAgent).toBe(transport);
+      expect(resolved.upgradeAgent).toBeUndefined();
       expect(resolved.wrapRequest).toBeUndefined();
     });
 
-    it('dials upgrades with its own agent', () => {
+    it('keeps its agent apart from the transport', () => {
       const agent = agentOf(http);
       const resolved = resolve({ location, upgradeTransport: { agent } });
       expect(resolved.upgradeAgent).toBe(agent);
-      expect(resolved.transport).not.toBe(agent);
+      expect(resolved.transport).toBeUndefined();
     });
 
     it('keeps wrapRequest', () => {

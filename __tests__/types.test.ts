@@ -1,18 +1,22 @@
 // Type-level tests of the public API: `npx tsc -p tsconfig.json` checks the `@ts-expect-error`
 // lines and the assignments below; jest runs the runtime half of each case.
 import http from 'node:http';
+import https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import express from 'express';
 import { Agent as UndiciAgent, Client as UndiciClient, Pool as UndiciPool } from 'undici';
 import { ProxyError, upgradeAware } from '../lib/index.js';
 import type {
+  Agent,
   Dispatcher,
   ErrorResponder,
+  NodeAgent,
   ProxyErrorCode,
   UpgradeAwareMiddleware,
   UpgradeAwareOptions,
   UpgradeRequestInit,
+  UndiciDispatcher,
   UpgradeTransport,
 } from '../lib/index.js';
 
@@ -101,7 +105,7 @@ describe('upgradeAware transport typing with undici', () => {
     const agent = new UndiciAgent();
     const pool = new UndiciPool('http://127.0.0.1:1');
     const client = new UndiciClient('http://127.0.0.1:1');
-    const dispatchers: Dispatcher[] = [agent, pool, client];
+    const dispatchers: UndiciDispatcher[] = [agent, pool, client];
     try {
       for (const transport of dispatchers) {
         const options: UpgradeAwareOptions = { location, transport, wrapTransport: true };
@@ -133,6 +137,25 @@ describe('upgradeAware transport typing with undici', () => {
     expect(() => upgradeAware({ location, transport: {} })).toThrow(/`transport`/);
     // @ts-expect-error `dispatch` must be a function
     expect(() => upgradeAware({ location, transport: { dispatch: true, destroy: async () => {} } })).toThrow(/`transport`/);
+  });
+});
+
+describe('transport type names', () => {
+  it('names the two kinds of client NodeAgent and UndiciDispatcher, and keeps Agent and Dispatcher as the same types', async () => {
+    assertType<Equals<Agent, NodeAgent>>();
+    assertType<Equals<Dispatcher, UndiciDispatcher>>();
+    assertType<Equals<NonNullable<UpgradeAwareOptions['transport']>, NodeAgent | UndiciDispatcher>>();
+    assertType<Equals<NonNullable<UpgradeTransport['agent']>, NodeAgent>>();
+    const agents: NodeAgent[] = [new http.Agent(), new https.Agent()];
+    // @ts-expect-error an undici Agent is a dispatcher, not a NodeAgent
+    const wrong: NodeAgent = new UndiciAgent();
+    try {
+      expect(typeof (await build({ location, transport: agents[0] }))).toBe('function');
+      expect(typeof (await build({ location: 'https://127.0.0.1:1/', transport: agents[1] }))).toBe('function');
+    } finally {
+      for (const agent of agents) agent.destroy();
+      await (wrong as unknown as UndiciAgent).destroy();
+    }
   });
 });
 

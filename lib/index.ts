@@ -3,6 +3,8 @@ export { ProxyError } from './errors/proxy-error.js';
 export { routeUpgrades } from './upgrade/route-upgrades.js';
 export type { ProxyErrorCode } from './errors/proxy-error.js';
 export type {
+  NodeAgent,
+  UndiciDispatcher,
   Agent,
   Dispatcher,
   ErrorResponder,

@@ -1,13 +1,8 @@
 import http from 'node:http';
 import https from 'node:https';
-import { Agent as UndiciAgent } from 'undici';
-import type { BackendResponse } from './transport/backend-response.js';
-import type { Exchange } from './http/exchange.js';
 import { parseLocation, type Location } from './util/location.js';
 import { defaultResponder, toResponder } from './errors/responder.js';
-import { nodeRoundTrip } from './transport/node.js';
-import type { Agent, Dispatcher, ErrorResponder, UpgradeAwareOptions, UpgradeRequestInit } from './types.js';
-import { needsNodeClient, undiciRoundTrip } from './transport/undici.js';
+import type { ErrorResponder, NodeAgent, UndiciDispatcher, UpgradeAwareOptions, UpgradeRequestInit } from './types.js';
 
 /** Kubernetes' constructor default for `FlushInterval`. */
 export const DEFAULT_FLUSH_INTERVAL = 200;
@@ -16,20 +11,20 @@ export const DEFAULT_RESPONSE_HEADER_TIMEOUT = 60_000;
 /** The largest response head the middleware's own backend client accepts: 1 MiB, where Node's and undici's default is 16 KiB. */
 export const DEFAULT_MAX_RESPONSE_HEADER_SIZE = 1_048_576;
 
-/** The options after validation: complete, frozen, shared by the HTTP and the upgrade path. */
+/**
+ * The options after validation: complete, frozen, shared by the HTTP and the upgrade path. The
+ * clients are only checked here; `transport/transport.ts` builds the ones not given and owns them.
+ */
 export interface ResolvedOptions {
   readonly location: Location;
   readonly upgradeRequired: boolean;
   readonly appendLocationPath: boolean;
   readonly useRequestLocation: boolean;
   readonly useLocationHost: boolean;
-  /** The backend client of the HTTP path: the given agent or dispatcher, or an undici Agent of our own. */
-  readonly transport: Agent | Dispatcher;
-  /** The shared transport of the HTTP path, bound to `transport`. */
-  readonly roundTrip: (ex: Exchange) => Promise<BackendResponse>;
-  /** What the middleware made itself and so must release on `close()`. */
-  readonly owned: readonly (Agent | Dispatcher)[];
-  readonly upgradeAgent: Agent;
+  /** The backend client given as `transport`, checked against the location; undefined when none was given. */
+  readonly transport: NodeAgent | UndiciDispatcher | undefined;
+  /** The agent given as `upgradeTransport.agent`, checked against the location; undefined when none was given. */
+  readonly upgradeAgent: NodeAgent | undefined;
   readonly wrapRequest: ((init: UpgradeRequestInit) => UpgradeRequestInit | Promise<UpgradeRequestInit>) | undefined;
   /** `wrapTransport`, or no `transport` given: Kubernetes wraps in both cases. */
   readonly rewrite: boolean;
@@ -48,14 +43,14 @@ const KNOWN = new Set<string>([
   'rejectForwardingRedirects', 'responseHeaderTimeout', 'maxResponseHeaderSize',
 ]);
 
-function flag(options: UpgradeAwareOptions, name: keyof UpgradeAwareOptions): boolean {
+function readFlag(options: UpgradeAwareOptions, name: keyof UpgradeAwareOptions): boolean {
   const value = options[name];
   if (value === undefined) return false;
   if (typeof value !== 'boolean') throw new TypeError(`option \`${name}\` must be a boolean`);
   return value;
 }
 
-function integer(options: UpgradeAwareOptions, name: keyof UpgradeAwareOptions, fallback: number, min: number, rule: string): number {
+function readInteger(options: UpgradeAwareOptions, name: keyof UpgradeAwareOptions, fallback: number, min: number, rule: string): number {
   const value = options[name];
   if (value === undefined) return fallback;
   if (typeof value !== 'number') throw new TypeError(`option \`${name}\` must be a number`);
@@ -64,15 +59,12 @@ function integer(options: UpgradeAwareOptions, name: keyof UpgradeAwareOptions, 
 }
 
 /** An undici `Dispatcher` (`Agent`, `Pool`, `Client`), told by its `dispatch` method, so that one from another copy of undici counts too. */
-function isDispatcher(value: unknown): value is Dispatcher {
-  return typeof value === 'object' && value !== null && !(value instanceof http.Agent) && typeof (value as Dispatcher).dispatch === 'function';
+function isDispatcher(value: unknown): value is UndiciDispatcher {
+  return typeof value === 'object' && value !== null && !(value instanceof http.Agent) && typeof (value as UndiciDispatcher).dispatch === 'function';
 }
 
-function defaultAgent(location: Location): Agent {
-  return location.protocol === 'https:' ? new https.Agent({ keepAlive: true }) : new http.Agent({ keepAlive: true });
-}
-
-function agent(value: unknown, name: string, location: Location, kinds = 'an http.Agent or https.Agent'): Agent | undefined {
+/** An `http.Agent` or `https.Agent` whose scheme matches the location's, or undefined when none is given. */
+function readAgent(value: unknown, name: string, location: Location, kinds = 'an http.Agent or https.Agent'): NodeAgent | undefined {
   if (value === undefined) return undefined;
   if (!(value instanceof http.Agent)) throw new TypeError(`option \`${name}\` must be ${kinds}`);
   const tls = value instanceof https.Agent;
@@ -82,21 +74,27 @@ function agent(value: unknown, name: string, location: Location, kinds = 'an htt
   return value;
 }
 
-function upgradeTransport(options: UpgradeAwareOptions, location: Location): Pick<ResolvedOptions, 'wrapRequest'> & { agent?: Agent } {
+/** `transport`: a dispatcher, an agent of the location's scheme, or undefined. */
+function readTransport(value: unknown, location: Location): NodeAgent | UndiciDispatcher | undefined {
+  if (isDispatcher(value)) return value;
+  return readAgent(value, 'transport', location, 'an http.Agent, an https.Agent or an undici Dispatcher');
+}
+
+function readUpgradeTransport(options: UpgradeAwareOptions, location: Location): Pick<ResolvedOptions, 'wrapRequest' | 'upgradeAgent'> {
   const value: unknown = options.upgradeTransport;
-  if (value === undefined) return { wrapRequest: undefined };
+  if (value === undefined) return { upgradeAgent: undefined, wrapRequest: undefined };
   if (typeof value !== 'object' || value === null) throw new TypeError('option `upgradeTransport` must be an object');
-  const { agent: dialer, wrapRequest } = value as { agent?: unknown; wrapRequest?: unknown };
+  const { agent, wrapRequest } = value as { agent?: unknown; wrapRequest?: unknown };
   if (wrapRequest !== undefined && typeof wrapRequest !== 'function') {
     throw new TypeError('option `upgradeTransport.wrapRequest` must be a function');
   }
   return {
-    agent: agent(dialer, 'upgradeTransport.agent', location),
+    upgradeAgent: readAgent(agent, 'upgradeTransport.agent', location),
     wrapRequest: wrapRequest as ResolvedOptions['wrapRequest'],
   };
 }
 
-function responder(value: unknown): ErrorResponder {
+function readResponder(value: unknown): ErrorResponder {
   if (value === undefined) return defaultResponder;
   if (typeof value === 'function') return toResponder(value as Parameters<typeof toResponder>[0]);
   if (typeof value === 'object' && value !== null && typeof (value as ErrorResponder).error === 'function') {
@@ -105,8 +103,15 @@ function responder(value: unknown): ErrorResponder {
   throw new TypeError('option `responder` must be a function or an object with an `error(err, req, res)` method');
 }
 
+/** `flushInterval`: -1, or a non-negative number of ms. */
+function readFlushInterval(options: UpgradeAwareOptions): number {
+  if (options.flushInterval === -1) return -1;
+  return readInteger(options, 'flushInterval', DEFAULT_FLUSH_INTERVAL, 0, '-1 or a non-negative integer (ms)');
+}
+
 /**
- * Validates `options` and resolves them once. The caller's object is only read.
+ * Validates `options` and resolves them once. The caller's object is only read, and nothing is
+ * built: the backend clients are the transport's (`transport/transport.ts`).
  * @throws TypeError for a wrong type, RangeError for a value out of range; the message names the option.
  */
 export function resolveOptions(options: UpgradeAwareOptions): ResolvedOptions {
@@ -116,35 +121,21 @@ export function resolveOptions(options: UpgradeAwareOptions): ResolvedOptions {
   }
   if (options.location === undefined) throw new TypeError('option `location` is required');
   const location = parseLocation(options.location);
-  const dispatcher = isDispatcher(options.transport) ? options.transport : undefined;
-  const given = dispatcher ?? agent(options.transport, 'transport', location, 'an http.Agent, an https.Agent or an undici Dispatcher');
-  const maxHeaderSize = integer(options, 'maxResponseHeaderSize', DEFAULT_MAX_RESPONSE_HEADER_SIZE, 1, 'a positive integer (bytes)');
-  // Our own client is undici's: the same keep-alive pooling and TLS defaults as an agent, at a lower cost per request.
-  const transport = given ?? (new UndiciAgent({ maxHeaderSize }) as unknown as Dispatcher);
-  const upgrade = upgradeTransport(options, location);
-  // A dispatcher cannot dial raw upgrade connections: upgrades get an agent of their own unless one is given.
-  const upgradeAgent = upgrade.agent ?? (transport instanceof http.Agent ? transport : defaultAgent(location));
-  const owned = [...(given === undefined ? [transport] : []), ...(upgradeAgent !== transport && upgrade.agent === undefined ? [upgradeAgent] : [])];
-  const flushInterval = options.flushInterval === -1 ? -1 : integer(options, 'flushInterval', DEFAULT_FLUSH_INTERVAL, 0, '-1 or a non-negative integer (ms)');
+  const transport = readTransport(options.transport, location);
   return Object.freeze({
     location,
-    upgradeRequired: flag(options, 'upgradeRequired'),
-    appendLocationPath: flag(options, 'appendLocationPath'),
-    useRequestLocation: flag(options, 'useRequestLocation'),
-    useLocationHost: flag(options, 'useLocationHost'),
+    upgradeRequired: readFlag(options, 'upgradeRequired'),
+    appendLocationPath: readFlag(options, 'appendLocationPath'),
+    useRequestLocation: readFlag(options, 'useRequestLocation'),
+    useLocationHost: readFlag(options, 'useLocationHost'),
     transport,
-    roundTrip: transport instanceof http.Agent
-      ? (ex: Exchange) => nodeRoundTrip(ex, transport)
-      : (ex: Exchange) => (needsNodeClient(ex.req) ? nodeRoundTrip(ex, upgradeAgent) : undiciRoundTrip(ex, transport)),
-    owned,
-    upgradeAgent,
-    wrapRequest: upgrade.wrapRequest,
-    rewrite: flag(options, 'wrapTransport') || given === undefined,
-    flushInterval,
-    maxBytesPerSec: integer(options, 'maxBytesPerSec', 0, 0, 'a non-negative integer (bytes per second)'),
-    responder: responder(options.responder),
-    rejectForwardingRedirects: flag(options, 'rejectForwardingRedirects'),
-    responseHeaderTimeout: integer(options, 'responseHeaderTimeout', DEFAULT_RESPONSE_HEADER_TIMEOUT, 0, 'a non-negative integer (ms)'),
-    maxResponseHeaderSize: maxHeaderSize,
+    ...readUpgradeTransport(options, location),
+    rewrite: readFlag(options, 'wrapTransport') || transport === undefined,
+    flushInterval: readFlushInterval(options),
+    maxBytesPerSec: readInteger(options, 'maxBytesPerSec', 0, 0, 'a non-negative integer (bytes per second)'),
+    responder: readResponder(options.responder),
+    rejectForwardingRedirects: readFlag(options, 'rejectForwardingRedirects'),
+    responseHeaderTimeout: readInteger(options, 'responseHeaderTimeout', DEFAULT_RESPONSE_HEADER_TIMEOUT, 0, 'a non-negative integer (ms)'),
+    maxResponseHeaderSize: readInteger(options, 'maxResponseHeaderSize', DEFAULT_MAX_RESPONSE_HEADER_SIZE, 1, 'a positive integer (bytes)'),
   });
 }

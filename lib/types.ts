@@ -2,19 +2,38 @@ import type { Agent as HttpAgent, IncomingMessage, OutgoingHttpHeaders, ServerRe
 import type { Agent as HttpsAgent } from 'node:https';
 import type { Duplex } from 'node:stream';
 
-/** An `http.Agent` or `https.Agent`: connection pool, TLS settings and dialer of the backend leg. */
-export type Agent = HttpAgent | HttpsAgent;
+/**
+ * Node's `http.Agent` or `https.Agent`: connection pool, TLS settings and dialer of the backend
+ * leg. See docs/options.md#transport.
+ * @since 0.2.0
+ * @example const transport: NodeAgent = new https.Agent({ keepAlive: true, ca });
+ */
+export type NodeAgent = HttpAgent | HttpsAgent;
 
 /**
  * An undici `Dispatcher` (`Agent`, `Pool` or `Client` of the `undici` package), as the backend
  * client of the HTTP path: markedly cheaper per request than Node's HTTP client. Only its shape
  * is named here, so a dispatcher from the application's own copy of undici, of another version,
  * is accepted too. See docs/options.md#transport.
+ * @since 0.2.0
+ * @example const transport: UndiciDispatcher = new undici.Agent({ connections: 128 });
  */
-export interface Dispatcher {
+export interface UndiciDispatcher {
   dispatch(options: object, handler: object): boolean;
   destroy(): Promise<void>;
 }
+
+/**
+ * The former name of {@link NodeAgent}.
+ * @deprecated Use `NodeAgent`: `Agent` reads as undici's `Agent`, which is a `UndiciDispatcher`.
+ */
+export type Agent = NodeAgent;
+
+/**
+ * The former name of {@link UndiciDispatcher}.
+ * @deprecated Use `UndiciDispatcher`: `Dispatcher` reads as undici's own type of that name.
+ */
+export type Dispatcher = UndiciDispatcher;
 
 /**
  * Receives every error that happens before the response has started.
@@ -40,7 +59,7 @@ export interface UpgradeRequestInit {
 /** What dials upgrade requests (Kubernetes' `UpgradeRequestRoundTripper`). */
 export interface UpgradeTransport {
   /** Dials the upgrade leg; `transport` is used when unset. */
-  agent?: Agent;
+  agent?: NodeAgent;
   /** May change method, path and headers (for example add `Authorization`); a rejection goes to the responder. */
   wrapRequest?(init: UpgradeRequestInit): UpgradeRequestInit | Promise<UpgradeRequestInit>;
 }
@@ -65,7 +84,7 @@ export interface UpgradeAwareOptions {
    * (upgrades then use `upgradeTransport.agent`, or an agent of the middleware's own).
    * @default an undici Agent owned by the middleware (and a keep-alive agent of its own for upgrades)
    */
-  transport?: Agent | Dispatcher;
+  transport?: NodeAgent | UndiciDispatcher;
   /** What dials upgrade requests. @default transport when it is an agent, else a keep-alive agent owned by the middleware */
   upgradeTransport?: UpgradeTransport;
   /** Wrap the transport with the rewriting transport; also happens whenever `transport` is not given. @default false */

@@ -1,4 +1,4 @@
-// An undici Dispatcher as `transport` (issue 6) beyond the HTTP path: upgrades go through an
+// An undici Dispatcher as `transport` beyond the HTTP path: upgrades go through an
 // http.Agent (the middleware's own, or `upgradeTransport.agent`), never through the dispatcher;
 // `close()` releases only what the middleware made; and the options accept anything with a
 // `dispatch` method while still refusing other objects.
@@ -6,10 +6,10 @@ import http from 'node:http';
 import { once } from 'node:events';
 import type { Socket } from 'node:net';
 import { Agent, Pool } from 'undici';
-import type { Dispatcher as UndiciDispatcher } from 'undici';
+import type * as undici from 'undici';
 import WebSocket, { WebSocketServer } from 'ws';
 import { upgradeAware } from '../../lib/index.js';
-import type { Dispatcher } from '../../lib/index.js';
+import type { UndiciDispatcher } from '../../lib/index.js';
 import { closedPort, listen, rawExchange, request, startProxy, startUpstream } from '../helpers/servers.js';
 import type { Running } from '../helpers/servers.js';
 import { waitFor } from '../helpers/wait.js';
@@ -228,13 +228,13 @@ describe('upgradeAware close() with an undici dispatcher as transport', () => {
 });
 
 /** A Dispatcher that is no undici object: it answers every request itself and records what it was asked. */
-function fakeDispatcher(): Dispatcher & { asked: UndiciDispatcher.DispatchOptions[]; destroyed: number } {
+function fakeDispatcher(): UndiciDispatcher & { asked: undici.Dispatcher.DispatchOptions[]; destroyed: number } {
   return {
     asked: [],
     destroyed: 0,
     dispatch(options: object, handler: object): boolean {
-      this.asked.push(options as UndiciDispatcher.DispatchOptions);
-      const h = handler as UndiciDispatcher.DispatchHandlers;
+      this.asked.push(options as undici.Dispatcher.DispatchOptions);
+      const h = handler as undici.Dispatcher.DispatchHandlers;
       h.onConnect!(() => {});
       setImmediate(() => {
         h.onHeaders!(203, [Buffer.from('X-Fake'), Buffer.from('yes')] as unknown as Buffer[], () => {}, 'From The Fake');

@@ -90,19 +90,16 @@ export function mountAt(req: http.IncomingMessage, mount: string): void {
   req.url = rest.startsWith('/') ? rest : '/' + rest;
 }
 
-const agents: http.Agent[] = [];
-
-/** resolveOptions, remembering the agent it creates so that `releaseOptions()` can destroy it. */
+/** resolveOptions for a unit test. It builds no backend client (the transport does), so nothing needs releasing. */
 export function options(input: UpgradeAwareOptions): ResolvedOptions {
-  const resolved = resolveOptions(input);
-  agents.push(...(resolved.owned as http.Agent[]));
-  return resolved;
+  return resolveOptions(input);
 }
 
-/** Destroys the agents made by `options()`. */
-export function releaseOptions(): void {
-  for (const agent of agents.splice(0)) agent.destroy();
-}
+/**
+ * Releases what {@link options} made: nothing since resolving options builds no client (tests
+ * that need one make it with `createTransport` and close it). Kept for the files that call it.
+ */
+export function releaseOptions(): void {}
 
 /** Receives `raw` from `source` and wraps it in an Exchange with `input` resolved. */
 export async function exchangeFor(source: RequestSource, raw: string, input: UpgradeAwareOptions, mount?: string): Promise<Exchange> {

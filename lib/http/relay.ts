@@ -54,13 +54,13 @@ function flatHeaders(headers: Map<string, string[]>): string[] {
 }
 
 /**
- * A body that had fully arrived before the relay began (the common small answer: `complete`, as
- * Node's IncomingMessage and the undici transport mark it) goes out with the head in one write,
- * without stream events. False when the body is still coming.
+ * A body that had fully arrived before the relay began (the common small answer: `complete`, see
+ * `BackendBody` in transport/backend-response.ts) goes out with the head in one write, without
+ * stream events. False when the body is still coming.
  */
 function relayWhole(res: ServerResponse, response: BackendResponse): boolean {
   const { body } = response;
-  if ((body as { complete?: boolean }).complete !== true || body.readableFlowing === true || body.destroyed) return false;
+  if (body.complete !== true || body.readableFlowing === true || body.destroyed) return false;
   finish(res, response, (body.read() as Buffer | null) ?? undefined);
   return true;
 }
@@ -126,5 +126,5 @@ export function relay(ex: Exchange, response: BackendResponse): void {
   body.on('error', fail);
   body.once('close', () => fail());
   // A backend answer that arrived whole goes out with its body; only a pending one needs the head sent first.
-  if ((body as { complete?: boolean }).complete !== true) setImmediate(flushHeadersIfIdle, res, () => wrote);
+  if (body.complete !== true) setImmediate(flushHeadersIfIdle, res, () => wrote);
 }

@@ -1,4 +1,5 @@
 import type { BackendResponse } from '../transport/backend-response.js';
+import type { RoundTrip } from '../transport/transport.js';
 import { ProxyError } from '../errors/proxy-error.js';
 import type { Exchange } from '../http/exchange.js';
 import { removeCors } from './cors.js';
@@ -7,19 +8,19 @@ import { rewriteHtmlBody } from './html/body.js';
 import { rewriteLocation } from './location.js';
 
 /**
- * Kubernetes' rewriting transport (spec 1.4, 5), used with `wrapTransport` or when no
- * `transport` is given: X-Forwarded-* on the way out; on the way back the CORS grants removed,
- * then either the Location header or the links of an HTML body rewritten under the proxy's path
- * prefix. It is derived per request from the shared transport (P1): nothing is kept on the
- * middleware. A failed round trip becomes Kubernetes' 503 `error trying to reach service`
- * (a timeout keeps its 504).
+ * Kubernetes' rewriting transport (docs/rewriting.md), around `roundTrip`, used with
+ * `wrapTransport` or when no `transport` is given: X-Forwarded-* on the way out; on the way back
+ * the CORS grants removed, then either the Location header or the links of an HTML body rewritten
+ * under the proxy's path prefix. It wraps the shared round trip per request (docs/differences.md,
+ * P1): nothing is kept on the middleware. A failed round trip becomes Kubernetes' 503
+ * `error trying to reach service` (a timeout keeps its 504).
  */
-export async function rewritingRoundTrip(ex: Exchange): Promise<BackendResponse> {
+export async function rewritingRoundTrip(ex: Exchange, roundTrip: RoundTrip): Promise<BackendResponse> {
   const target = rewriteTarget(ex);
   setForwardedHeaders(ex, target);
   let response: BackendResponse;
   try {
-    response = await ex.options.roundTrip(ex);
+    response = await roundTrip(ex);
   } catch (err) {
     if (!(err instanceof ProxyError) || err.code === 'ERR_PROXY_BODY_CONSUMED') throw err;
     const status = err.code === 'ERR_PROXY_BACKEND_TIMEOUT' ? 504 : 503;

@@ -1,16 +1,16 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { Socket } from 'node:net';
-import type { BackendResponse } from './backend-response.js';
-import { headersTooLarge, unexpectedUpgrade } from './bad-response.js';
+import { headerMap, type BackendResponse } from './backend-response.js';
+import { unexpectedUpgrade } from './bad-response.js';
+import { backendError } from './backend-error.js';
 import { debug } from '../util/debug.js';
 import { toPairs } from '../util/raw-headers.js';
-import { ProxyError, messageOf } from '../errors/proxy-error.js';
 import type { Exchange } from '../http/exchange.js';
-import { addHeader, validRaw } from '../util/header-check.js';
-import { ResponseHead } from '../http/informational.js';
+import { validRaw } from '../util/header-check.js';
+import { RequestWatch } from './request-watch.js';
 import { bodyOf } from './request-body.js';
-import type { Agent } from '../types.js';
+import type { NodeAgent } from '../types.js';
 
 /** Errors of a kept-alive socket the backend closed just before we reused it. */
 const STALE_SOCKET = new Set(['ECONNRESET', 'EPIPE']);
@@ -34,20 +34,6 @@ function sendBody(ex: Exchange, request: http.ClientRequest): void {
   });
 }
 
-/** Raw headers by lower-case name, every value of a repeated header kept, lines Node would refuse dropped. */
-function headerMap(raw: readonly string[]): Map<string, string[]> {
-  const headers = new Map<string, string[]>();
-  for (let i = 0; i < raw.length; i += 2) addHeader(headers, raw[i]!, raw[i + 1]!);
-  return headers;
-}
-
-function toProxyError(err: unknown): ProxyError {
-  if (err instanceof ProxyError) return err;
-  if ((err as { code?: unknown }).code === 'HPE_HEADER_OVERFLOW') return headersTooLarge(err);
-  const code = (err as { code?: unknown }).code === 'ETIMEDOUT' ? 'ERR_PROXY_BACKEND_TIMEOUT' : 'ERR_PROXY_BACKEND_UNREACHABLE';
-  return new ProxyError(code, messageOf(err), { cause: err });
-}
-
 function backendResponse(response: http.IncomingMessage): BackendResponse {
   response.on('error', noop); // the relay takes over; nothing may go unhandled meanwhile
   return {
@@ -64,7 +50,7 @@ class AttemptError {
   constructor(readonly cause: Error, readonly reusedSocket: boolean) {}
 }
 
-function backendRequest(ex: Exchange, agent: Agent): http.ClientRequest {
+function backendRequest(ex: Exchange, agent: NodeAgent): http.ClientRequest {
   const { options, req } = ex;
   const { location } = options;
   return (location.protocol === 'https:' ? https : http).request({
@@ -80,29 +66,25 @@ function backendRequest(ex: Exchange, agent: Agent): http.ClientRequest {
   });
 }
 
-/** The wait for the final head: the clock starts once the request is fully written (Go's ResponseHeaderTimeout); 1xx are counted and relayed. */
-function watchHead(ex: Exchange, request: http.ClientRequest): ResponseHead {
-  const head = new ResponseHead(ex, (err) => request.destroy(err));
-  request.once('finish', () => head.sent());
-  request.on('information', (info) => head.informational(info.statusCode, info.statusMessage, info.rawHeaders));
-  return head;
+/** The shared watch on the request: the clock starts once the request is fully written; 1xx are counted and relayed. */
+function watch(ex: Exchange, request: http.ClientRequest): RequestWatch {
+  const watched = new RequestWatch(ex, (err) => request.destroy(err));
+  watched.connected();
+  request.once('finish', () => watched.sent());
+  request.on('information', (info) => watched.informational(info.statusCode, info.statusMessage, info.rawHeaders));
+  return watched;
 }
 
 /** One request to the backend; resolves with its response head. The client leaving aborts it. */
-function attempt(ex: Exchange, agent: Agent, body: boolean): Promise<http.IncomingMessage> {
-  const { res } = ex;
+function attempt(ex: Exchange, agent: NodeAgent, body: boolean): Promise<http.IncomingMessage> {
   const request = backendRequest(ex, agent);
-  const abort = (): void => {
-    if (!res.writableFinished) request.destroy();
-  };
-  res.once('close', abort);
-  const head = watchHead(ex, request);
+  const watched = watch(ex, request);
   if (body) sendBody(ex, request);
   else request.end();
   return new Promise((resolve, reject) => {
     const fail = (err: Error): void => {
-      head.done();
-      res.removeListener('close', abort);
+      watched.done();
+      watched.release();
       reject(new AttemptError(err, request.reusedSocket));
     };
     request.on('error', fail);
@@ -112,36 +94,36 @@ function attempt(ex: Exchange, agent: Agent, body: boolean): Promise<http.Incomi
       fail(unexpectedUpgrade());
     });
     request.once('response', (response) => {
-      if (head.refused) return; // the abort's error follows
-      head.done();
+      if (watched.refused) return; // the abort's error follows
+      watched.done(); // the watch stays on the client: it leaving while the body streams aborts the request
       resolve(response);
     });
   });
 }
 
 /**
- * The shared transport of the HTTP path: sends the exchange's request through the configured
- * agent (one keep-alive pool for all requests) and resolves with the backend's response head.
- * The client's body streams through; 1xx answers are relayed as they come. A backend that stays
- * silent past `responseHeaderTimeout` after the request was written gets a 504; a client that
- * goes away aborts the backend request, whether it is still uploading or already downloading.
- * A replayable request that failed on a stale kept-alive socket is sent once more.
+ * The round trip through Node's HTTP client: sends the exchange's request through `agent` (one
+ * keep-alive pool for all requests) and resolves with the backend's response head. The client's
+ * body streams through; the rules both transports share (the client leaving, the head timer,
+ * 1xx answers) are the {@link RequestWatch}'s. A replayable request that failed on a stale
+ * kept-alive socket is sent once more.
  */
-export async function nodeRoundTrip(ex: Exchange, agent: Agent): Promise<BackendResponse> {
+export async function nodeRoundTrip(ex: Exchange, agent: NodeAgent): Promise<BackendResponse> {
   const { req, res } = ex;
   const body = bodyOf(ex) !== null;
   try {
     return backendResponse(await attempt(ex, agent, body));
   } catch (failed) {
-    const { cause, reusedSocket } = failed as AttemptError;
+    // Anything else was thrown before the request was out (Node refusing an option, say): no replay.
+    const { cause, reusedSocket } = failed instanceof AttemptError ? failed : new AttemptError(failed as Error, false);
     if (!reusedSocket || res.destroyed || !replayable(ex, body) || !STALE_SOCKET.has((cause as NodeJS.ErrnoException).code ?? '')) {
-      throw toProxyError(cause);
+      throw backendError(cause);
     }
     debug('retrying %s %s on a fresh connection: %s', req.method, ex.target, cause.message);
     try {
       return backendResponse(await attempt(ex, agent, body));
     } catch (again) {
-      throw toProxyError((again as AttemptError).cause);
+      throw backendError((again as AttemptError).cause);
     }
   }
 }

@@ -1,14 +1,14 @@
 import type { IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
-import type { Dispatcher as UndiciDispatcher } from 'undici';
-import type { BackendResponse } from './backend-response.js';
-import { headersTooLarge, unexpectedUpgrade } from './bad-response.js';
-import { ProxyError, messageOf } from '../errors/proxy-error.js';
+import type * as undici from 'undici';
+import { headerMap, type BackendResponse } from './backend-response.js';
+import { backendError } from './backend-error.js';
+import type { ProxyError } from '../errors/proxy-error.js';
 import type { Exchange } from '../http/exchange.js';
-import { addHeader, validRaw } from '../util/header-check.js';
-import { ResponseHead } from '../http/informational.js';
+import { validRaw } from '../util/header-check.js';
+import { RequestWatch } from './request-watch.js';
 import { bodyOf } from './request-body.js';
-import type { Dispatcher } from '../types.js';
+import type { UndiciDispatcher } from '../types.js';
 
 /**
  * The outgoing headers for undici, which frames the body itself. The request-headers stage has
@@ -24,135 +24,143 @@ function undiciHeaders(ex: Exchange): string[] {
   return out;
 }
 
-/**
- * undici's raw `[name, value, ...]` buffers as a map by lower-case name, as the node:http transport
- * builds it. undici's parser passes names Node's writers refuse (`X-T `, an empty name): dropped.
- */
-function headerMap(raw: readonly Buffer[]): Map<string, string[]> {
-  const headers = new Map<string, string[]>();
-  for (let i = 0; i < raw.length; i += 2) addHeader(headers, raw[i]!.toString('latin1'), raw[i + 1]!.toString('latin1'));
-  return headers;
-}
-
 /** undici's raw buffers (1xx heads, trailers) as Node's `rawHeaders` strings. */
 function strings(raw: unknown): string[] {
   return (raw as Buffer[]).map((b) => b.toString('latin1'));
 }
 
-const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT', 'ETIMEDOUT']);
-
-function toProxyError(err: unknown): ProxyError {
-  if (err instanceof ProxyError) return err;
-  const code = String((err as { code?: unknown }).code);
-  if (code === 'UND_ERR_HEADERS_TIMEOUT') {
-    return new ProxyError('ERR_PROXY_BACKEND_TIMEOUT', 'timeout awaiting response headers', { cause: err });
-  }
-  if (code === 'UND_ERR_HEADERS_OVERFLOW') return headersTooLarge(err);
-  // undici's answer to a 101 for a request that asked for no upgrade (dispatcher/client-h1.js).
-  if (code === 'UND_ERR_SOCKET' && messageOf(err) === 'bad upgrade') return unexpectedUpgrade();
-  // undici wraps the socket's error; its cause carries Node's text (`connect ECONNREFUSED ...`).
-  const cause = (err as { cause?: unknown }).cause;
-  const message = cause instanceof Error ? cause.message : messageOf(err);
-  return new ProxyError(TIMEOUT_CODES.has(code) ? 'ERR_PROXY_BACKEND_TIMEOUT' : 'ERR_PROXY_BACKEND_UNREACHABLE', message, { cause: err });
-}
-
-/**
- * Whether a request needs Node's HTTP client: undici sends no `Expect` (the backend must see it,
- * as Go forwards it), no request trailers, and no transfer coding but `chunked`.
- */
-export function needsNodeClient(req: IncomingMessage): boolean {
-  const { headers } = req;
-  const te = headers['transfer-encoding'];
-  return headers.expect !== undefined || headers.trailer !== undefined || (te !== undefined && !/^\s*chunked\s*$/i.test(te));
-}
-
 /**
  * The request body as undici should send it. A chunked request goes as an async iterable, so that
  * undici keeps it chunked: given the stream itself, undici sends `Content-Length` for a body that
- * has fully arrived, and the backend would see another framing than the client sent (T8).
+ * has fully arrived, and the backend would see another framing than the client sent.
  */
 function undiciBody(req: IncomingMessage, body: IncomingMessage | null): IncomingMessage | AsyncIterable<Buffer> | null {
   return body !== null && req.headers['content-length'] === undefined ? body[Symbol.asyncIterator]() as AsyncIterable<Buffer> : body;
 }
 
 /**
- * The shared transport of the HTTP path over an undici `Dispatcher` (`Agent`, `Pool`, `Client`):
- * the same contract as the node:http transport (`transport.ts`), through undici's dispatch API,
- * which is markedly cheaper per request than Node's HTTP client. The body streams both ways with
- * backpressure (undici pauses the socket while the response body's buffer is full), 1xx answers
- * are relayed, trailers kept. `responseHeaderTimeout` counts from the end of the upload, and 1xx
- * answers are bounded, as in the node:http transport (the shared {@link ResponseHead}). Requests
- * {@link needsNodeClient} says undici cannot send are the caller's to route to the node:http
- * transport.
+ * The response body as undici delivers it: `onData` pushes, a read asks undici for more (undici
+ * pauses the socket meanwhile), and `complete` turns true once the body has ended, as Node marks
+ * a whole `IncomingMessage`.
  */
-export function undiciRoundTrip(ex: Exchange, dispatcher: Dispatcher): Promise<BackendResponse> {
-  const { options, req, res } = ex;
+class UndiciBody extends Readable {
+  complete = false;
+  readonly #resume: () => void;
+  #resuming = false;
+
+  constructor(resume: () => void) {
+    super();
+    this.#resume = resume;
+  }
+
+  override _read(): void {
+    this.#resuming = true;
+    try {
+      this.#resume();
+    } finally {
+      this.#resuming = false;
+    }
+  }
+
+  /**
+   * Pushes a chunk; false pauses undici's parser. A resume takes all the socket holds: undici's
+   * resume reads the socket's whole buffer, which lets the socket read more, and puts back what
+   * a paused parser left. Pausing within a resume would let a consumer slower than the backend
+   * (a gzip body being rewritten) grow that buffer by up to a socket read per resume, without
+   * bound (docs/rewriting.md, "Limits"). So within a resume the bytes are taken (at most the
+   * socket's buffer, some 80 KiB), and the pause comes with the next read from the socket.
+   */
+  deliver(chunk: Buffer): boolean {
+    return this.push(chunk) || this.#resuming;
+  }
+}
+
+/**
+ * One request through undici's dispatch API, written as undici's own handlers are: undici calls
+ * these methods in order (connected, request sent, 1xx and final head, body chunks, then
+ * trailers or an error). The rules both transports share are the {@link RequestWatch}'s.
+ */
+class UndiciHandler implements undici.Dispatcher.DispatchHandlers {
+  readonly #resolve: (response: BackendResponse) => void;
+  readonly #reject: (err: ProxyError) => void;
+  readonly #watch: RequestWatch;
+  #abort: ((err?: Error) => void) | undefined;
+  #body: UndiciBody | undefined;
+  #trailers: string[] = [];
+
+  constructor(ex: Exchange, resolve: (response: BackendResponse) => void, reject: (err: ProxyError) => void) {
+    this.#resolve = resolve;
+    this.#reject = reject;
+    this.#watch = new RequestWatch(ex, (err) => this.#abort?.(err));
+  }
+
+  onConnect(abort: (err?: Error) => void): void {
+    this.#abort = abort;
+    this.#watch.connected();
+  }
+
+  /** undici's (core/request.js), missing from its 6.x types: the request is fully written. */
+  onRequestSent(): void {
+    this.#watch.sent();
+  }
+
+  onHeaders(status: number, raw: Buffer[], resume: () => void, statusText: string): boolean {
+    if (status < 200) {
+      this.#watch.informational(status, statusText, strings(raw));
+      return true;
+    }
+    this.#watch.done();
+    this.#body = new UndiciBody(resume);
+    this.#resolve({ status, statusMessage: statusText, headers: headerMap(raw), body: this.#body, trailers: () => this.#trailers });
+    return true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    return this.#body!.deliver(chunk);
+  }
+
+  onComplete(raw: string[] | null): void {
+    if (raw) this.#trailers = validRaw(strings(raw));
+    this.#watch.release();
+    if (this.#body) {
+      this.#body.complete = true;
+      this.#body.push(null);
+    }
+  }
+
+  onError(err: Error): void {
+    this.#watch.done();
+    this.#watch.release();
+    if (this.#body) this.#body.destroy(err);
+    else this.#reject(backendError(err));
+  }
+}
+
+/** What undici is asked to send: the exchange's target and headers, the client's body as it came. */
+function dispatchOptions(ex: Exchange, body: IncomingMessage | null): undici.Dispatcher.DispatchOptions {
+  const { location } = ex.options;
+  return {
+    origin: `${location.protocol}//${location.host}`,
+    path: ex.target,
+    method: (ex.req.method ?? 'GET') as undici.Dispatcher.HttpMethod,
+    headers: undiciHeaders(ex),
+    // undici takes async iterables as bodies (core/request.js), which its 6.x types do not name.
+    body: undiciBody(ex.req, body) as Readable | null,
+    // The head timeout is ours: undici's restarts on every 1xx, and would count while the backend reads the upload.
+    headersTimeout: 0,
+    bodyTimeout: 0,
+  };
+}
+
+/**
+ * The round trip through an undici `Dispatcher` (`Agent`, `Pool`, `Client`): the same contract
+ * as Node's client (`node.ts`), through undici's dispatch API, which is markedly cheaper per
+ * request. The body streams both ways with backpressure, 1xx answers are relayed, trailers kept.
+ * Which requests undici cannot send is `transport.ts`'s to decide.
+ */
+export function undiciRoundTrip(ex: Exchange, dispatcher: UndiciDispatcher): Promise<BackendResponse> {
   const body = bodyOf(ex);
   return new Promise((resolve, reject) => {
-    let stream: Readable | undefined;
-    let resume: (() => void) | undefined;
-    let abort: ((err?: Error) => void) | undefined;
-    let trailers: string[] = [];
-    const head = new ResponseHead(ex, (err) => abort?.(err));
-    const onClose = (): void => {
-      if (!res.writableFinished) abort?.(new ProxyError('ERR_PROXY_BACKEND_ABORTED', 'the client went away'));
-    };
-    res.once('close', onClose);
-    // `onRequestSent` is undici's (core/request.js), missing from its 6.x types.
-    const handler: UndiciDispatcher.DispatchHandlers & { onRequestSent(): void } = {
-      onConnect(abortRequest) {
-        abort = abortRequest;
-        if (res.destroyed) onClose();
-      },
-      onRequestSent() {
-        head.sent();
-      },
-      onHeaders(status, raw, resumeBody, statusText) {
-        if (status < 200) {
-          head.informational(status, statusText, strings(raw));
-          return true;
-        }
-        head.done();
-        resume = resumeBody;
-        stream = new Readable({ read: () => resume?.() });
-        resolve({
-          status,
-          statusMessage: statusText,
-          headers: headerMap(raw as unknown as Buffer[]),
-          body: stream,
-          trailers: () => trailers,
-        });
-        return true;
-      },
-      onData(chunk) {
-        return stream!.push(chunk);
-      },
-      onComplete(raw) {
-        if (raw) trailers = validRaw(strings(raw));
-        res.removeListener('close', onClose);
-        // Marked as Node marks a whole IncomingMessage, so that the relay can send it in one write.
-        if (stream) Object.assign(stream, { complete: true }).push(null);
-      },
-      onError(err) {
-        head.done();
-        res.removeListener('close', onClose);
-        if (stream) stream.destroy(err);
-        else reject(toProxyError(err));
-      },
-    };
-    (dispatcher as unknown as UndiciDispatcher).dispatch(
-      {
-        origin: `${options.location.protocol}//${options.location.host}`,
-        path: ex.target,
-        method: (req.method ?? 'GET') as UndiciDispatcher.HttpMethod,
-        headers: undiciHeaders(ex),
-        // undici takes async iterables as bodies (core/request.js), which its 6.x types do not name.
-        body: undiciBody(req, body) as Readable | null,
-        // The head timeout is ours: undici's restarts on every 1xx, and would count while the backend reads the upload.
-        headersTimeout: 0,
-        bodyTimeout: 0,
-      },
-      handler,
-    );
+    dispatcher.dispatch(dispatchOptions(ex, body), new UndiciHandler(ex, resolve, reject));
   });
 }

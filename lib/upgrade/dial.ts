@@ -2,12 +2,12 @@ import { isIP, type Socket } from 'node:net';
 import tls from 'node:tls';
 import type { Duplex } from 'node:stream';
 import type { Location } from '../util/location.js';
-import type { Agent } from '../types.js';
+import type { NodeAgent } from '../types.js';
 
 type Dialer = (options: object, callback?: (err: Error | null, socket?: Duplex) => void) => Duplex | undefined | null;
 
 /** The agent's TLS and socket settings, to be read and copied into new options: the agent itself is never changed. */
-function agentOptions(agent: Agent): Readonly<Record<string, unknown>> {
+function agentOptions(agent: NodeAgent): Readonly<Record<string, unknown>> {
   return (agent as unknown as { options?: Record<string, unknown> }).options ?? {};
 }
 
@@ -22,7 +22,7 @@ export function upgradeAlpn(offered: unknown): string[] | undefined {
 }
 
 /** The TLS options of the upgrade leg: the agent's, SNI from the host when unset, ALPN per {@link upgradeAlpn}. */
-export function tlsOptions(agent: Agent, location: Location): tls.ConnectionOptions {
+export function tlsOptions(agent: NodeAgent, location: Location): tls.ConnectionOptions {
   const options = agentOptions(agent) as tls.ConnectionOptions;
   const alpn = upgradeAlpn(options.ALPNProtocols);
   return {
@@ -72,7 +72,7 @@ function handshaking(socket: Duplex): boolean {
  * hands back a plain socket for an https location gets TLS on top, with verification on unless
  * the agent turns it off (docs/differences.md, P7).
  */
-export async function dial(agent: Agent, location: Location): Promise<Duplex> {
+export async function dial(agent: NodeAgent, location: Location): Promise<Duplex> {
   const https = location.protocol === 'https:';
   const options = https ? tlsOptions(agent, location) : { ...agentOptions(agent), host: location.hostname, port: location.port };
   const create = (agent as unknown as { createConnection: Dialer }).createConnection.bind(agent);

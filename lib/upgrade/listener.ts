@@ -2,7 +2,7 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { MountPaths } from './mount.js';
 import { claimedUpgrades, pendingUpgrades } from './route-upgrades.js';
-import type { Upgrades } from './registry.js';
+import type { UpgradeRegistry } from './registry.js';
 import { socketResponse } from './socket-response.js';
 
 export type UpgradeListener = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
@@ -14,7 +14,7 @@ const proxies = new WeakMap<UpgradeListener, MountPaths>();
  * A proxy's `'upgrade'` listener: it takes the upgrades under the proxy's mounts (all of them when
  * unmounted), with the path relative to the mount, and only those no other listener has taken.
  */
-export function upgradeListener(mounts: MountPaths, upgrades: Upgrades): UpgradeListener {
+export function upgradeListener(mounts: MountPaths, upgrades: UpgradeRegistry): UpgradeListener {
   function upgrade(this: unknown, req: IncomingMessage, socket: Duplex, head: Buffer): void {
     if (claimedUpgrades.has(req) || pendingUpgrades.has(req)) return; // another proxy, or routeUpgrades, has it
     const url = mounts.match(req.url ?? '');

@@ -97,7 +97,7 @@ export class MountPaths {
  * and `set`; Express then sets `mountpath` and `parent` and emits 'mount', Connect sets `route`),
  * so that `app.use('/proxy', proxy)` alone tells the proxy its mount, at mount time.
  */
-export function hearMounts(middleware: (...args: never[]) => void, mounts: MountPaths): void {
+export function learnMountsFromFramework(middleware: (...args: never[]) => void, mounts: MountPaths): void {
   const told = (record: (value: unknown) => void): PropertyDescriptor => ({ get: () => undefined, set: record });
   Object.defineProperties(middleware, {
     handle: { value: middleware, writable: true },

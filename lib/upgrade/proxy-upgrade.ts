@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream';
 import { debug } from '../util/debug.js';
 import { ProxyError, messageOf, type ProxyErrorCode } from '../errors/proxy-error.js';
 import type { ResolvedOptions } from '../options.js';
+import type { NodeAgent } from '../types.js';
 import { respond } from '../errors/respond.js';
 import { serializeHead, upgradeRequestInit } from './backend-request.js';
 import { dial } from './dial.js';
@@ -58,8 +59,8 @@ async function send(backend: Duplex, head: string, src: UpgradeSource): Promise<
   req.once('end', () => chunked && backend.write('0\r\n\r\n'));
 }
 
-/** Dials, sends and reads the backend's answer, all within `responseHeaderTimeout`. */
-async function handshake(options: ResolvedOptions, src: UpgradeSource, attach: (backend: Duplex) => void): Promise<{ backend: Duplex; response: ResponseHead }> {
+/** Dials with `agent`, sends, and reads the backend's answer, all within `responseHeaderTimeout`. */
+async function handshake(options: ResolvedOptions, agent: NodeAgent, src: UpgradeSource, attach: (backend: Duplex) => void): Promise<{ backend: Duplex; response: ResponseHead }> {
   let init = upgradeRequestInit(options, src);
   if (options.wrapRequest) {
     const copy = { ...init, headers: { ...init.headers } };
@@ -71,7 +72,7 @@ async function handshake(options: ResolvedOptions, src: UpgradeSource, attach: (
   } catch (err) {
     throw new ProxyError('ERR_PROXY_WRAP_REQUEST', messageOf(err), { cause: err });
   }
-  const backend = await wrapErrors(dial(options.upgradeAgent, options.location), 'ERR_PROXY_DIAL', 'error dialing backend: ');
+  const backend = await wrapErrors(dial(agent, options.location), 'ERR_PROXY_DIAL', 'error dialing backend: ');
   attach(backend);
   await wrapErrors(send(backend, head, src), 'ERR_PROXY_SEND', 'error sending request: ');
   const response = await wrapErrors(readResponseHead(backend), 'ERR_PROXY_UPGRADE_RESPONSE', '');
@@ -88,7 +89,7 @@ function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
 }
 
 /** Acts on the backend's status (docs/upgrades.md, "What the client sees"); throws what the responder is to get. */
-function answer(options: ResolvedOptions, src: UpgradeSource, backend: Duplex, response: ResponseHead, early: Buffer[], hooks: UpgradeHooks): void {
+function actOnStatus(options: ResolvedOptions, src: UpgradeSource, backend: Duplex, response: ResponseHead, early: Buffer[], hooks: UpgradeHooks): void {
   if (response.status === 101) {
     if (!src.raw) {
       throw new ProxyError('ERR_PROXY_INVALID_UPGRADE_RESPONSE',
@@ -122,7 +123,7 @@ function abandon(src: UpgradeSource, backend: Duplex | undefined, reason: string
  * closed (the CVE-2018-1002105 fix). Every error before the switch goes to the responder; the
  * handshake as a whole gets `responseHeaderTimeout`. A client that leaves ends it at once.
  */
-export async function proxyUpgrade(options: ResolvedOptions, src: UpgradeSource, hooks: UpgradeHooks): Promise<void> {
+export async function proxyUpgrade(options: ResolvedOptions, agent: NodeAgent, src: UpgradeSource, hooks: UpgradeHooks): Promise<void> {
   let backend: Duplex | undefined;
   let done = false;
   const watch = new ClientWatch(src.socket, src.raw, src.head);
@@ -131,13 +132,13 @@ export async function proxyUpgrade(options: ResolvedOptions, src: UpgradeSource,
     else backend = made;
   };
   try {
-    const asked = withDeadline(handshake(options, src, attach), options.responseHeaderTimeout);
+    const asked = withDeadline(handshake(options, agent, src, attach), options.responseHeaderTimeout);
     const result = await Promise.race([asked, watch.left]);
     if (result === 'left' || watch.gone) {
       asked.catch(() => undefined); // its failure, caused by the closing that follows, goes nowhere
       throw new ProxyError('ERR_PROXY_BACKEND_ABORTED', 'the client closed the connection');
     }
-    answer(options, src, backend!, result.response, watch.stop(), hooks);
+    actOnStatus(options, src, backend!, result.response, watch.stop(), hooks);
   } catch (err) {
     done = true;
     watch.stop();

@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream';
 import { requestUrl } from '../util/url.js';
 import type { MountedUrl } from './mount.js';
 import type { ResolvedOptions } from '../options.js';
+import type { NodeAgent } from '../types.js';
 import { proxyUpgrade, type UpgradeHooks, type UpgradeSource } from './proxy-upgrade.js';
 import { claimedUpgrades, pendingUpgrades } from './route-upgrades.js';
 import { socketResponse } from './socket-response.js';
@@ -31,7 +32,7 @@ function whenItsTurn(res: ServerResponse, start: () => void): void {
  * (being set up or tunnelling) so that they can be counted and closed. Node's
  * `server.closeAllConnections()` skips upgraded sockets, so the proxy has to do this itself.
  */
-export class Upgrades {
+export class UpgradeRegistry {
   private readonly held = new Set<Duplex>();
   private open = 0;
   // One set of listeners for all connections, none made per connection: every idle tunnel's heap counts.
@@ -41,7 +42,8 @@ export class Upgrades {
     closed: () => void this.open--,
   };
 
-  constructor(private readonly options: ResolvedOptions) {
+  /** @param agent - what dials the upgrade connections: the transport's upgrade agent. */
+  constructor(private readonly options: ResolvedOptions, private readonly agent: NodeAgent) {
     const { held } = this;
     this.forget = function (this: Duplex) {
       held.delete(this);
@@ -84,6 +86,6 @@ export class Upgrades {
     claimedUpgrades.add(src.req);
     this.held.add(socket);
     socket.on('close', this.forget); // 'close' comes once: `once` would add a wrapper per connection
-    void proxyUpgrade(this.options, src, this.hooks);
+    void proxyUpgrade(this.options, this.agent, src, this.hooks);
   }
 }

@@ -42,7 +42,7 @@ export function routeUpgrades(app: Application): (req: IncomingMessage, socket: 
 
 /**
  * Sends an upgrade through `app` with a response bound to its socket; a proxy on the way takes
- * it (see `Upgrades.fromRequest`). `notTaken` runs when the application passes it on unanswered.
+ * it (see `UpgradeRegistry.fromRequest`). `notTaken` runs when the application passes it on unanswered.
  */
 export function dispatch(app: Application, req: IncomingMessage, socket: Duplex, head: Buffer, notTaken: (res: ServerResponse, err?: unknown) => void): void {
   socket.on('error', () => socket.destroy());

@@ -1,0 +1,77 @@
+import { ProxyError } from '../errors/proxy-error.js';
+import type { Exchange } from '../http/exchange.js';
+import { relayInformational } from '../http/informational.js';
+import { clientLeft } from './backend-error.js';
+
+/** How many 1xx answers may precede the final one: Go's transport allows 5 (net/http `max1xxResponses`). */
+export const MAX_INFORMATIONAL = 5;
+
+/**
+ * What both transports watch while one backend request is in flight, so that the rules live
+ * once: the client leaving aborts the request with {@link clientLeft}, whether it is still
+ * uploading or already downloading; the `responseHeaderTimeout` clock, which 1xx answers do not
+ * restart (undici's own header timer does); and the count of 1xx answers, of which more than
+ * {@link MAX_INFORMATIONAL} fail the request with `ERR_PROXY_BAD_RESPONSE`. `abort` tears the
+ * backend request down with the error.
+ */
+export class RequestWatch {
+  readonly #ex: Exchange;
+  readonly #abort: (err: ProxyError) => void;
+  #timer: NodeJS.Timeout | undefined;
+  #count = 0;
+  #answered = false;
+  #refused = false;
+  /** The response's 'close' listener: once the response is fully written, nothing is left to abort. */
+  readonly #clientClosed = (): void => {
+    if (!this.#ex.res.writableFinished) this.#abort(clientLeft());
+  };
+
+  constructor(ex: Exchange, abort: (err: ProxyError) => void) {
+    this.#ex = ex;
+    this.#abort = abort;
+    ex.res.once('close', this.#clientClosed);
+  }
+
+  /** The request can be aborted from now on: one whose client has already gone is aborted at once. */
+  connected(): void {
+    if (this.#ex.res.destroyed) this.#clientClosed();
+  }
+
+  /** The request is fully written: the clock starts, unless the head came before the upload ended. */
+  sent(): void {
+    const ms = this.#ex.options.responseHeaderTimeout;
+    if (this.#answered || ms === 0 || this.#timer !== undefined) return;
+    this.#timer = setTimeout(() => this.#abort(new ProxyError('ERR_PROXY_BACKEND_TIMEOUT', 'timeout awaiting response headers')), ms);
+  }
+
+  /** A 1xx arrived: relayed, or past the limit the request fails. */
+  informational(status: number, statusMessage: string, raw: readonly string[]): void {
+    if (this.#answered) return;
+    if (++this.#count <= MAX_INFORMATIONAL) {
+      relayInformational(this.#ex, status, statusMessage, raw);
+      return;
+    }
+    this.done();
+    this.#refused = true;
+    this.#abort(new ProxyError('ERR_PROXY_BAD_RESPONSE', `too many 1xx informational responses (more than ${MAX_INFORMATIONAL})`));
+  }
+
+  /**
+   * Whether too many 1xx failed the request. Node's parser may still deliver a final head that came
+   * in the same packet, before the abort's error: it must not be taken.
+   */
+  get refused(): boolean {
+    return this.#refused;
+  }
+
+  /** The final head arrived, or the request failed: the clock stops for good. */
+  done(): void {
+    this.#answered = true;
+    clearTimeout(this.#timer);
+  }
+
+  /** The request is over (its body has ended, or it failed): the client leaving no longer aborts it. */
+  release(): void {
+    this.#ex.res.removeListener('close', this.#clientClosed);
+  }
+}
