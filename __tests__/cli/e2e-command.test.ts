@@ -11,8 +11,9 @@ import { DEFAULTS } from '../../lib/cli/flags.js';
 import type { CliOptions } from '../../lib/cli/flags.js';
 import { makeTls } from '../fixtures/tls.js';
 import { closedPort, request } from '../helpers/servers.js';
-import { echo, openWebSocket, refusedHandshake, runCli, startBackend, startCli } from './spawn.js';
-import type { Backend, Exit, RunningCli } from './spawn.js';
+import { openWebSocket } from '../helpers/websockets.js';
+import { echo, refusedHandshake, runCli, startBackend, startCliProcess } from './spawn.js';
+import type { Backend, Exit, RunningCliProcess } from './spawn.js';
 
 const EXEC = '/api/v1/namespaces/default/pods/web/exec?command=sh';
 
@@ -107,7 +108,7 @@ describe('--target http://127.0.0.1:PORT --port 0', () => {
     await backend.close();
   });
 
-  const start = (...args: string[]): Promise<RunningCli> => startCli(['--target', backend.url, '--port', '0', ...args]);
+  const start = (...args: string[]): Promise<RunningCliProcess> => startCliProcess(['--target', backend.url, '--port', '0', ...args]);
 
   it('prints "Starting to serve on 127.0.0.1:PORT" as its first line', async () => {
     const cli = await start();
@@ -285,7 +286,7 @@ describe('--target http://127.0.0.1:PORT --port 0', () => {
   });
 
   it('answers a text/plain error without a stack trace when the backend is down', async () => {
-    const cli = await startCli(['--target', `http://127.0.0.1:${await closedPort()}`, '--port', '0']);
+    const cli = await startCliProcess(['--target', `http://127.0.0.1:${await closedPort()}`, '--port', '0']);
     const res = await request(`${cli.url}/hello`);
     const body = res.body.toString();
     expect(res.status).toBeGreaterThanOrEqual(500);
@@ -304,9 +305,9 @@ describe('--target http://127.0.0.1:PORT --port 0', () => {
   it('warns about a server path in --target, and appends it with --append-server-path', async () => {
     const plain = await start().then((cli) => cli.stop());
     expect(plain.stderr).not.toContain('server path');
-    const warned = await startCli(['--target', `${backend.url}/base`, '--port', '0']);
+    const warned = await startCliProcess(['--target', `${backend.url}/base`, '--port', '0']);
     expect(warned.output().stderr).toContain('use --append-server-path');
-    const cli = await startCli(['--target', `${backend.url}/base`, '--append-server-path', '--port', '0']);
+    const cli = await startCliProcess(['--target', `${backend.url}/base`, '--append-server-path', '--port', '0']);
     expect(cli.output().stderr).toBe('');
     expect((await request(`${cli.url}/x?q=1`)).status).toBe(200);
     const ws = await openWebSocket(`ws://${cli.address}/ws`);
@@ -345,8 +346,8 @@ describe('--target https://127.0.0.1:PORT --certificate-authority CA --token', (
     await backend.close();
   });
 
-  const start = (...args: string[]): Promise<RunningCli> =>
-    startCli(['--target', backend.url, '--certificate-authority', ca, '--port', '0', ...args]);
+  const start = (...args: string[]): Promise<RunningCliProcess> =>
+    startCliProcess(['--target', backend.url, '--certificate-authority', ca, '--port', '0', ...args]);
 
   it('sends --token as a bearer token on plain and upgrade requests, without a warning', async () => {
     const cli = await start('--token', 'T0ken-value');
@@ -399,7 +400,7 @@ describe('--unix-socket', () => {
 
   it('serves on the socket, owner-only, and reaches the backend', async () => {
     const socket = join(dir, 'proxy.sock');
-    const cli = await startCli(['--target', backend.url, '--unix-socket', socket]);
+    const cli = await startCliProcess(['--target', backend.url, '--unix-socket', socket]);
     expect(cli.output().stdout).toBe(`Starting to serve on ${socket}\n`);
     expect(statSync(socket).isSocket()).toBe(true);
     expect(statSync(socket).mode & 0o777).toBe(0o600);
@@ -409,10 +410,10 @@ describe('--unix-socket', () => {
 
   it('removes a stale socket file left by an earlier run', async () => {
     const socket = join(dir, 'proxy.sock');
-    const earlier = await startCli(['--target', backend.url, '--unix-socket', socket, '--quiet']);
+    const earlier = await startCliProcess(['--target', backend.url, '--unix-socket', socket, '--quiet']);
     expect((await earlier.stop('SIGKILL')).signal).toBe('SIGKILL');
     expect(statSync(socket).isSocket()).toBe(true);
-    const cli = await startCli(['--target', backend.url, '--unix-socket', socket]);
+    const cli = await startCliProcess(['--target', backend.url, '--unix-socket', socket]);
     expect(cli.address).toBe(socket);
     expect((await unixGet(socket, '/again')).status).toBe(200);
   });
@@ -434,7 +435,7 @@ describe('--target unix:PATH', () => {
   it('reaches a backend on a unix socket, plain and WebSocket', async () => {
     const backend = await startBackend({ socketPath: join(dir, 'backend.sock') });
     try {
-      const cli = await startCli(['--target', `unix:${backend.url}`, '--port', '0']);
+      const cli = await startCliProcess(['--target', `unix:${backend.url}`, '--port', '0']);
       const res = await request(`${cli.url}/containers/json?all=1`);
       expect(res.status).toBe(200);
       expect(res.body.toString()).toBe('backend: GET /containers/json?all=1\n');

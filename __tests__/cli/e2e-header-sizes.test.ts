@@ -8,7 +8,7 @@ import { connect } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { MAX_REQUEST_HEAD_BYTES } from '../../lib/cli/server.js';
 import { rawRequest } from '../helpers/servers.js';
-import { startCli } from './spawn.js';
+import { startCliProcess } from './spawn.js';
 
 const KIB = 1024;
 
@@ -69,7 +69,7 @@ async function sendAndCollect(port: number, data: string): Promise<string> {
 describe('request heads', () => {
   it('forwards a 40 KiB query, as kubectl proxy does', async () => {
     backend = await startBackend();
-    const cli = await startCli(['--target', backend.url, '--port', '0', '--quiet']);
+    const cli = await startCliProcess(['--target', backend.url, '--port', '0', '--quiet']);
     const answer = await rawRequest(cli.port, getWithHead(40 * KIB));
     expect(answer.status).toBe(200);
     expect(backend.urlLengths).toEqual([targetLength(40 * KIB)]);
@@ -77,14 +77,14 @@ describe('request heads', () => {
 
   it('forwards a head of exactly the limit, 1 MiB + 4096 bytes', async () => {
     backend = await startBackend();
-    const cli = await startCli(['--target', backend.url, '--port', '0', '--quiet']);
+    const cli = await startCliProcess(['--target', backend.url, '--port', '0', '--quiet']);
     expect((await rawRequest(cli.port, getWithHead(MAX_REQUEST_HEAD_BYTES))).status).toBe(200);
     expect(backend.urlLengths).toEqual([targetLength(MAX_REQUEST_HEAD_BYTES)]);
   });
 
   it('answers a longer head with Go\'s 431, and the backend sees nothing', async () => {
     backend = await startBackend();
-    const cli = await startCli(['--target', backend.url, '--port', '0', '--quiet']);
+    const cli = await startCliProcess(['--target', backend.url, '--port', '0', '--quiet']);
     const answer = await sendAndCollect(cli.port, getWithHead(MAX_REQUEST_HEAD_BYTES + 8 * KIB));
     expect(answer).toBe(
       'HTTP/1.1 431 Request Header Fields Too Large\r\nContent-Type: text/plain; charset=utf-8\r\n' +
@@ -100,7 +100,7 @@ describe('a long path and the request filter', () => {
   // second. The guard is jest's timeout, not a measured time.
   it('judges a 1 MiB path of `/pods/` against the default filter without stalling', async () => {
     backend = await startBackend();
-    const cli = await startCli(['--target', backend.url, '--port', '0', '--quiet']);
+    const cli = await startCliProcess(['--target', backend.url, '--port', '0', '--quiet']);
     const path = `/api/${'pods/'.repeat(200_000)}`;
     const answer = await rawRequest(cli.port, `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`);
     expect(answer.status).toBe(200);
@@ -113,7 +113,7 @@ describe('response heads', () => {
   // (`maxResponseHeaderSize`); the command's agent adds no limit of its own.
   it('relays a 20 KiB response header from the backend', async () => {
     backend = await startBackend(20 * KIB);
-    const cli = await startCli(['--target', backend.url, '--port', '0', '--quiet']);
+    const cli = await startCliProcess(['--target', backend.url, '--port', '0', '--quiet']);
     const answer = await rawRequest(cli.port, getWithHead(200));
     expect(answer.status).toBe(200);
     expect(answer.headers['x-big']).toEqual(['b'.repeat(20 * KIB)]);

@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { makeMutualTls } from '../fixtures/tls.js';
 import type { MutualTlsFixture } from '../fixtures/tls.js';
 import { request } from '../helpers/servers.js';
-import { echo, openWebSocket, runCli, startBackend, startCli } from './spawn.js';
+import { openWebSocket } from '../helpers/websockets.js';
+import { echo, runCli, startBackend, startCliProcess } from './spawn.js';
 import type { Backend } from './spawn.js';
 
 let tls: MutualTlsFixture;
@@ -83,7 +84,7 @@ const credentials = (seen: Backend['requests']): { cn?: string; authorization?: 
 
 describe('--kubeconfig FILE --port 0', () => {
   it('reaches the HTTPS backend with the client certificate and the token', async () => {
-    const cli = await startCli(['--kubeconfig', writeKubeconfig(), '--port', '0']);
+    const cli = await startCliProcess(['--kubeconfig', writeKubeconfig(), '--port', '0']);
     const res = await request(`${cli.url}/api/v1/namespaces?limit=1`);
     expect(res.status).toBe(200);
     expect(res.body.toString()).toBe('backend: GET /api/v1/namespaces?limit=1\n');
@@ -92,7 +93,7 @@ describe('--kubeconfig FILE --port 0', () => {
   });
 
   it('tunnels a WebSocket to the wss backend with the same credentials', async () => {
-    const cli = await startCli(['--kubeconfig', writeKubeconfig(), '--port', '0']);
+    const cli = await startCliProcess(['--kubeconfig', writeKubeconfig(), '--port', '0']);
     const ws = await openWebSocket(`ws://${cli.address}/api/v1/watch/pods?watch=1`);
     expect(await echo(ws, 'over TLS with a client certificate')).toBe('over TLS with a client certificate');
     expect(backend.upgrades.map((r) => r.url)).toEqual(['/api/v1/watch/pods?watch=1']);
@@ -100,7 +101,7 @@ describe('--kubeconfig FILE --port 0', () => {
   });
 
   it('--context other uses the other context\'s user', async () => {
-    const cli = await startCli(['--kubeconfig', writeKubeconfig(), '--context', 'other', '--port', '0']);
+    const cli = await startCliProcess(['--kubeconfig', writeKubeconfig(), '--context', 'other', '--port', '0']);
     expect((await request(`${cli.url}/version`)).status).toBe(200);
     const ws = await openWebSocket(`ws://${cli.address}/ws`);
     expect(await echo(ws, 'as bob')).toBe('as bob');
@@ -117,7 +118,7 @@ describe('--kubeconfig FILE --port 0', () => {
   });
 
   it('--insecure-skip-tls-verify works with a kubeconfig that has no CA', async () => {
-    const cli = await startCli(['--kubeconfig', writeKubeconfig(false), '--insecure-skip-tls-verify', '--port', '0']);
+    const cli = await startCliProcess(['--kubeconfig', writeKubeconfig(false), '--insecure-skip-tls-verify', '--port', '0']);
     expect((await request(`${cli.url}/version`)).status).toBe(200);
     const ws = await openWebSocket(`ws://${cli.address}/ws`);
     expect(await echo(ws, 'unverified')).toBe('unverified');
@@ -126,7 +127,7 @@ describe('--kubeconfig FILE --port 0', () => {
   });
 
   it('answers an error, not the backend, when the backend\'s certificate cannot be verified', async () => {
-    const cli = await startCli(['--kubeconfig', writeKubeconfig(false), '--port', '0']);
+    const cli = await startCliProcess(['--kubeconfig', writeKubeconfig(false), '--port', '0']);
     const res = await request(`${cli.url}/version`);
     const body = res.body.toString();
     expect(res.status).toBeGreaterThanOrEqual(500);

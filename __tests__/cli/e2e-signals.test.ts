@@ -8,7 +8,8 @@ import { connect } from 'node:net';
 import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { echo, guard, openWebSocket, startBackend, startCli } from './spawn.js';
+import { openWebSocket } from '../helpers/websockets.js';
+import { echo, guard, startBackend, startCliProcess } from './spawn.js';
 import type { Backend } from './spawn.js';
 
 let backend: Backend;
@@ -51,7 +52,7 @@ function tryConnect(port: number): Promise<string> {
 
 describe.each(['SIGTERM', 'SIGINT'] as const)('%s', (signal) => {
   it('ends an open WebSocket and an idle keep-alive connection, stops listening and exits 0', async () => {
-    const cli = await startCli(['--target', backend.url, '--port', '0']);
+    const cli = await startCliProcess(['--target', backend.url, '--port', '0']);
     const ws = await openWebSocket(`ws://${cli.address}/ws`);
     expect(await echo(ws, 'before the signal')).toBe('before the signal');
     const wsClosed = once(ws, 'close');
@@ -76,7 +77,7 @@ describe.each(['SIGTERM', 'SIGINT'] as const)('%s', (signal) => {
 
   it('removes its unix socket file', async () => {
     const socket = join(dir, 'proxy.sock');
-    const cli = await startCli(['--target', backend.url, '--unix-socket', socket]);
+    const cli = await startCliProcess(['--target', backend.url, '--unix-socket', socket]);
     expect(existsSync(socket)).toBe(true);
     const exit = await cli.stop(signal);
     expect(exit.code).toBe(0);

@@ -41,7 +41,8 @@ export interface RunningCli {
 const running = new Set<RunningCli>();
 
 /**
- * Starts the proxy for `argv` as main.ts would, logging into arrays; `afterEach(closeAll)` stops it.
+ * Starts the proxy for `argv` in this process as main.ts would, logging into arrays;
+ * `afterEach(closeAll)` stops it. (`startCliProcess` in ./spawn.ts runs the built command instead.)
  *
  * @example const proxy = await startCli(['--target', backend.url]);
  */

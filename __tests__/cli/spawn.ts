@@ -1,10 +1,11 @@
 // Runs the built command (`node dist/cli/main.js ...`) as a child process, as `npx upgrade-aware-proxy`
 // does, plus what the end-to-end tests put around it: a backend (HTTP recorder and WebSocket echo,
-// over TCP, TLS or a unix socket) and WebSocket clients. `npm test` builds before jest runs; run
-// `npm run build` first when running these files alone.
+// over TCP, TLS or a unix socket). `npm test` builds before jest runs; run `npm run build` first
+// when running these files alone.
 //
-// Every child started here is killed (SIGKILL) after each test whatever happened in it: importing
-// this file registers the `afterEach` that does it.
+// Every child started here is killed (SIGKILL) after each test whatever happened in it, and every
+// WebSocket openWebSocket (../helpers/websockets.ts) left open is terminated: importing this file
+// registers the `afterEach` hooks that do it.
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import http from 'node:http';
@@ -14,6 +15,7 @@ import path from 'node:path';
 import type { TLSSocket } from 'node:tls';
 import WebSocket, { WebSocketServer } from 'ws';
 import { ROOT, guard, spawnNode, untilStdout, whenWritten } from '../helpers/child.js';
+import { closeWebSockets } from '../helpers/websockets.js';
 import type { ChildRun, Exit } from '../helpers/child.js';
 
 export { ROOT, guard };
@@ -22,8 +24,8 @@ export type { Exit };
 /** The built command, as package.json's `bin` names it. */
 export const CLI = path.join(ROOT, 'dist', 'cli', 'main.js');
 
-/** A running command that printed `Starting to serve on ADDRESS`. */
-export interface RunningCli {
+/** The built command running as a child process, which printed `Starting to serve on ADDRESS`. */
+export interface RunningCliProcess {
   child: ChildProcess;
   /** ADDRESS from the first line: `127.0.0.1:PORT`, or the socket path. */
   address: string;
@@ -69,10 +71,11 @@ export async function runCli(args: readonly string[], options: SpawnOptions = {}
 }
 
 /**
- * Starts the command and waits for `Starting to serve on ADDRESS`; fails with its output if it
- * exits or hangs first.
+ * Starts the built command as a child process and waits for `Starting to serve on ADDRESS`; fails
+ * with its output if it exits or hangs first. (`startCli` in ./helpers.ts builds the same server in
+ * this process instead.)
  */
-export async function startCli(args: readonly string[], options: SpawnOptions = {}): Promise<RunningCli> {
+export async function startCliProcess(args: readonly string[], options: SpawnOptions = {}): Promise<RunningCliProcess> {
   const run = spawnCli(args, options);
   const { child, exited, output } = run;
   const stdout = await untilStdout(run, (text) => /^Starting to serve on .+\n/.test(text), {
@@ -179,23 +182,8 @@ export async function startBackend(options: { tls?: https.ServerOptions; socketP
   };
 }
 
-/** Opens a WebSocket (closed after the test by {@link closeSockets}). */
-export async function openWebSocket(url: string, options: WebSocket.ClientOptions = {}): Promise<WebSocket> {
-  const ws = new WebSocket(url, options);
-  clients.add(ws);
-  await once(ws, 'open');
-  return ws;
-}
-
-const clients = new Set<WebSocket>();
-
-/** Terminates every WebSocket opened by {@link openWebSocket}. */
-function closeSockets(): void {
-  for (const ws of clients) ws.terminate();
-  clients.clear();
-}
-
-afterEach(closeSockets);
+// A WebSocket a test left open is terminated after it.
+afterEach(closeWebSockets);
 
 /** Sends `text` and resolves with the next message, as text. */
 export async function echo(ws: WebSocket, text: string): Promise<string> {

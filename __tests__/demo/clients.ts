@@ -1,7 +1,7 @@
 // Clients for the demo's event stream and WebSocket echo, as the tests use them.
 import http from 'node:http';
 import { once } from 'node:events';
-import WebSocket from 'ws';
+import type WebSocket from 'ws';
 
 /** One server-sent event. */
 export interface ServerEvent {
@@ -55,13 +55,6 @@ export async function openEvents(url: string, headers: http.OutgoingHttpHeaders 
     stream.events = parseEvents(text);
   });
   return stream;
-}
-
-/** A WebSocket client, open. */
-export async function openWebSocket(url: string): Promise<WebSocket> {
-  const ws = new WebSocket(url);
-  await once(ws, 'open');
-  return ws;
 }
 
 /** Sends `data` and resolves with the next message and whether it was binary. */

@@ -6,7 +6,8 @@ import http from 'node:http';
 import { execFile } from 'node:child_process';
 import WebSocket from 'ws';
 import { listen, request } from '../helpers/servers.js';
-import { openEvents, openWebSocket, roundTrip } from './clients.js';
+import { openWebSocket } from '../helpers/websockets.js';
+import { openEvents, roundTrip } from './clients.js';
 import { ROOT, exitOf, runDemo, waitForExit } from './spawn-demo.js';
 import type { RunningDemo } from './spawn-demo.js';
 

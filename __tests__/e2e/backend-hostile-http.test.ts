@@ -271,8 +271,7 @@ describe('relayInformational', () => {
       expect(res.statusCode).toBe(200);
       expect(hints).toEqual(['</first>']);
     } finally {
-      await server.close();
-      await Promise.all(options.owned.map((client) => client.destroy()));
+      await server.close(); // resolving options builds no backend client: nothing else to release
     }
   });
 });

@@ -7,7 +7,7 @@ import http from 'node:http';
 import net from 'node:net';
 import { once } from 'node:events';
 import type { UpgradeAwareOptions } from '../../lib/index.js';
-import { startCli } from '../cli/spawn.js';
+import { startCliProcess } from '../cli/spawn.js';
 import { listen, startProxy, startRecorder, rawRequest } from '../helpers/servers.js';
 import type { Running, Seen } from '../helpers/servers.js';
 
@@ -110,7 +110,7 @@ describe('kubectl exec protocol negotiation (X-Stream-Protocol-Version lines)', 
     const kubelet = await startKubelet();
     opened.push(kubelet);
     // kubectl proxy refuses exec and attach paths by default; this test is about the headers.
-    const cli = await startCli(['--target', kubelet.url, '--port', '0', '--reject-paths', '^/none$']);
+    const cli = await startCliProcess(['--target', kubelet.url, '--port', '0', '--reject-paths', '^/none$']);
     const { head, echo } = await upgradeThrough(cli.port, execRequest(`127.0.0.1:${cli.port}`));
     expect(head).toMatch(/^HTTP\/1\.1 101 /);
     expect(head).toContain('\r\nX-Stream-Protocol-Version: v5.channel.k8s.io\r\n');

@@ -9,7 +9,7 @@ import net from 'node:net';
 import { once } from 'node:events';
 import express from 'express';
 import { routeUpgrades, upgradeAware } from '../../lib/index.js';
-import { startCli } from '../cli/spawn.js';
+import { startCliProcess } from '../cli/spawn.js';
 import { listen, startProxy, type Running } from '../helpers/servers.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -150,7 +150,7 @@ const viaRouteUpgrades: EntryPoint = async (backendUrl) => {
 };
 
 const viaCommand: EntryPoint = async (backendUrl) => {
-  const cli = await startCli(['--target', backendUrl, '--port', '0', '--reject-methods=POST,PUT,PATCH,DELETE']);
+  const cli = await startCliProcess(['--target', backendUrl, '--port', '0', '--reject-methods=POST,PUT,PATCH,DELETE']);
   return { port: cli.port, path: '/allowed' };
 };
 

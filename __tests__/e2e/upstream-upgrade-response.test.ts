@@ -24,7 +24,7 @@ function fakeResponder(): { errors: Error[]; error(err: Error, req: IncomingMess
  * Writes raw bytes on a fresh connection and collects what comes back until the proxy closes
  * the connection, or until `until` holds of the text so far.
  */
-async function rawExchange(port: number, request: string, until: (text: string) => boolean = () => false): Promise<{ text: string; ended: boolean; socket: net.Socket }> {
+async function sendRaw(port: number, request: string, until: (text: string) => boolean = () => false): Promise<{ text: string; ended: boolean; socket: net.Socket }> {
   const socket = net.connect(port, '127.0.0.1');
   await once(socket, 'connect');
   let text = '';
@@ -82,7 +82,7 @@ describe('T3: TestProxyUpgradeConnectionErrorResponse', () => {
     const responder = fakeResponder();
     const proxy = await startProxy({ location: 'fake-backend', transport: agent, upgradeRequired: true, responder });
     opened.push(proxy);
-    const { text, socket } = await rawExchange(proxy.port, 'POST /some/path HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nContent-Length: 0\r\n\r\n', (t) => t.endsWith('EXPECTED'));
+    const { text, socket } = await sendRaw(proxy.port, 'POST /some/path HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nContent-Length: 0\r\n\r\n', (t) => t.endsWith('EXPECTED'));
     socket.destroy();
     expect(text).toMatch(/^HTTP\/1\.1 567 /);
     expect(responder.errors).toHaveLength(1);
@@ -101,7 +101,7 @@ describe('T4: TestProxyUpgradeErrorResponseTerminates', () => {
     });
     const proxy = await startProxy({ location: `${backend.url}/hello`, responder: fakeResponder() });
     opened.push(proxy, backend);
-    const { text, ended, socket } = await rawExchange(proxy.port, 'GET / HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\n\r\n');
+    const { text, ended, socket } = await sendRaw(proxy.port, 'GET / HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\n\r\n');
     expect(ended).toBe(true);
     expect(text).toMatch(new RegExp(`^HTTP/1\\.1 ${code} `));
     expect(text.endsWith('\r\n\r\nsome data')).toBe(true);
@@ -119,7 +119,7 @@ describe('T4: TestProxyUpgradeErrorResponseTerminates', () => {
     });
     const proxy = await startProxy({ location: `${backend.url}/hello`, responder: fakeResponder() });
     opened.push(proxy, backend);
-    const { text, ended } = await rawExchange(proxy.port, 'GET / HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n');
+    const { text, ended } = await sendRaw(proxy.port, 'GET / HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n');
     expect(ended).toBe(true);
     expect(text).toMatch(new RegExp(`^HTTP/1\\.1 ${code} `));
     expect(text).toContain('X-Reason: refused');
@@ -138,7 +138,7 @@ describe('T5: TestProxyUpgradeErrorResponse', () => {
     opened.push(proxy, backend);
     for (const upgrade of ['', 'Upgrade: websocket\r\n']) {
       responder.errors.length = 0;
-      const { text, socket } = await rawExchange(proxy.port, `GET / HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\n${upgrade}\r\n`, (t) => t.includes('status code'));
+      const { text, socket } = await sendRaw(proxy.port, `GET / HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\n${upgrade}\r\n`, (t) => t.includes('status code'));
       socket.destroy();
       expect(text).toMatch(/^HTTP\/1\.1 567 /);
       expect(text).not.toContain('example.com');

@@ -1,4 +1,4 @@
-// Bodies for the streaming tests of both transports: large bodies made of one deterministic block
+// Bodies for the streaming tests of every transport kind: large bodies made of one deterministic block
 // and checked by hash, a writer that shows when backpressure stalls it, a compression-like
 // buffering layer, and server-sent events read in lockstep with their backend.
 import http from 'node:http';
