@@ -95,12 +95,6 @@ export function options(input: UpgradeAwareOptions): ResolvedOptions {
   return resolveOptions(input);
 }
 
-/**
- * Releases what {@link options} made: nothing since resolving options builds no client (tests
- * that need one make it with `createTransport` and close it). Kept for the files that call it.
- */
-export function releaseOptions(): void {}
-
 /** Receives `raw` from `source` and wraps it in an Exchange with `input` resolved. */
 export async function exchangeFor(source: RequestSource, raw: string, input: UpgradeAwareOptions, mount?: string): Promise<Exchange> {
   const { req, res } = await source.send(raw);
@@ -109,8 +103,8 @@ export async function exchangeFor(source: RequestSource, raw: string, input: Upg
 }
 
 /**
- * A {@link RequestSource} for the whole test file: started before the first test, closed (with
- * the agents {@link options} made) after the last. Returns a getter, valid inside tests.
+ * A {@link RequestSource} for the whole test file: started before the first test, closed after
+ * the last. Returns a getter, valid inside tests.
  */
 export function useRequestSource(): () => RequestSource {
   let source: RequestSource | undefined;
@@ -118,7 +112,6 @@ export function useRequestSource(): () => RequestSource {
     source = await RequestSource.start();
   });
   afterAll(async () => {
-    releaseOptions();
     await source?.close();
   });
   return () => source!;

@@ -3,7 +3,7 @@ import connect from 'connect';
 import express from 'express';
 import { createExchange } from '../../lib/http/exchange.js';
 import { splitUrl } from '../../lib/util/url.js';
-import { RequestSource, head, options, releaseOptions } from '../helpers/exchange.js';
+import { RequestSource, head, options } from '../helpers/exchange.js';
 import { listen, request } from '../helpers/servers.js';
 import type { Running } from '../helpers/servers.js';
 
@@ -40,7 +40,6 @@ describe('createExchange', () => {
     source = await RequestSource.start();
   });
   afterAll(async () => {
-    releaseOptions();
     await source.close();
   });
 

@@ -8,9 +8,8 @@ import { rewriteTarget, setForwardedHeaders } from '../../lib/rewrite/forwarded.
 import { host } from '../../lib/http/stages/host.js';
 import { requestHeaders } from '../../lib/http/stages/request-headers.js';
 import { targetUrl } from '../../lib/http/stages/target-url.js';
-import { RequestSource, exchangeFor, head, mountAt, options, releaseOptions } from '../helpers/exchange.js';
+import { RequestSource, exchangeFor, head, mountAt, options } from '../helpers/exchange.js';
 
-afterAll(releaseOptions);
 
 describe('upgradeTarget', () => {
   describe('without useRequestLocation (spec 4.2, P2)', () => {

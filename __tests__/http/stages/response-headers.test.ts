@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import type { BackendResponse } from '../../../lib/transport/backend-response.js';
 import type { Exchange } from '../../../lib/http/exchange.js';
 import { responseHeaders } from '../../../lib/http/stages/response-headers.js';
-import { RequestSource, exchangeFor, head, releaseOptions } from '../../helpers/exchange.js';
+import { RequestSource, exchangeFor, head } from '../../helpers/exchange.js';
 
 let source: RequestSource;
 let ex: Exchange;
@@ -11,7 +11,6 @@ beforeAll(async () => {
   ex = await exchangeFor(source, head('GET / HTTP/1.1', 'Host: client.example'), { location: 'http://127.0.0.1:8080' });
 });
 afterAll(async () => {
-  releaseOptions();
   await source.close();
 });
 
