@@ -107,7 +107,7 @@ new ProxyError('ERR_PROXY_NOPE', 'x');
 /** The errors {@link TYPESCRIPT} must get, in each file. */
 const TYPE_ERRORS = [
   /\(7,\d+\): error TS\d+: .*'useRequestLocaton' does not exist in type 'UpgradeAwareOptions'/,
-  /\(8,\d+\): error TS2322: Type 'string' is not assignable to type 'Agent \| Dispatcher \| undefined'/,
+  /\(8,\d+\): error TS2322: Type 'string' is not assignable to type 'NodeAgent \| UndiciDispatcher \| undefined'/,
   /\(9,\d+\): error TS2345: Argument of type '"ERR_PROXY_NOPE"' is not assignable to parameter of type 'ProxyErrorCode'/,
 ];
 /** As most projects have it: checking @types/node itself would cost some 10 s. */

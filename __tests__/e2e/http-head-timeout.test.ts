@@ -7,10 +7,15 @@ import { TRANSPORT_KINDS, through } from '../helpers/transports.js';
 import { waitFor } from '../helpers/wait.js';
 
 describe.each(TRANSPORT_KINDS)('upgradeAware over $name: responseHeaderTimeout counts from the end of the upload', (kind) => {
-  /** Ten timeouts' worth: the head timer is a plain timer of the proxy's own on every kind, so it would have fired. */
-  const LONG = 1_000;
+  /**
+   * The head clock, and how long the upload is held up: long enough that a clock running during the
+   * hold would fire (it is a plain timer of the proxy's own on every kind), while the clock itself
+   * leaves a loaded machine ample time to drain the socket buffers once the backend reads.
+   */
+  const TIMEOUT = 600;
+  const LONG = 1_800;
 
-  /** A proxy with responseHeaderTimeout 100 in front of a backend that reads the request body only when told. */
+  /** A proxy with responseHeaderTimeout {@link TIMEOUT} in front of a backend that reads the request body only when told. */
   async function slowReader() {
     let read: (() => void) | undefined;
     const opened = await through(kind, (req, res) => {
@@ -19,7 +24,7 @@ describe.each(TRANSPORT_KINDS)('upgradeAware over $name: responseHeaderTimeout c
         req.on('data', (chunk: Buffer) => chunks.push(chunk));
         req.on('end', () => res.end(`got ${Buffer.concat(chunks).length}`));
       };
-    }, { responseHeaderTimeout: 100 });
+    }, { responseHeaderTimeout: TIMEOUT });
     return { ...opened, read: () => read!(), arrived: () => read !== undefined };
   }
 
