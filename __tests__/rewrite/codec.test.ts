@@ -1,8 +1,9 @@
-import { PassThrough, Readable, Writable } from 'node:stream';
+import { PassThrough, Readable, Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import zlib from 'node:zlib';
 import { codingOf, recode } from '../../lib/rewrite/codec.js';
+import { waitFor } from '../helpers/wait.js';
 
 /** T13's two bodies (spec 9.2). */
 const SHORT = Buffer.from('short body test');
@@ -64,14 +65,24 @@ function collector(): { sink: Writable; bytes: () => Buffer } {
 }
 
 /** decode -> middle -> encode, with what came out of the decoder and out of the encoder. */
-async function roundTrip(header: string | undefined, body: Buffer, chunkSize = 0): Promise<{ plain: Buffer; encoded: Buffer }> {
+async function roundTrip(
+  header: string | undefined,
+  body: Buffer,
+  chunkSize = 0,
+): Promise<{ plain: Buffer; encoded: Buffer }> {
   const codec = recode(header);
   if (!codec) throw new Error(`no codec for ${header}`);
   const seen = collector();
   const middle = new PassThrough();
   middle.on('data', (chunk: Buffer) => seen.sink.write(chunk));
   const out = collector();
-  await pipeline(Readable.from(chunks(body, chunkSize)), codec.decode, middle, codec.encode, out.sink);
+  await pipeline(
+    Readable.from(chunks(body, chunkSize)),
+    codec.decode,
+    middle,
+    codec.encode,
+    out.sink,
+  );
   return { plain: seen.bytes(), encoded: out.bytes() };
 }
 
@@ -89,15 +100,21 @@ describe('codingOf', () => {
     expect(codingOf(header)).toBe(coding);
   });
 
-  it.each(['gzip, br', 'gzip,gzip', 'compress', 'zstd', 'bogus'])('does not understand %j', (header) => {
-    expect(codingOf(header)).toBeNull();
-  });
+  it.each(['gzip, br', 'gzip,gzip', 'compress', 'zstd', 'bogus'])(
+    'does not understand %j',
+    (header) => {
+      expect(codingOf(header)).toBeNull();
+    },
+  );
 });
 
 describe('recode', () => {
-  it.each(['zstd', 'compress', 'gzip, br', 'identity, gzip'])('returns null for %j so the body passes untouched', (header) => {
-    expect(recode(header)).toBeNull();
-  });
+  it.each(['zstd', 'compress', 'gzip, br', 'identity, gzip'])(
+    'returns null for %j so the body passes untouched',
+    (header) => {
+      expect(recode(header)).toBeNull();
+    },
+  );
 
   it('makes new streams for every body', () => {
     const a = recode('gzip')!;
@@ -134,7 +151,9 @@ describe('recode', () => {
     it('fails the decoder on a body that is not in that coding', async () => {
       const codec = recode(form.header)!;
       const body = Buffer.from('\x07\xff this is not compressed at all, not even a little');
-      await expect(pipeline(Readable.from([body]), codec.decode, new PassThrough(), collector().sink)).rejects.toMatchObject({
+      await expect(
+        pipeline(Readable.from([body]), codec.decode, new PassThrough(), collector().sink),
+      ).rejects.toMatchObject({
         code: expect.stringMatching(/^(Z_|ERR_)/),
       });
     });
@@ -149,18 +168,23 @@ describe('recode', () => {
   });
 
   it('re-encodes raw deflate at best compression, as Kubernetes does', async () => {
-    const body = Buffer.from(Array.from({ length: 3000 }, (_, i) => `<li>${(i * 7919) % 1000}</li>`).join(''));
+    const body = Buffer.from(
+      Array.from({ length: 3000 }, (_, i) => `<li>${(i * 7919) % 1000}</li>`).join(''),
+    );
     const { encoded } = await roundTrip('deflate', zlib.deflateRawSync(body, { level: 1 }));
     expect(encoded.equals(zlib.deflateRawSync(body, { level: 9 }))).toBe(true);
   });
 
-  it.each([undefined, 'identity', ' Identity '])('passes the bytes of %j through as they are', async (header) => {
-    // T13 as upstream runs it: no encoding header, so compressed bytes are copied unchanged.
-    const gz = zlib.gzipSync(LONG);
-    const { plain, encoded } = await roundTrip(header, gz, 100);
-    expect(plain.equals(gz)).toBe(true);
-    expect(encoded.equals(gz)).toBe(true);
-  });
+  it.each([undefined, 'identity', ' Identity '])(
+    'passes the bytes of %j through as they are',
+    async (header) => {
+      // T13 as upstream runs it: no encoding header, so compressed bytes are copied unchanged.
+      const gz = zlib.gzipSync(LONG);
+      const { plain, encoded } = await roundTrip(header, gz, 100);
+      expect(plain.equals(gz)).toBe(true);
+      expect(encoded.equals(gz)).toBe(true);
+    },
+  );
 
   it('passes an empty identity body through', async () => {
     const { encoded } = await roundTrip(undefined, Buffer.alloc(0));
@@ -185,4 +209,44 @@ describe('recode', () => {
     expect(total).toBe(size);
     expect(peak).toBeLessThan(1024 * 1024);
   });
+
+  /** 16 MiB of one letter in a few KiB, in each coding: a decompression bomb. */
+  const BOMBS: Record<string, Buffer> = {
+    gzip: zlib.gzipSync(Buffer.alloc(16 * 1024 * 1024, 'a'), { level: 1 }),
+    deflate: zlib.deflateRawSync(Buffer.alloc(16 * 1024 * 1024, 'a'), { level: 1 }),
+    br: zlib.brotliCompressSync(Buffer.alloc(16 * 1024 * 1024, 'a'), {
+      params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 1 },
+    }),
+  };
+
+  it.each(Object.keys(BOMBS))(
+    'inflates a %s bomb only as far as the buffers when the reader stops',
+    async (header) => {
+      const bomb = BOMBS[header]!;
+      let inflated = 0;
+      const source = Readable.from(chunks(bomb, 256));
+      const counter = new Transform({
+        transform(chunk: Buffer, _encoding, callback) {
+          inflated += chunk.length;
+          callback(null, chunk);
+        },
+      });
+      // A reader that takes nothing: backpressure alone must stop the decoder.
+      const stuck = new Writable({ write() {} });
+      const { decode } = recode(header)!;
+      void pipeline(source, decode, counter, stuck).catch(() => {});
+      // What the decoder has put out: passed on, or waiting in its buffer.
+      const out = (): number => inflated + decode.readableLength;
+      let last = -1;
+      let steady = 0;
+      await waitFor(() => {
+        steady = out() === last ? steady + 1 : 0;
+        last = out();
+        return steady >= 10;
+      }, 'the decoder to stop');
+      source.destroy();
+      // Some 16 KiB buffers on the way; without backpressure the 16 MiB would all come out.
+      expect(out()).toBeLessThan(256 * 1024);
+    },
+  );
 });
