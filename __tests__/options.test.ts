@@ -1,7 +1,12 @@
 import http from 'node:http';
 import { Agent as UndiciAgent } from 'undici';
 import https from 'node:https';
-import { DEFAULT_FLUSH_INTERVAL, DEFAULT_MAX_RESPONSE_HEADER_SIZE, DEFAULT_RESPONSE_HEADER_TIMEOUT, resolveOptions } from '../lib/options.js';
+import {
+  DEFAULT_FLUSH_INTERVAL,
+  DEFAULT_MAX_RESPONSE_HEADER_SIZE,
+  DEFAULT_RESPONSE_HEADER_TIMEOUT,
+  resolveOptions,
+} from '../lib/options.js';
 import type { ResolvedOptions } from '../lib/options.js';
 import { defaultResponder } from '../lib/errors/responder.js';
 import type { UpgradeAwareOptions } from '../lib/types.js';
@@ -66,11 +71,14 @@ describe('resolveOptions', () => {
   it.each([
     ['agent', { agent: {} }, 'upgradeTransport.agent'],
     ['wrapRequest', { wrapRequest: 'add auth' }, 'upgradeTransport.wrapRequest'],
-  ])('throws a TypeError naming the wrong upgradeTransport.%s', (_field, upgradeTransport, name) => {
-    const err = thrownBy(() => resolve(untyped({ location, upgradeTransport })));
-    expect(err).toBeInstanceOf(TypeError);
-    expect(err.message).toContain(`\`${name}\``);
-  });
+  ])(
+    'throws a TypeError naming the wrong upgradeTransport.%s',
+    (_field, upgradeTransport, name) => {
+      const err = thrownBy(() => resolve(untyped({ location, upgradeTransport })));
+      expect(err).toBeInstanceOf(TypeError);
+      expect(err.message).toContain(`\`${name}\``);
+    },
+  );
 
   it.each([
     ['flushInterval', -2],
@@ -105,15 +113,28 @@ describe('resolveOptions', () => {
     expect(err.message).toContain('`location`');
   });
 
-  it.each([null, undefined, 'http://127.0.0.1:8080'])('throws a TypeError for options %p', (options) => {
-    expect(() => resolve(options as unknown as UpgradeAwareOptions)).toThrow(TypeError);
-  });
+  it.each([null, undefined, 'http://127.0.0.1:8080'])(
+    'throws a TypeError for options %p',
+    (options) => {
+      expect(() => resolve(options as unknown as UpgradeAwareOptions)).toThrow(TypeError);
+    },
+  );
 
   it('accepts a frozen options object and never changes it', () => {
-    const wrapRequest = (init: { method: string; path: string; headers: http.OutgoingHttpHeaders }) => init;
+    const wrapRequest = (init: {
+      method: string;
+      path: string;
+      headers: http.OutgoingHttpHeaders;
+    }) => init;
     const upgradeTransport = Object.freeze({ wrapRequest });
     const transport = agentOf(http);
-    const options = Object.freeze({ location, transport, upgradeTransport, flushInterval: -1, useLocationHost: true });
+    const options = Object.freeze({
+      location,
+      transport,
+      upgradeTransport,
+      flushInterval: -1,
+      useLocationHost: true,
+    });
     const before = { ...options };
     const resolved = resolve(options);
     expect(options).toEqual(before);
@@ -125,10 +146,20 @@ describe('resolveOptions', () => {
 
   it('leaves a plain options object as it was', () => {
     const responder = jest.fn();
-    const options: UpgradeAwareOptions = { location: new URL(location), responder, maxBytesPerSec: 10, upgradeTransport: {} };
+    const options: UpgradeAwareOptions = {
+      location: new URL(location),
+      responder,
+      maxBytesPerSec: 10,
+      upgradeTransport: {},
+    };
     const href = (options.location as URL).href;
     resolve(options);
-    expect(Object.keys(options)).toEqual(['location', 'responder', 'maxBytesPerSec', 'upgradeTransport']);
+    expect(Object.keys(options)).toEqual([
+      'location',
+      'responder',
+      'maxBytesPerSec',
+      'upgradeTransport',
+    ]);
     expect((options.location as URL).href).toBe(href);
     expect(options.responder).toBe(responder);
     expect(options.maxBytesPerSec).toBe(10);
@@ -175,7 +206,11 @@ describe('resolveOptions', () => {
       expect(resolved.transport).toBe(dispatcher);
       expect(resolved.upgradeAgent).toBeUndefined();
       const given = agentOf(http);
-      const withAgent = resolve({ location, transport: dispatcher, upgradeTransport: { agent: given } });
+      const withAgent = resolve({
+        location,
+        transport: dispatcher,
+        upgradeTransport: { agent: given },
+      });
       expect(withAgent.transport).toBe(dispatcher);
       expect(withAgent.upgradeAgent).toBe(given);
     } finally {
@@ -184,8 +219,17 @@ describe('resolveOptions', () => {
   });
 
   it('accepts the bounds of each number', () => {
-    const resolved = resolve({ location, flushInterval: 0, maxBytesPerSec: 0, responseHeaderTimeout: 0 });
-    expect(resolved).toMatchObject({ flushInterval: 0, maxBytesPerSec: 0, responseHeaderTimeout: 0 });
+    const resolved = resolve({
+      location,
+      flushInterval: 0,
+      maxBytesPerSec: 0,
+      responseHeaderTimeout: 0,
+    });
+    expect(resolved).toMatchObject({
+      flushInterval: 0,
+      maxBytesPerSec: 0,
+      responseHeaderTimeout: 0,
+    });
     expect(resolve({ location, flushInterval: -1 }).flushInterval).toBe(-1);
     expect(resolve({ location, maxBytesPerSec: 1024 }).maxBytesPerSec).toBe(1024);
     expect(resolve({ location, maxResponseHeaderSize: 1 }).maxResponseHeaderSize).toBe(1);
@@ -216,7 +260,9 @@ describe('resolveOptions', () => {
     });
 
     it('rejects an http.Agent for an https location', () => {
-      const err = thrownBy(() => resolve({ location: 'https://127.0.0.1:8443', transport: agentOf(http) }));
+      const err = thrownBy(() =>
+        resolve({ location: 'https://127.0.0.1:8443', transport: agentOf(http) }),
+      );
       expect(err).toBeInstanceOf(TypeError);
       expect(err.message).toContain('`transport`');
     });
@@ -244,12 +290,20 @@ describe('resolveOptions', () => {
     });
 
     it('keeps wrapRequest', () => {
-      const wrapRequest = (init: { method: string; path: string; headers: http.OutgoingHttpHeaders }) => init;
-      expect(resolve({ location, upgradeTransport: { wrapRequest } }).wrapRequest).toBe(wrapRequest);
+      const wrapRequest = (init: {
+        method: string;
+        path: string;
+        headers: http.OutgoingHttpHeaders;
+      }) => init;
+      expect(resolve({ location, upgradeTransport: { wrapRequest } }).wrapRequest).toBe(
+        wrapRequest,
+      );
     });
 
     it('rejects an agent of the wrong scheme', () => {
-      const err = thrownBy(() => resolve({ location, upgradeTransport: { agent: agentOf(https) } }));
+      const err = thrownBy(() =>
+        resolve({ location, upgradeTransport: { agent: agentOf(https) } }),
+      );
       expect(err).toBeInstanceOf(TypeError);
       expect(err.message).toContain('`upgradeTransport.agent`');
     });

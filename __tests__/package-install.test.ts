@@ -24,10 +24,20 @@ interface Manifest {
   bin: Record<string, string>;
 }
 const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as Manifest;
-const lock = JSON.parse(readFileSync(path.join(ROOT, 'package-lock.json'), 'utf8')) as { packages: Record<string, LockEntry> };
+const lock = JSON.parse(readFileSync(path.join(ROOT, 'package-lock.json'), 'utf8')) as {
+  packages: Record<string, LockEntry>;
+};
 
 /** What of a clone packing needs; node_modules is linked, not copied. */
-const SOURCES = ['package.json', 'tsconfig.json', 'tsconfig.build.json', 'README.md', 'LICENSE', 'lib', 'docs'];
+const SOURCES = [
+  'package.json',
+  'tsconfig.json',
+  'tsconfig.build.json',
+  'README.md',
+  'LICENSE',
+  'lib',
+  'docs',
+];
 
 /**
  * The environment of an npm run by hand: without the npm_* variables of the `npm test` or `npx`
@@ -35,17 +45,31 @@ const SOURCES = ['package.json', 'tsconfig.json', 'tsconfig.build.json', 'README
  * the same cache, the one `npm ci` filled.
  */
 function npmEnv(): NodeJS.ProcessEnv {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^npm_/i.test(name)));
-  return { ...env, npm_config_cache: process.env.npm_config_cache ?? path.join(os.homedir(), '.npm') };
+  const env = Object.fromEntries(
+    Object.entries(process.env).filter(([name]) => !/^npm_/i.test(name)),
+  );
+  return {
+    ...env,
+    npm_config_cache: process.env.npm_config_cache ?? path.join(os.homedir(), '.npm'),
+  };
 }
 
 /** Runs `command` in `cwd`; fails with what it wrote. */
 async function run(command: string, args: string[], cwd: string): Promise<string> {
   try {
-    return (await execFileAsync(command, args, { cwd, env: npmEnv(), timeout: 120_000, maxBuffer: 16 * 1024 * 1024 })).stdout;
+    return (
+      await execFileAsync(command, args, {
+        cwd,
+        env: npmEnv(),
+        timeout: 120_000,
+        maxBuffer: 16 * 1024 * 1024,
+      })
+    ).stdout;
   } catch (err) {
     const { message, stdout, stderr } = err as Error & { stdout?: string; stderr?: string };
-    throw new Error(`${command} ${args.join(' ')} failed in ${cwd}: ${message}\n${stdout ?? ''}${stderr ?? ''}`);
+    throw new Error(
+      `${command} ${args.join(' ')} failed in ${cwd}: ${message}\n${stdout ?? ''}${stderr ?? ''}`,
+    );
   }
 }
 
@@ -54,7 +78,8 @@ function resolveInLock(from: string, name: string): string {
   for (let base = from; ; base = base.slice(0, Math.max(0, base.lastIndexOf('/node_modules/')))) {
     const key = `${base ? `${base}/` : ''}node_modules/${name}`;
     if (lock.packages[key]) return key;
-    if (!base) throw new Error(`${name} (needed by ${from || 'the package'}) is not in package-lock.json`);
+    if (!base)
+      throw new Error(`${name} (needed by ${from || 'the package'}) is not in package-lock.json`);
   }
 }
 
@@ -66,14 +91,23 @@ function resolveInLock(from: string, name: string): string {
 function scratchLock(tarball: string): object {
   const root = { name: 'scratch', version: '1.0.0', dependencies: { [pkg.name]: tarball } };
   // npm ci links what the lock says the package's bin is.
-  const self = { version: pkg.version, resolved: tarball, dependencies: pkg.dependencies, bin: pkg.bin };
+  const self = {
+    version: pkg.version,
+    resolved: tarball,
+    dependencies: pkg.dependencies,
+    bin: pkg.bin,
+  };
   const packages: Record<string, unknown> = { '': root, [`node_modules/${pkg.name}`]: self };
-  const wanted: [from: string, name: string][] = Object.keys(pkg.dependencies).map((name) => ['', name]);
+  const wanted: [from: string, name: string][] = Object.keys(pkg.dependencies).map((name) => [
+    '',
+    name,
+  ]);
   for (let next = wanted.shift(); next; next = wanted.shift()) {
     const key = resolveInLock(next[0], next[1]);
     if (packages[key]) continue;
     packages[key] = lock.packages[key];
-    for (const name of Object.keys(lock.packages[key]!.dependencies ?? {})) wanted.push([key, name]);
+    for (const name of Object.keys(lock.packages[key]!.dependencies ?? {}))
+      wanted.push([key, name]);
   }
   return { name: 'scratch', version: '1.0.0', lockfileVersion: 3, requires: true, packages };
 }
@@ -88,7 +122,14 @@ const report = { middleware: typeof proxy, upgrade: typeof proxy.upgrade, routeU
 proxy.close().then(() => console.log(JSON.stringify(report)));
 `;
 }
-const REPORT = { middleware: 'function', upgrade: 'function', routeUpgrades: 'function', error: true, code: 'ERR_PROXY_BACKEND_TIMEOUT', status: 504 };
+const REPORT = {
+  middleware: 'function',
+  upgrade: 'function',
+  routeUpgrades: 'function',
+  error: true,
+  code: 'ERR_PROXY_BACKEND_TIMEOUT',
+  status: 504,
+};
 
 /**
  * A user's TypeScript. Lines 7 to 9 must be the only errors: a misspelled option, a transport of
@@ -134,12 +175,21 @@ beforeAll(async () => {
   const packed = path.join(tmp, 'packed');
   scratch = path.join(tmp, 'scratch');
   await Promise.all([mkdir(clone), mkdir(packed), mkdir(scratch)]);
-  for (const source of SOURCES.filter((file) => existsSync(path.join(ROOT, file)))) await cp(path.join(ROOT, source), path.join(clone, source), { recursive: true });
+  for (const source of SOURCES.filter((file) => existsSync(path.join(ROOT, file))))
+    await cp(path.join(ROOT, source), path.join(clone, source), { recursive: true });
   await symlink(path.join(ROOT, 'node_modules'), path.join(clone, 'node_modules'));
   await run('npm', ['pack', '--pack-destination', packed], clone);
   const [tarball] = await readdir(packed);
   const spec = `file:${path.relative(scratch, path.join(packed, tarball!))}`;
-  await writeFile(path.join(scratch, 'package.json'), JSON.stringify({ name: 'scratch', version: '1.0.0', private: true, dependencies: { [pkg.name]: spec } }));
+  await writeFile(
+    path.join(scratch, 'package.json'),
+    JSON.stringify({
+      name: 'scratch',
+      version: '1.0.0',
+      private: true,
+      dependencies: { [pkg.name]: spec },
+    }),
+  );
   await writeFile(path.join(scratch, 'package-lock.json'), JSON.stringify(scratchLock(spec)));
   await run('npm', ['ci', '--offline', '--no-audit', '--no-fund'], scratch);
 }, 240_000);
@@ -151,7 +201,13 @@ afterAll(async () => {
 describe('the package packed from a fresh clone and installed from its tarball', () => {
   it('was built by prepare: the tarball has the JavaScript, the types and the command', () => {
     const installed = path.join(scratch, 'node_modules', pkg.name);
-    for (const file of ['dist/index.js', 'dist/index.mjs', 'dist/index.d.ts', 'dist/index.d.mts', 'dist/cli/main.js']) {
+    for (const file of [
+      'dist/index.js',
+      'dist/index.mjs',
+      'dist/index.d.ts',
+      'dist/index.d.mts',
+      'dist/cli/main.js',
+    ]) {
       expect(existsSync(path.join(installed, file))).toBe(true);
     }
     expect(existsSync(path.join(installed, 'dist', 'demo'))).toBe(false);
@@ -168,7 +224,9 @@ describe('the package packed from a fresh clone and installed from its tarball',
   });
 
   it('runs its command from node_modules/.bin', async () => {
-    expect(await run(path.join(scratch, 'node_modules', '.bin', pkg.name), ['--help'], scratch)).toContain('kubectl proxy');
+    expect(
+      await run(path.join(scratch, 'node_modules', '.bin', pkg.name), ['--help'], scratch),
+    ).toContain('kubectl proxy');
   });
 
   it('type-checks with its own types, for require and import, and rejects a misspelled option, a wrong type and an unknown code', async () => {
@@ -182,7 +240,11 @@ describe('the package packed from a fresh clone and installed from its tarball',
       (err: { stdout: string }) => err.stdout,
     );
     const errors = checked.split('\n').filter((line) => /error TS\d+/.test(line));
-    const expected = ['use.cts', 'use.mts'].flatMap((file) => TYPE_ERRORS.map((error) => expect.stringMatching(new RegExp(`^${file.replace('.', '\\.')}${error.source}`))));
+    const expected = ['use.cts', 'use.mts'].flatMap((file) =>
+      TYPE_ERRORS.map((error) =>
+        expect.stringMatching(new RegExp(`^${file.replace('.', '\\.')}${error.source}`)),
+      ),
+    );
     expect(errors).toEqual(expected);
   });
 });

@@ -12,7 +12,11 @@ const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as
 
 /** Runs a script in a fresh node from the project root, so the package resolves by its own name. */
 function node(...args: string[]): unknown {
-  const out = execFileSync(process.execPath, args, { cwd: root, encoding: 'utf8', timeout: 60_000 });
+  const out = execFileSync(process.execPath, args, {
+    cwd: root,
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   return JSON.parse(out);
 }
 
@@ -55,7 +59,9 @@ describe('the built package', () => {
   });
 
   it('loads through import by its own name', () => {
-    expect(node('--input-type=module', '-e', `import * as m from ${JSON.stringify(pkg.name)};${PROBE}`)).toEqual(EXPECTED);
+    expect(
+      node('--input-type=module', '-e', `import * as m from ${JSON.stringify(pkg.name)};${PROBE}`),
+    ).toEqual(EXPECTED);
   });
 
   it('gives import and require the same implementation within one process', () => {
@@ -68,21 +74,25 @@ describe('the built package', () => {
         ProxyError: esm.ProxyError === cjs.ProxyError,
       }));
     `;
-    expect(node('--input-type=module', '-e', script)).toEqual({ upgradeAware: true, ProxyError: true });
+    expect(node('--input-type=module', '-e', script)).toEqual({
+      upgradeAware: true,
+      ProxyError: true,
+    });
   });
 
   it('has every file its exports map names', () => {
     const targets = JSON.stringify(pkg.exports).match(/"\.\/dist\/[^"]+"/g) ?? [];
     expect(targets.length).toBeGreaterThanOrEqual(4);
-    for (const target of targets) expect(existsSync(path.join(root, JSON.parse(target) as string))).toBe(true);
+    for (const target of targets)
+      expect(existsSync(path.join(root, JSON.parse(target) as string))).toBe(true);
   });
 
   it('packs only dist, docs and the usual metadata files', () => {
     // Without scripts: `prepare` would rebuild dist/ under the tests that spawn the built files.
     const args = ['pack', '--dry-run', '--json', '--ignore-scripts'];
-    const [packed] = JSON.parse(execFileSync('npm', args, { cwd: root, encoding: 'utf8', timeout: 60_000 })) as [
-      { files: { path: string }[] },
-    ];
+    const [packed] = JSON.parse(
+      execFileSync('npm', args, { cwd: root, encoding: 'utf8', timeout: 60_000 }),
+    ) as [{ files: { path: string }[] }];
     const paths = packed.files.map((file) => file.path);
     expect(paths).toContain('dist/index.js');
     expect(paths).toContain('dist/index.mjs');
@@ -91,7 +101,11 @@ describe('the built package', () => {
     expect(paths).toContain('dist/cli/main.js');
     // The demo is a program of this repository (it needs Express and ws), not of the package.
     expect(paths.filter((file) => file.startsWith('dist/examples/demo/'))).toEqual([]);
-    const stray = paths.filter((file) => !/^(?:dist|docs)\//.test(file) && !/^(?:package\.json|README(?:\.md)?|LICENSE(?:\.md)?)$/i.test(file));
+    const stray = paths.filter(
+      (file) =>
+        !/^(?:dist|docs)\//.test(file) &&
+        !/^(?:package\.json|README(?:\.md)?|LICENSE(?:\.md)?)$/i.test(file),
+    );
     expect(stray).toEqual([]);
   });
 });

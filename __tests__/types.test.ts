@@ -23,7 +23,8 @@ import type {
 const location = 'http://127.0.0.1:1/';
 
 /** Compiles only when `A` and `B` are the same type. */
-type Equals<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
+type Equals<A, B> =
+  (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
 function assertType<T extends true>(): T | undefined {
   return undefined;
 }
@@ -68,8 +69,10 @@ describe('upgradeAware options typing', () => {
     expect(() => upgradeAware({ location, transport: { keepAlive: true } })).toThrow(TypeError);
     // @ts-expect-error `responder` is a function or an object with `error`
     expect(() => upgradeAware({ location, responder: { handle() {} } })).toThrow(TypeError);
-    // @ts-expect-error `wrapRequest` is a function
-    expect(() => upgradeAware({ location, upgradeTransport: { wrapRequest: 'Authorization' } })).toThrow(TypeError);
+    expect(() =>
+      // @ts-expect-error `wrapRequest` is a function
+      upgradeAware({ location, upgradeTransport: { wrapRequest: 'Authorization' } }),
+    ).toThrow(TypeError);
   });
 
   it('requires `location`', () => {
@@ -135,8 +138,10 @@ describe('upgradeAware transport typing with undici', () => {
   it('rejects an object without `dispatch` at compile time and at run time', () => {
     // @ts-expect-error neither an http.Agent nor a Dispatcher
     expect(() => upgradeAware({ location, transport: {} })).toThrow(/`transport`/);
-    // @ts-expect-error `dispatch` must be a function
-    expect(() => upgradeAware({ location, transport: { dispatch: true, destroy: async () => {} } })).toThrow(/`transport`/);
+    expect(() =>
+      // @ts-expect-error `dispatch` must be a function
+      upgradeAware({ location, transport: { dispatch: true, destroy: async () => {} } }),
+    ).toThrow(/`transport`/);
   });
 });
 
@@ -144,14 +149,18 @@ describe('transport type names', () => {
   it('names the two kinds of client NodeAgent and UndiciDispatcher, and keeps Agent and Dispatcher as the same types', async () => {
     assertType<Equals<Agent, NodeAgent>>();
     assertType<Equals<Dispatcher, UndiciDispatcher>>();
-    assertType<Equals<NonNullable<UpgradeAwareOptions['transport']>, NodeAgent | UndiciDispatcher>>();
+    assertType<
+      Equals<NonNullable<UpgradeAwareOptions['transport']>, NodeAgent | UndiciDispatcher>
+    >();
     assertType<Equals<NonNullable<UpgradeTransport['agent']>, NodeAgent>>();
     const agents: NodeAgent[] = [new http.Agent(), new https.Agent()];
     // @ts-expect-error an undici Agent is a dispatcher, not a NodeAgent
     const wrong: NodeAgent = new UndiciAgent();
     try {
       expect(typeof (await build({ location, transport: agents[0] }))).toBe('function');
-      expect(typeof (await build({ location: 'https://127.0.0.1:1/', transport: agents[1] }))).toBe('function');
+      expect(typeof (await build({ location: 'https://127.0.0.1:1/', transport: agents[1] }))).toBe(
+        'function',
+      );
     } finally {
       for (const agent of agents) agent.destroy();
       await (wrong as unknown as UndiciAgent).destroy();
@@ -205,12 +214,18 @@ describe('upgradeAware middleware typing', () => {
   });
 
   it('types upgradeTransport.wrapRequest as sync or async over UpgradeRequestInit', async () => {
-    const sync: UpgradeTransport = { wrapRequest: (init) => ({ ...init, headers: { ...init.headers, authorization: 'Bearer t' } }) };
+    const sync: UpgradeTransport = {
+      wrapRequest: (init) => ({ ...init, headers: { ...init.headers, authorization: 'Bearer t' } }),
+    };
     const async: UpgradeTransport = { wrapRequest: async (init) => init };
     // @ts-expect-error wrapRequest must return an UpgradeRequestInit
     const wrong: UpgradeTransport = { wrapRequest: () => 'GET /' };
     const init: UpgradeRequestInit = { method: 'GET', path: '/ws', headers: {} };
-    expect(await sync.wrapRequest!(init)).toEqual({ method: 'GET', path: '/ws', headers: { authorization: 'Bearer t' } });
+    expect(await sync.wrapRequest!(init)).toEqual({
+      method: 'GET',
+      path: '/ws',
+      headers: { authorization: 'Bearer t' },
+    });
     expect(await async.wrapRequest!(init)).toBe(init);
     expect(wrong.wrapRequest!(init)).toBe('GET /');
   });

@@ -2,7 +2,13 @@ import http from 'node:http';
 import https from 'node:https';
 import { parseLocation, type Location } from './util/location.js';
 import { defaultResponder, toResponder } from './errors/responder.js';
-import type { ErrorResponder, NodeAgent, UndiciDispatcher, UpgradeAwareOptions, UpgradeRequestInit } from './types.js';
+import type {
+  ErrorResponder,
+  NodeAgent,
+  UndiciDispatcher,
+  UpgradeAwareOptions,
+  UpgradeRequestInit,
+} from './types.js';
 
 /** Kubernetes' constructor default for `FlushInterval`. */
 export const DEFAULT_FLUSH_INTERVAL = 200;
@@ -25,7 +31,8 @@ export interface ResolvedOptions {
   readonly transport: NodeAgent | UndiciDispatcher | undefined;
   /** The agent given as `upgradeTransport.agent`, checked against the location; undefined when none was given. */
   readonly upgradeAgent: NodeAgent | undefined;
-  readonly wrapRequest: ((init: UpgradeRequestInit) => UpgradeRequestInit | Promise<UpgradeRequestInit>) | undefined;
+  readonly wrapRequest:
+    ((init: UpgradeRequestInit) => UpgradeRequestInit | Promise<UpgradeRequestInit>) | undefined;
   /** `wrapTransport`, or no `transport` given: Kubernetes wraps in both cases. */
   readonly rewrite: boolean;
   readonly flushInterval: number;
@@ -38,9 +45,20 @@ export interface ResolvedOptions {
 }
 
 const KNOWN = new Set<string>([
-  'location', 'upgradeRequired', 'appendLocationPath', 'useRequestLocation', 'useLocationHost',
-  'transport', 'upgradeTransport', 'wrapTransport', 'flushInterval', 'maxBytesPerSec', 'responder',
-  'rejectForwardingRedirects', 'responseHeaderTimeout', 'maxResponseHeaderSize',
+  'location',
+  'upgradeRequired',
+  'appendLocationPath',
+  'useRequestLocation',
+  'useLocationHost',
+  'transport',
+  'upgradeTransport',
+  'wrapTransport',
+  'flushInterval',
+  'maxBytesPerSec',
+  'responder',
+  'rejectForwardingRedirects',
+  'responseHeaderTimeout',
+  'maxResponseHeaderSize',
 ]);
 
 function readFlag(options: UpgradeAwareOptions, name: keyof UpgradeAwareOptions): boolean {
@@ -50,40 +68,71 @@ function readFlag(options: UpgradeAwareOptions, name: keyof UpgradeAwareOptions)
   return value;
 }
 
-function readInteger(options: UpgradeAwareOptions, name: keyof UpgradeAwareOptions, fallback: number, min: number, rule: string): number {
+function readInteger(
+  options: UpgradeAwareOptions,
+  name: keyof UpgradeAwareOptions,
+  fallback: number,
+  min: number,
+  rule: string,
+): number {
   const value = options[name];
   if (value === undefined) return fallback;
   if (typeof value !== 'number') throw new TypeError(`option \`${name}\` must be a number`);
-  if (!Number.isSafeInteger(value) || value < min) throw new RangeError(`option \`${name}\` must be ${rule}`);
+  if (!Number.isSafeInteger(value) || value < min)
+    throw new RangeError(`option \`${name}\` must be ${rule}`);
   return value;
 }
 
 /** An undici `Dispatcher` (`Agent`, `Pool`, `Client`), told by its `dispatch` method, so that one from another copy of undici counts too. */
 function isDispatcher(value: unknown): value is UndiciDispatcher {
-  return typeof value === 'object' && value !== null && !(value instanceof http.Agent) && typeof (value as UndiciDispatcher).dispatch === 'function';
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !(value instanceof http.Agent) &&
+    typeof (value as UndiciDispatcher).dispatch === 'function'
+  );
 }
 
 /** An `http.Agent` or `https.Agent` whose scheme matches the location's, or undefined when none is given. */
-function readAgent(value: unknown, name: string, location: Location, kinds = 'an http.Agent or https.Agent'): NodeAgent | undefined {
+function readAgent(
+  value: unknown,
+  name: string,
+  location: Location,
+  kinds = 'an http.Agent or https.Agent',
+): NodeAgent | undefined {
   if (value === undefined) return undefined;
   if (!(value instanceof http.Agent)) throw new TypeError(`option \`${name}\` must be ${kinds}`);
   const tls = value instanceof https.Agent;
   if (tls !== (location.protocol === 'https:')) {
-    throw new TypeError(`option \`${name}\` must be an ${tls ? 'http' : 'https'}.Agent for a ${location.protocol} location`);
+    throw new TypeError(
+      `option \`${name}\` must be an ${tls ? 'http' : 'https'}.Agent for a ${location.protocol} location`,
+    );
   }
   return value;
 }
 
 /** `transport`: a dispatcher, an agent of the location's scheme, or undefined. */
-function readTransport(value: unknown, location: Location): NodeAgent | UndiciDispatcher | undefined {
+function readTransport(
+  value: unknown,
+  location: Location,
+): NodeAgent | UndiciDispatcher | undefined {
   if (isDispatcher(value)) return value;
-  return readAgent(value, 'transport', location, 'an http.Agent, an https.Agent or an undici Dispatcher');
+  return readAgent(
+    value,
+    'transport',
+    location,
+    'an http.Agent, an https.Agent or an undici Dispatcher',
+  );
 }
 
-function readUpgradeTransport(options: UpgradeAwareOptions, location: Location): Pick<ResolvedOptions, 'wrapRequest' | 'upgradeAgent'> {
+function readUpgradeTransport(
+  options: UpgradeAwareOptions,
+  location: Location,
+): Pick<ResolvedOptions, 'wrapRequest' | 'upgradeAgent'> {
   const value: unknown = options.upgradeTransport;
   if (value === undefined) return { upgradeAgent: undefined, wrapRequest: undefined };
-  if (typeof value !== 'object' || value === null) throw new TypeError('option `upgradeTransport` must be an object');
+  if (typeof value !== 'object' || value === null)
+    throw new TypeError('option `upgradeTransport` must be an object');
   const { agent, wrapRequest } = value as { agent?: unknown; wrapRequest?: unknown };
   if (wrapRequest !== undefined && typeof wrapRequest !== 'function') {
     throw new TypeError('option `upgradeTransport.wrapRequest` must be a function');
@@ -97,16 +146,28 @@ function readUpgradeTransport(options: UpgradeAwareOptions, location: Location):
 function readResponder(value: unknown): ErrorResponder {
   if (value === undefined) return defaultResponder;
   if (typeof value === 'function') return toResponder(value as Parameters<typeof toResponder>[0]);
-  if (typeof value === 'object' && value !== null && typeof (value as ErrorResponder).error === 'function') {
+  if (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as ErrorResponder).error === 'function'
+  ) {
     return toResponder(value as ErrorResponder);
   }
-  throw new TypeError('option `responder` must be a function or an object with an `error(err, req, res)` method');
+  throw new TypeError(
+    'option `responder` must be a function or an object with an `error(err, req, res)` method',
+  );
 }
 
 /** `flushInterval`: -1, or a non-negative number of ms. */
 function readFlushInterval(options: UpgradeAwareOptions): number {
   if (options.flushInterval === -1) return -1;
-  return readInteger(options, 'flushInterval', DEFAULT_FLUSH_INTERVAL, 0, '-1 or a non-negative integer (ms)');
+  return readInteger(
+    options,
+    'flushInterval',
+    DEFAULT_FLUSH_INTERVAL,
+    0,
+    '-1 or a non-negative integer (ms)',
+  );
 }
 
 /**
@@ -115,7 +176,8 @@ function readFlushInterval(options: UpgradeAwareOptions): number {
  * @throws TypeError for a wrong type, RangeError for a value out of range; the message names the option.
  */
 export function resolveOptions(options: UpgradeAwareOptions): ResolvedOptions {
-  if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object');
+  if (typeof options !== 'object' || options === null)
+    throw new TypeError('options must be an object');
   for (const key of Object.keys(options)) {
     if (!KNOWN.has(key)) throw new TypeError(`unknown option \`${key}\``);
   }
@@ -132,10 +194,28 @@ export function resolveOptions(options: UpgradeAwareOptions): ResolvedOptions {
     ...readUpgradeTransport(options, location),
     rewrite: readFlag(options, 'wrapTransport') || transport === undefined,
     flushInterval: readFlushInterval(options),
-    maxBytesPerSec: readInteger(options, 'maxBytesPerSec', 0, 0, 'a non-negative integer (bytes per second)'),
+    maxBytesPerSec: readInteger(
+      options,
+      'maxBytesPerSec',
+      0,
+      0,
+      'a non-negative integer (bytes per second)',
+    ),
     responder: readResponder(options.responder),
     rejectForwardingRedirects: readFlag(options, 'rejectForwardingRedirects'),
-    responseHeaderTimeout: readInteger(options, 'responseHeaderTimeout', DEFAULT_RESPONSE_HEADER_TIMEOUT, 0, 'a non-negative integer (ms)'),
-    maxResponseHeaderSize: readInteger(options, 'maxResponseHeaderSize', DEFAULT_MAX_RESPONSE_HEADER_SIZE, 1, 'a positive integer (bytes)'),
+    responseHeaderTimeout: readInteger(
+      options,
+      'responseHeaderTimeout',
+      DEFAULT_RESPONSE_HEADER_TIMEOUT,
+      0,
+      'a non-negative integer (ms)',
+    ),
+    maxResponseHeaderSize: readInteger(
+      options,
+      'maxResponseHeaderSize',
+      DEFAULT_MAX_RESPONSE_HEADER_SIZE,
+      1,
+      'a positive integer (bytes)',
+    ),
   });
 }

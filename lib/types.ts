@@ -1,4 +1,9 @@
-import type { Agent as HttpAgent, IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import type {
+  Agent as HttpAgent,
+  IncomingMessage,
+  OutgoingHttpHeaders,
+  ServerResponse,
+} from 'node:http';
 import type { Agent as HttpsAgent } from 'node:https';
 import type { Duplex } from 'node:stream';
 
@@ -45,7 +50,11 @@ export interface ErrorResponder {
 }
 
 /** The plain-function form of an {@link ErrorResponder}. */
-export type ErrorResponderFunction = (err: Error, req: IncomingMessage, res: ServerResponse) => void;
+export type ErrorResponderFunction = (
+  err: Error,
+  req: IncomingMessage,
+  res: ServerResponse,
+) => void;
 
 /** What `upgradeTransport.wrapRequest` receives and returns. */
 export interface UpgradeRequestInit {

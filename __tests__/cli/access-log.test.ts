@@ -29,7 +29,12 @@ const numberOf = (field: string, name: string): number => {
 };
 
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse, log: AccessLog) => void;
-type UpgradeHandler = (req: http.IncomingMessage, socket: Duplex, log: AccessLog, head: Buffer) => void;
+type UpgradeHandler = (
+  req: http.IncomingMessage,
+  socket: Duplex,
+  log: AccessLog,
+  head: Buffer,
+) => void;
 
 /** A server that logs every request (and upgrade) into `lines`, then hands it to the handler. */
 async function startLogged(handler: Handler, onUpgrade?: UpgradeHandler) {
@@ -91,7 +96,8 @@ describe('createAccessLog', () => {
   describe('request', () => {
     it('writes one line with address, method, path, status, exact byte counts and duration', async () => {
       const server = await startLogged(hello);
-      const request = 'GET /api/v1/pods?watch=1 HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n';
+      const request =
+        'GET /api/v1/pods?watch=1 HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n';
       const client = connect(server.port, '127.0.0.1');
       const received: Buffer[] = [];
       client.on('data', (chunk: Buffer) => received.push(chunk));
@@ -100,8 +106,15 @@ describe('createAccessLog', () => {
       await once(client, 'close');
       await waitForLength(server.lines, 1);
       expect(server.lines).toHaveLength(1);
-      const [who, method, path, status, bytesIn, bytesOut, took, ...rest] = fields(server.lines[0]!);
-      expect([who, method, path, status]).toEqual(['127.0.0.1', 'GET', '/api/v1/pods?watch=1', '200']);
+      const [who, method, path, status, bytesIn, bytesOut, took, ...rest] = fields(
+        server.lines[0]!,
+      );
+      expect([who, method, path, status]).toEqual([
+        '127.0.0.1',
+        'GET',
+        '/api/v1/pods?watch=1',
+        '200',
+      ]);
       expect(numberOf(bytesIn!, 'in')).toBe(Buffer.byteLength(request));
       expect(numberOf(bytesOut!, 'out')).toBe(Buffer.concat(received).length);
       expect(took).toMatch(new RegExp(`^(?:${DURATION})$`));
@@ -110,21 +123,30 @@ describe('createAccessLog', () => {
 
     it('logs the path as the client wrote it: %0a stays %0a', async () => {
       const server = await startLogged(hello);
-      await rawRequest(server.port, 'GET /a%0aforged%20line HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+      await rawRequest(
+        server.port,
+        'GET /a%0aforged%20line HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
+      );
       await waitForLength(server.lines, 1);
       expect(fields(server.lines[0]!).slice(1, 3)).toEqual(['GET', '/a%0aforged%20line']);
     });
 
     it('escapes a backslash, so a literal `\\x0a` in a path cannot pass for an escaped newline', async () => {
       const server = await startLogged(hello);
-      await rawRequest(server.port, 'GET /a\\x0ab HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+      await rawRequest(
+        server.port,
+        'GET /a\\x0ab HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
+      );
       await waitForLength(server.lines, 1);
       expect(fields(server.lines[0]!)[2]).toBe(String.raw`/a\x5cx0ab`);
     });
 
     it('never logs a request line with a raw control character: Node answers 400 before the handler', async () => {
       const server = await startLogged(hello);
-      const answer = await rawRequest(server.port, Buffer.from('GET /a\x01b HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n', 'latin1'));
+      const answer = await rawRequest(
+        server.port,
+        Buffer.from('GET /a\x01b HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n', 'latin1'),
+      );
       expect(answer.status).toBe(400);
       // A request that is logged afterwards proves the log had its chance to write.
       await rawRequest(server.port, 'GET /after HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
@@ -143,7 +165,9 @@ describe('createAccessLog', () => {
       const line = server.lines[0]!;
       expect(line.split('\n')).toHaveLength(2);
       expect(line).not.toContain('\r');
-      expect(fields(line)[2]).toBe(String.raw`/a\x0aGET\x20/forged\x20200\x20in=1\x20out=1\x201.0ms\x0d`);
+      expect(fields(line)[2]).toBe(
+        String.raw`/a\x0aGET\x20/forged\x20200\x20in=1\x20out=1\x201.0ms\x0d`,
+      );
     });
 
     it('logs the URL as it arrived, not as a later handler rewrote it', async () => {
@@ -152,7 +176,10 @@ describe('createAccessLog', () => {
         req.url = '/rewritten';
         res.end('ok');
       });
-      await rawRequest(server.port, 'GET /custom/original?q=1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+      await rawRequest(
+        server.port,
+        'GET /custom/original?q=1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
+      );
       await waitForLength(server.lines, 1);
       expect(fields(server.lines[0]!)[2]).toBe('/custom/original?q=1');
     });
@@ -162,7 +189,8 @@ describe('createAccessLog', () => {
       const client = new KeepAliveClient(server.port);
       try {
         const first = 'GET /first HTTP/1.1\r\nHost: x\r\n\r\n';
-        const second = 'POST /second HTTP/1.1\r\nHost: x\r\nContent-Length: 11\r\nX-Padding: some more bytes\r\n\r\nhello world';
+        const second =
+          'POST /second HTTP/1.1\r\nHost: x\r\nContent-Length: 11\r\nX-Padding: some more bytes\r\n\r\nhello world';
         const answer1 = await client.exchange(first);
         // The first line is out before the second request is sent, so the counts cannot overlap.
         await waitForLength(server.lines, 1);
@@ -219,7 +247,8 @@ describe('createAccessLog', () => {
   });
 
   describe('tunnel', () => {
-    const SWITCH = 'HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n';
+    const SWITCH =
+      'HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n';
 
     /** Upgrades accepted with 101, then every byte echoed, those read with the head first. */
     const echo: UpgradeHandler = (req, socket, log, head) => {
@@ -231,7 +260,8 @@ describe('createAccessLog', () => {
 
     it('writes one `101 tunnel` line with the bytes of the whole connection when it closes', async () => {
       const server = await startLogged(hello, echo);
-      const request = 'GET /ws?x=1 HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n';
+      const request =
+        'GET /ws?x=1 HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n';
       const client = connect(server.port, '127.0.0.1');
       const received: Buffer[] = [];
       client.on('data', (chunk: Buffer) => received.push(chunk));
@@ -243,7 +273,13 @@ describe('createAccessLog', () => {
       await once(client, 'close');
       await waitForLength(server.lines, 1);
       const [who, method, path, status, kind, bytesIn, bytesOut, took] = fields(server.lines[0]!);
-      expect([who, method, path, status, kind]).toEqual(['127.0.0.1', 'GET', '/ws?x=1', '101', 'tunnel']);
+      expect([who, method, path, status, kind]).toEqual([
+        '127.0.0.1',
+        'GET',
+        '/ws?x=1',
+        '101',
+        'tunnel',
+      ]);
       expect(numberOf(bytesIn!, 'in')).toBe(Buffer.byteLength(request) + 9);
       expect(numberOf(bytesOut!, 'out')).toBe(Buffer.concat(received).length);
       expect(took).toMatch(new RegExp(`^(?:${DURATION})$`));
@@ -255,7 +291,10 @@ describe('createAccessLog', () => {
         log.tunnel(req, socket);
         socket.end('HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
       });
-      const answer = await rawRequest(server.port, 'GET /denied HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n');
+      const answer = await rawRequest(
+        server.port,
+        'GET /denied HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n',
+      );
       expect(answer.status).toBe(403);
       await waitForLength(server.lines, 1);
       expect(fields(server.lines[0]!).slice(1, 5)).toEqual(['GET', '/denied', '403', 'tunnel']);
@@ -268,19 +307,30 @@ describe('createAccessLog', () => {
       });
       const client = connect(server.port, '127.0.0.1');
       client.on('error', () => {});
-      client.write('GET /dropped HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n');
+      client.write(
+        'GET /dropped HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n',
+      );
       await once(client, 'close');
       await waitForLength(server.lines, 1);
-      expect(fields(server.lines[0]!).slice(0, 5)).toEqual(['127.0.0.1', 'GET', '/dropped', '-', 'tunnel']);
+      expect(fields(server.lines[0]!).slice(0, 5)).toEqual([
+        '127.0.0.1',
+        'GET',
+        '/dropped',
+        '-',
+        'tunnel',
+      ]);
     });
 
     it('counts only the tunnel after a keep-alive request on the same connection', async () => {
       const server = await startLogged(hello, echo);
       const client = new KeepAliveClient(server.port);
       try {
-        await client.exchange('GET /before HTTP/1.1\r\nHost: x\r\nX-Padding: 0123456789012345678901234567890123456789\r\n\r\n');
+        await client.exchange(
+          'GET /before HTTP/1.1\r\nHost: x\r\nX-Padding: 0123456789012345678901234567890123456789\r\n\r\n',
+        );
         await waitForLength(server.lines, 1);
-        const upgrade = 'GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n';
+        const upgrade =
+          'GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n';
         const switched = await client.exchange(upgrade);
         expect(switched.toString('latin1')).toBe(SWITCH);
         client.raw.end();

@@ -54,7 +54,8 @@ function targetError(value: string): FlagError {
 }
 
 /** The TLS options an https agent was built with. */
-const tlsOptionsOf = (backend: Backend): https.AgentOptions => (backend.agent as https.Agent).options;
+const tlsOptionsOf = (backend: Backend): https.AgentOptions =>
+  (backend.agent as https.Agent).options;
 
 describe('parseTarget', () => {
   it('takes an http URL', () => {
@@ -123,15 +124,21 @@ describe('resolveBackend', () => {
   }
 
   /** A kubeconfig whose one context uses `cluster` and `user`. */
-  async function kubeconfig(cluster: Record<string, unknown>, user: Record<string, unknown> = {}): Promise<string> {
-    return file('config', stringify({
-      apiVersion: 'v1',
-      kind: 'Config',
-      'current-context': 'ctx',
-      clusters: [{ name: 'c', cluster }],
-      users: [{ name: 'u', user }],
-      contexts: [{ name: 'ctx', context: { cluster: 'c', user: 'u' } }],
-    }));
+  async function kubeconfig(
+    cluster: Record<string, unknown>,
+    user: Record<string, unknown> = {},
+  ): Promise<string> {
+    return file(
+      'config',
+      stringify({
+        apiVersion: 'v1',
+        kind: 'Config',
+        'current-context': 'ctx',
+        clusters: [{ name: 'c', cluster }],
+        users: [{ name: 'u', user }],
+        contexts: [{ name: 'ctx', context: { cluster: 'c', user: 'u' } }],
+      }),
+    );
   }
 
   const b64 = (text: string): string => Buffer.from(text).toString('base64');
@@ -160,7 +167,10 @@ describe('resolveBackend', () => {
     it('passes --keepalive to the agent', async () => {
       const backend = await backendFor(['--target', 'http://127.0.0.1:8080', '--keepalive', '45s']);
       // `options` is there on every agent at run time; @types/node declares it on https.Agent only.
-      expect((backend.agent as unknown as { options: http.AgentOptions }).options).toMatchObject({ keepAlive: true, keepAliveMsecs: 45000 });
+      expect((backend.agent as unknown as { options: http.AgentOptions }).options).toMatchObject({
+        keepAlive: true,
+        keepAliveMsecs: 45000,
+      });
     });
   });
 
@@ -191,11 +201,16 @@ describe('resolveBackend', () => {
     });
 
     it('takes the kubeconfig token, and --token over it', async () => {
-      const config = await kubeconfig({ server: 'https://127.0.0.1:8080' }, { token: 'kube-token' });
+      const config = await kubeconfig(
+        { server: 'https://127.0.0.1:8080' },
+        { token: 'kube-token' },
+      );
       expect((await backendFor(['--kubeconfig', config])).token).toBe('kube-token');
       expect((await backendFor(['--kubeconfig', config, '--token', 'flag'])).token).toBe('flag');
       const tokenFile = await file('token', 'file-token\n');
-      expect((await backendFor(['--kubeconfig', config, '--token-file', tokenFile])).token).toBe('file-token');
+      expect((await backendFor(['--kubeconfig', config, '--token-file', tokenFile])).token).toBe(
+        'file-token',
+      );
     });
 
     // clientcmd reads a user's credentials only when the server is https (`isConfigTransportTLS`).
@@ -208,14 +223,22 @@ describe('resolveBackend', () => {
         ['--kubeconfig', config],
       ]) {
         const backend = await backendFor(argv);
-        expect({ argv, token: backend.token, withheld: backend.withheld }).toEqual({ argv, token: undefined, withheld: ['token'] });
+        expect({ argv, token: backend.token, withheld: backend.withheld }).toEqual({
+          argv,
+          token: undefined,
+          withheld: ['token'],
+        });
       }
     });
 
     it('withholds a kubeconfig client certificate from a plain-http backend', async () => {
       const config = await kubeconfig(
         { server: 'http://127.0.0.1:8080' },
-        { 'client-certificate-data': b64(client.cert), 'client-key-data': b64(client.key), token: 'kube-token' },
+        {
+          'client-certificate-data': b64(client.cert),
+          'client-key-data': b64(client.key),
+          token: 'kube-token',
+        },
       );
       const backend = await backendFor(['--kubeconfig', config]);
       expect(backend.withheld).toEqual(['token', 'client certificate']);
@@ -225,7 +248,10 @@ describe('resolveBackend', () => {
     it('withholds nothing from an https backend, and keeps the token for a unix socket', async () => {
       expect((await backendFor(['--target', HTTPS, '--token', 'abc'])).withheld).toEqual([]);
       const socket = await backendFor(['--target', 'unix:/tmp/x.sock', '--token', 'abc']);
-      expect({ token: socket.token, withheld: socket.withheld }).toEqual({ token: 'abc', withheld: [] });
+      expect({ token: socket.token, withheld: socket.withheld }).toEqual({
+        token: 'abc',
+        withheld: [],
+      });
     });
   });
 
@@ -241,46 +267,65 @@ describe('resolveBackend', () => {
     });
 
     it('refuses --insecure-skip-tls-verify with an http or unix target', async () => {
-      expect((await flagError(['--target', 'http://127.0.0.1:1', '--insecure-skip-tls-verify'])).message).toBe(
-        '--insecure-skip-tls-verify needs an https backend',
-      );
-      expect((await flagError(['--target', 'unix:/tmp/x.sock', '--insecure-skip-tls-verify'])).message).toBe(
-        '--insecure-skip-tls-verify needs an https backend',
-      );
+      expect(
+        (await flagError(['--target', 'http://127.0.0.1:1', '--insecure-skip-tls-verify'])).message,
+      ).toBe('--insecure-skip-tls-verify needs an https backend');
+      expect(
+        (await flagError(['--target', 'unix:/tmp/x.sock', '--insecure-skip-tls-verify'])).message,
+      ).toBe('--insecure-skip-tls-verify needs an https backend');
     });
 
     it('refuses a certificate authority together with --insecure-skip-tls-verify', async () => {
       const ca = await file('ca.pem', tls.ca);
-      const err = await flagError(['--target', 'https://127.0.0.1:1', '--certificate-authority', ca, '--insecure-skip-tls-verify']);
+      const err = await flagError([
+        '--target',
+        'https://127.0.0.1:1',
+        '--certificate-authority',
+        ca,
+        '--insecure-skip-tls-verify',
+      ]);
       expect(err.message).toContain('--insecure-skip-tls-verify');
     });
 
     it('refuses a client certificate without its key, and a key without its certificate', async () => {
       const cert = await file('cert.pem', client.cert);
       const key = await file('key.pem', client.key);
-      const noKey = await flagError(['--target', 'https://127.0.0.1:1', '--client-certificate', cert]);
+      const noKey = await flagError([
+        '--target',
+        'https://127.0.0.1:1',
+        '--client-certificate',
+        cert,
+      ]);
       expect(noKey.message).toContain('--client-key');
       const noCert = await flagError(['--target', 'https://127.0.0.1:1', '--client-key', key]);
       expect(noCert.message).toContain('--client-certificate');
     });
 
-    it.each(['--certificate-authority', '--client-certificate', '--client-key'])('refuses a missing %s file, naming the flag', async (flag) => {
-      const missing = join(await tempDir(), 'missing.pem');
-      const err = await flagError(['--target', 'https://127.0.0.1:1', flag, missing]);
-      expect(err.message).toContain(flag);
-      expect(err.message).toContain(JSON.stringify(missing));
-    });
+    it.each(['--certificate-authority', '--client-certificate', '--client-key'])(
+      'refuses a missing %s file, naming the flag',
+      async (flag) => {
+        const missing = join(await tempDir(), 'missing.pem');
+        const err = await flagError(['--target', 'https://127.0.0.1:1', flag, missing]);
+        expect(err.message).toContain(flag);
+        expect(err.message).toContain(JSON.stringify(missing));
+      },
+    );
 
     it('builds an https agent with the CA, client certificate, key and server name from the flags', async () => {
       const ca = await file('ca.pem', tls.ca);
       const cert = await file('cert.pem', client.cert);
       const key = await file('key.pem', client.key);
       const backend = await backendFor([
-        '--target', 'https://127.0.0.1:6443',
-        '--certificate-authority', ca,
-        '--client-certificate', cert,
-        '--client-key', key,
-        '--tls-server-name', 'example.com',
+        '--target',
+        'https://127.0.0.1:6443',
+        '--certificate-authority',
+        ca,
+        '--client-certificate',
+        cert,
+        '--client-key',
+        key,
+        '--tls-server-name',
+        'example.com',
       ]);
       expect(backend.agent).toBeInstanceOf(https.Agent);
       const options = tlsOptionsOf(backend);
@@ -292,13 +337,21 @@ describe('resolveBackend', () => {
     });
 
     it('turns verification off with --insecure-skip-tls-verify', async () => {
-      const backend = await backendFor(['--target', 'https://127.0.0.1:6443', '--insecure-skip-tls-verify']);
+      const backend = await backendFor([
+        '--target',
+        'https://127.0.0.1:6443',
+        '--insecure-skip-tls-verify',
+      ]);
       expect(tlsOptionsOf(backend).rejectUnauthorized).toBe(false);
     });
 
     it('takes the server and TLS material from a kubeconfig', async () => {
       const config = await kubeconfig(
-        { server: 'https://127.0.0.1:6443', 'certificate-authority-data': b64(tls.ca), 'tls-server-name': 'kubernetes' },
+        {
+          server: 'https://127.0.0.1:6443',
+          'certificate-authority-data': b64(tls.ca),
+          'tls-server-name': 'kubernetes',
+        },
         { 'client-certificate-data': b64(client.cert), 'client-key-data': b64(client.key) },
       );
       const backend = await backendFor(['--kubeconfig', config]);
@@ -314,20 +367,35 @@ describe('resolveBackend', () => {
     it('lets the flags win over the kubeconfig values', async () => {
       const other = makeTls(['other.example']);
       const config = await kubeconfig(
-        { server: 'https://127.0.0.1:6443', 'certificate-authority-data': b64(other.ca), 'tls-server-name': 'kubernetes' },
-        { 'client-certificate-data': b64(other.cert), 'client-key-data': b64(other.key), token: 'kube-token' },
+        {
+          server: 'https://127.0.0.1:6443',
+          'certificate-authority-data': b64(other.ca),
+          'tls-server-name': 'kubernetes',
+        },
+        {
+          'client-certificate-data': b64(other.cert),
+          'client-key-data': b64(other.key),
+          token: 'kube-token',
+        },
       );
       const ca = await file('ca.pem', tls.ca);
       const cert = await file('cert.pem', client.cert);
       const key = await file('key.pem', client.key);
       const backend = await backendFor([
-        '--kubeconfig', config,
-        '--target', 'https://127.0.0.2:7443/over',
-        '--certificate-authority', ca,
-        '--client-certificate', cert,
-        '--client-key', key,
-        '--tls-server-name', 'example.com',
-        '--token', 'flag-token',
+        '--kubeconfig',
+        config,
+        '--target',
+        'https://127.0.0.2:7443/over',
+        '--certificate-authority',
+        ca,
+        '--client-certificate',
+        cert,
+        '--client-key',
+        key,
+        '--tls-server-name',
+        'example.com',
+        '--token',
+        'flag-token',
       ]);
       expect(backend.location).toBe('https://127.0.0.2:7443/over/');
       expect(backend.token).toBe('flag-token');
@@ -341,14 +409,20 @@ describe('resolveBackend', () => {
     // client-go's getCluster: an --insecure-skip-tls-verify override clears the kubeconfig's CA, and
     // a --certificate-authority override clears its insecure-skip-tls-verify.
     it('lets --insecure-skip-tls-verify win over a kubeconfig certificate authority', async () => {
-      const config = await kubeconfig({ server: 'https://127.0.0.1:6443', 'certificate-authority-data': b64(tls.ca) });
+      const config = await kubeconfig({
+        server: 'https://127.0.0.1:6443',
+        'certificate-authority-data': b64(tls.ca),
+      });
       const backend = await backendFor(['--kubeconfig', config, '--insecure-skip-tls-verify']);
       expect(tlsOptionsOf(backend).rejectUnauthorized).toBe(false);
       expect(tlsOptionsOf(backend).ca).toBeUndefined();
     });
 
     it('lets --certificate-authority win over a kubeconfig insecure-skip-tls-verify', async () => {
-      const config = await kubeconfig({ server: 'https://127.0.0.1:6443', 'insecure-skip-tls-verify': true });
+      const config = await kubeconfig({
+        server: 'https://127.0.0.1:6443',
+        'insecure-skip-tls-verify': true,
+      });
       const ca = await file('ca.pem', tls.ca);
       const backend = await backendFor(['--kubeconfig', config, '--certificate-authority', ca]);
       expect(tlsOptionsOf(backend).rejectUnauthorized).toBe(true);
@@ -356,13 +430,20 @@ describe('resolveBackend', () => {
     });
 
     it('reaches an https backend for real with the CA from the flags, and refuses it without', async () => {
-      const server = https.createServer({ cert: tls.cert, key: tls.key }, (req, res) => res.end(`tls ${req.url}`));
+      const server = https.createServer({ cert: tls.cert, key: tls.key }, (req, res) =>
+        res.end(`tls ${req.url}`),
+      );
       server.listen(0, '127.0.0.1');
       await once(server, 'listening');
       track({ close: () => new Promise<void>((resolve) => server.close(() => resolve())) });
       const { port } = server.address() as { port: number };
       const ca = await file('ca.pem', tls.ca);
-      const good = await startCli(['--target', `https://127.0.0.1:${port}`, '--certificate-authority', ca]);
+      const good = await startCli([
+        '--target',
+        `https://127.0.0.1:${port}`,
+        '--certificate-authority',
+        ca,
+      ]);
       const ok = await request(`${good.url}/hello`);
       expect(ok.status).toBe(200);
       expect(ok.body.toString()).toBe('tls /hello');
@@ -387,7 +468,10 @@ describe('resolveBackend', () => {
     });
 
     it('reads $KUBECONFIG', async () => {
-      process.env.KUBECONFIG = await kubeconfig({ server: 'https://127.0.0.1:8080/k' }, { token: 'env-token' });
+      process.env.KUBECONFIG = await kubeconfig(
+        { server: 'https://127.0.0.1:8080/k' },
+        { token: 'env-token' },
+      );
       const backend = await backendFor([]);
       expect(backend.location).toBe('https://127.0.0.1:8080/k/');
       expect(backend.token).toBe('env-token');
@@ -447,7 +531,12 @@ describe('a unix-socket backend', () => {
 
   it('carries a WebSocket there with Host localhost', async () => {
     const backend = await startUnixBackend();
-    const proxy = await startCli(['--target', `unix:${backend.socketPath}`, '--token', 'sock-token']);
+    const proxy = await startCli([
+      '--target',
+      `unix:${backend.socketPath}`,
+      '--token',
+      'sock-token',
+    ]);
     const { ws, reply } = await wsRoundTrip(`ws://127.0.0.1:${proxy.port}/attach?stream=1`, 'hi');
     expect(reply).toBe('echo:hi');
     await closeWs(ws);

@@ -22,8 +22,20 @@ describe('parseRange', () => {
     ['bytes=-3', [[17, 3]]],
     ['bytes=-30', [[0, 20]]],
     ['bytes=18-100', [[18, 2]]],
-    ['bytes=0-1,4-5', [[0, 2], [4, 2]]],
-    ['bytes= 0-1 , ,3-4 ', [[0, 2], [3, 2]]],
+    [
+      'bytes=0-1,4-5',
+      [
+        [0, 2],
+        [4, 2],
+      ],
+    ],
+    [
+      'bytes= 0-1 , ,3-4 ',
+      [
+        [0, 2],
+        [3, 2],
+      ],
+    ],
     ['bytes=+1-+2', [[1, 2]]],
     ['bytes=-0', [[20, 0]]],
     ['bytes=0-1,30-40', [[0, 2]]],
@@ -39,7 +51,15 @@ describe('parseRange', () => {
     expect(parseRange(header, 20)).toEqual({ refused: NO_OVERLAP });
   });
 
-  it.each(['items=0-1', 'bytes=abc', 'bytes=5-2', 'bytes=--1', 'bytes=-1-2', 'bytes=0-1,x', 'Bytes=0-1'])('refuses %j', (header) => {
+  it.each([
+    'items=0-1',
+    'bytes=abc',
+    'bytes=5-2',
+    'bytes=--1',
+    'bytes=-1-2',
+    'bytes=0-1,x',
+    'Bytes=0-1',
+  ])('refuses %j', (header) => {
     expect(parseRange(header, 20)).toEqual({ refused: INVALID_RANGE });
   });
 });
@@ -59,7 +79,9 @@ describe('planRanges', () => {
   it('keeps the ranges for an If-Range equal to the modification time, to the second, and only then', () => {
     const one = { ranges: [{ start: 0, length: 2 }] };
     expect(planRanges('bytes=0-1', MTIME_TEXT, 20, mtimeMs)).toEqual(one);
-    expect(planRanges('bytes=0-1', 'Thu, 02 Jan 2020 03:04:06 GMT', 20, mtimeMs)).toEqual({ ranges: [] });
+    expect(planRanges('bytes=0-1', 'Thu, 02 Jan 2020 03:04:06 GMT', 20, mtimeMs)).toEqual({
+      ranges: [],
+    });
     expect(planRanges('bytes=0-1', '"an-etag"', 20, mtimeMs)).toEqual({ ranges: [] });
     expect(planRanges('bytes=0-1', 'garbage', 20, mtimeMs)).toEqual({ ranges: [] });
   });
@@ -78,7 +100,10 @@ describe('the --www file server with Range', () => {
   });
 
   function get(file: string, headers: string, method = 'GET'): Promise<RawResponse> {
-    return rawRequest(proxy.port, `${method} /static/${file} HTTP/1.1\r\nHost: 127.0.0.1\r\n${headers}Connection: close\r\n\r\n`);
+    return rawRequest(
+      proxy.port,
+      `${method} /static/${file} HTTP/1.1\r\nHost: 127.0.0.1\r\n${headers}Connection: close\r\n\r\n`,
+    );
   }
 
   /** The answer as kubectl's is compared: status line, headers sorted (no Date, Connection), body. */
@@ -91,7 +116,12 @@ describe('the --www file server with Range', () => {
   it('announces Accept-Ranges on a whole file', async () => {
     expect(shape(await get('f.txt', ''))).toEqual({
       status: 'HTTP/1.1 200 OK',
-      headers: ['Accept-Ranges: bytes', 'Content-Length: 20', 'Content-Type: text/plain; charset=utf-8', `Last-Modified: ${MTIME_TEXT}`],
+      headers: [
+        'Accept-Ranges: bytes',
+        'Content-Length: 20',
+        'Content-Type: text/plain; charset=utf-8',
+        `Last-Modified: ${MTIME_TEXT}`,
+      ],
       body: DATA,
     });
   });
@@ -118,7 +148,9 @@ describe('the --www file server with Range', () => {
 
   it('answers several ranges with multipart/byteranges, byte for byte as Go writes it', async () => {
     const answer = shape(await get('f.txt', 'Range: bytes=0-1,4-5\r\n'));
-    const boundary = /boundary=([0-9a-f]{60})$/.exec(answer.headers.find((h) => h.startsWith('Content-Type:')) ?? '')?.[1];
+    const boundary = /boundary=([0-9a-f]{60})$/.exec(
+      answer.headers.find((h) => h.startsWith('Content-Type:')) ?? '',
+    )?.[1];
     expect(boundary).toBeDefined();
     const part = (span: string, bytes: string): string =>
       `--${boundary}\r\nContent-Range: bytes ${span}/20\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n${bytes}`;
@@ -139,26 +171,49 @@ describe('the --www file server with Range', () => {
   it('answers ranges past the end with 416 and Content-Range bytes */20', async () => {
     expect(shape(await get('f.txt', 'Range: bytes=20-\r\n'))).toEqual({
       status: 'HTTP/1.1 416 Requested Range Not Satisfiable',
-      headers: ['Content-Length: 33', 'Content-Range: bytes */20', 'Content-Type: text/plain; charset=utf-8', 'X-Content-Type-Options: nosniff'],
+      headers: [
+        'Content-Length: 33',
+        'Content-Range: bytes */20',
+        'Content-Type: text/plain; charset=utf-8',
+        'X-Content-Type-Options: nosniff',
+      ],
       body: 'invalid range: failed to overlap\n',
     });
   });
 
-  it.each(['bytes=5-2', 'bytes=abc', 'items=0-1'])('answers the unreadable Range %s with 416 and no Content-Range', async (range) => {
-    expect(shape(await get('f.txt', `Range: ${range}\r\n`))).toEqual({
-      status: 'HTTP/1.1 416 Requested Range Not Satisfiable',
-      headers: ['Content-Length: 14', 'Content-Type: text/plain; charset=utf-8', 'X-Content-Type-Options: nosniff'],
-      body: 'invalid range\n',
-    });
-  });
+  it.each(['bytes=5-2', 'bytes=abc', 'items=0-1'])(
+    'answers the unreadable Range %s with 416 and no Content-Range',
+    async (range) => {
+      expect(shape(await get('f.txt', `Range: ${range}\r\n`))).toEqual({
+        status: 'HTTP/1.1 416 Requested Range Not Satisfiable',
+        headers: [
+          'Content-Length: 14',
+          'Content-Type: text/plain; charset=utf-8',
+          'X-Content-Type-Options: nosniff',
+        ],
+        body: 'invalid range\n',
+      });
+    },
+  );
 
   it('sends the whole file for ranges adding up to more than it, or an If-Range that does not hold', async () => {
-    for (const headers of ['Range: bytes=0-1,0-25\r\n', 'Range: bytes=0-1\r\nIf-Range: "etag"\r\n', 'Range: bytes=0-1\r\nIf-Range: Fri, 03 Jan 2020 00:00:00 GMT\r\n']) {
+    for (const headers of [
+      'Range: bytes=0-1,0-25\r\n',
+      'Range: bytes=0-1\r\nIf-Range: "etag"\r\n',
+      'Range: bytes=0-1\r\nIf-Range: Fri, 03 Jan 2020 00:00:00 GMT\r\n',
+    ]) {
       const answer = await get('f.txt', headers);
-      expect({ headers, status: answer.status, body: answer.body.toString() }).toEqual({ headers, status: 200, body: DATA });
+      expect({ headers, status: answer.status, body: answer.body.toString() }).toEqual({
+        headers,
+        status: 200,
+        body: DATA,
+      });
     }
     const held = await get('f.txt', `Range: bytes=0-1\r\nIf-Range: ${MTIME_TEXT}\r\n`);
-    expect({ status: held.status, body: held.body.toString() }).toEqual({ status: 206, body: '01' });
+    expect({ status: held.status, body: held.body.toString() }).toEqual({
+      status: 206,
+      body: '01',
+    });
   });
 
   it('answers HEAD with the 206 head and no body', async () => {
@@ -171,12 +226,18 @@ describe('the --www file server with Range', () => {
 
   it('answers bytes=-0 with an empty 206, as Go does', async () => {
     const answer = await get('f.txt', 'Range: bytes=-0\r\n');
-    expect({ status: answer.status, range: answer.headers['content-range'], body: answer.body.length })
-      .toEqual({ status: 206, range: ['bytes 20-19/20'], body: 0 });
+    expect({
+      status: answer.status,
+      range: answer.headers['content-range'],
+      body: answer.body.length,
+    }).toEqual({ status: 206, range: ['bytes 20-19/20'], body: 0 });
   });
 
   it('serves an empty file whole whatever range is asked past its end', async () => {
     const answer = await get('empty.txt', 'Range: bytes=0-1\r\n');
-    expect({ status: answer.status, length: answer.headers['content-length'] }).toEqual({ status: 200, length: ['0'] });
+    expect({ status: answer.status, length: answer.headers['content-length'] }).toEqual({
+      status: 200,
+      length: ['0'],
+    });
   });
 });

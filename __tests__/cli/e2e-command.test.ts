@@ -18,7 +18,8 @@ import type { Backend, Exit, RunningCliProcess } from './spawn.js';
 const EXEC = '/api/v1/namespaces/default/pods/web/exec?command=sh';
 
 /** An access-log line: time, client, method, path, status, `tunnel` for upgrades, bytes each way, duration. */
-const ACCESS_LINE = /^\d{4}-\d\d-\d\dT[\d:.]+Z 127\.0\.0\.1 (\S+) (\S+) (\d{3}|-)( tunnel)? in=(\d+) out=(\d+) \d+\.\d+m?s$/;
+const ACCESS_LINE =
+  /^\d{4}-\d\d-\d\dT[\d:.]+Z 127\.0\.0\.1 (\S+) (\S+) (\d{3}|-)( tunnel)? in=(\d+) out=(\d+) \d+\.\d+m?s$/;
 
 let dir: string;
 
@@ -44,7 +45,8 @@ function expectUsageError(exit: Exit, name: string): void {
 }
 
 /** The flag's name, as written on the command line. */
-const flagName = (key: string): string => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+const flagName = (key: string): string =>
+  `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 
 describe('--help and bad flags', () => {
   it('--help exits 0 and lists every flag with its default', async () => {
@@ -52,20 +54,30 @@ describe('--help and bad flags', () => {
     expect(exit.code).toBe(0);
     expect(exit.stderr).toBe('');
     const help = exit.stdout;
-    for (const [key, value] of Object.entries(DEFAULTS) as [keyof CliOptions, CliOptions[keyof CliOptions]][]) {
+    for (const [key, value] of Object.entries(DEFAULTS) as [
+      keyof CliOptions,
+      CliOptions[keyof CliOptions],
+    ][]) {
       const name = flagName(key);
       const line = lines(help).find((l) => new RegExp(`(^|[ ,])${name}[=:]`).test(l));
       expect({ name, line }).toEqual({ name, line: expect.any(String) });
       if (key === 'target') continue; // no default: the kubeconfig is read when it is absent
-      const shown = key === 'keepalive' ? '0s' : typeof value === 'string' ? `'${value}'` : String(value);
+      const shown =
+        key === 'keepalive' ? '0s' : typeof value === 'string' ? `'${value}'` : String(value);
       expect({ name, line }).toEqual({ name, line: expect.stringContaining(`${name}=${shown}:`) });
     }
   });
 
-  it('--help shows kubectl proxy\'s short forms', async () => {
+  it("--help shows kubectl proxy's short forms", async () => {
     const exit = await runCli(['-h']);
     expect(exit.code).toBe(0);
-    for (const pair of ['-p, --port=', '-u, --unix-socket=', '-w, --www=', '-P, --www-prefix=', '-h, --help=']) {
+    for (const pair of [
+      '-p, --port=',
+      '-u, --unix-socket=',
+      '-w, --www=',
+      '-P, --www-prefix=',
+      '-h, --help=',
+    ]) {
       expect(exit.stdout).toContain(pair);
     }
   });
@@ -108,7 +120,8 @@ describe('--target http://127.0.0.1:PORT --port 0', () => {
     await backend.close();
   });
 
-  const start = (...args: string[]): Promise<RunningCliProcess> => startCliProcess(['--target', backend.url, '--port', '0', ...args]);
+  const start = (...args: string[]): Promise<RunningCliProcess> =>
+    startCliProcess(['--target', backend.url, '--port', '0', ...args]);
 
   it('prints "Starting to serve on 127.0.0.1:PORT" as its first line', async () => {
     const cli = await start();
@@ -116,7 +129,7 @@ describe('--target http://127.0.0.1:PORT --port 0', () => {
     expect(cli.port).toBeGreaterThan(0);
   });
 
-  it('proxies a plain GET with the backend\'s host', async () => {
+  it("proxies a plain GET with the backend's host", async () => {
     const cli = await start();
     const res = await request(`${cli.url}/hello`);
     expect(res.status).toBe(200);
@@ -128,14 +141,20 @@ describe('--target http://127.0.0.1:PORT --port 0', () => {
   it('proxies a POST with its body', async () => {
     const cli = await start();
     const body = JSON.stringify({ name: 'pod', data: 'x'.repeat(10_000) });
-    const res = await request(`${cli.url}/api/v1/things`, { method: 'POST', body, headers: { 'Content-Type': 'application/json' } });
+    const res = await request(`${cli.url}/api/v1/things`, {
+      method: 'POST',
+      body,
+      headers: { 'Content-Type': 'application/json' },
+    });
     expect(res.status).toBe(200);
     expect(res.body.toString()).toBe(body);
-    expect(backend.requests).toEqual([expect.objectContaining({ method: 'POST', url: '/api/v1/things', body })]);
+    expect(backend.requests).toEqual([
+      expect.objectContaining({ method: 'POST', url: '/api/v1/things', body }),
+    ]);
     expect(backend.requests[0].headers['content-type']).toBe('application/json');
   });
 
-  it('keeps the query\'s bytes as sent', async () => {
+  it("keeps the query's bytes as sent", async () => {
     const cli = await start();
     const url = '/q/a%2Fb?a=%20b&c=d%2fe&&x=&y=%E2%9C%93;z=1+2&a=2';
     const res = await request(`${cli.url}${url}`);
@@ -162,22 +181,30 @@ describe('--target http://127.0.0.1:PORT --port 0', () => {
     const cli = await start();
     for (const path of [EXEC, '/api/v1/namespaces/default/pods/web/attach']) {
       const res = await request(`${cli.url}${path}`);
-      expect({ path, status: res.status, body: res.body.toString() }).toEqual({ path, status: 403, body: 'Forbidden\n' });
+      expect({ path, status: res.status, body: res.body.toString() }).toEqual({
+        path,
+        status: 403,
+        body: 'Forbidden\n',
+      });
     }
     expect(backend.requests).toEqual([]);
   });
 
-  it('tunnels a WebSocket to the backend\'s echo', async () => {
+  it("tunnels a WebSocket to the backend's echo", async () => {
     const cli = await start();
     const ws = await openWebSocket(`ws://${cli.address}/ws?stream=1`);
     expect(await echo(ws, 'hello through the command')).toBe('hello through the command');
     expect(await echo(ws, 'twice')).toBe('twice');
-    expect(backend.upgrades).toEqual([expect.objectContaining({ method: 'GET', url: '/ws?stream=1' })]);
+    expect(backend.upgrades).toEqual([
+      expect.objectContaining({ method: 'GET', url: '/ws?stream=1' }),
+    ]);
   });
 
   it('refuses a WebSocket with a rejected Host with 403 at the handshake', async () => {
     const cli = await start();
-    const answer = await refusedHandshake(`ws://${cli.address}/ws`, { headers: { Host: 'evil.com' } });
+    const answer = await refusedHandshake(`ws://${cli.address}/ws`, {
+      headers: { Host: 'evil.com' },
+    });
     expect(answer).toEqual({ status: 403, body: 'Forbidden\n' });
     expect(backend.upgrades).toEqual([]);
   });
@@ -204,7 +231,14 @@ describe('--target http://127.0.0.1:PORT --port 0', () => {
       const match = ACCESS_LINE.exec(line);
       expect({ line, match: Boolean(match) }).toEqual({ line, match: true });
       const [, method, path, status, tunnel, read, written] = match!;
-      return { method, path, status, tunnel: Boolean(tunnel), in: Number(read) > 0, out: Number(written) > 0 };
+      return {
+        method,
+        path,
+        status,
+        tunnel: Boolean(tunnel),
+        in: Number(read) > 0,
+        out: Number(written) > 0,
+      };
     });
     // Lines are written as exchanges end; sorted by path, the test does not depend on that order.
     logged.sort((a, b) => a.path.localeCompare(b.path));
@@ -216,16 +250,20 @@ describe('--target http://127.0.0.1:PORT --port 0', () => {
     ]);
   });
 
-  it('logs a handshake it refuses itself with the client\'s address and the status sent', async () => {
+  it("logs a handshake it refuses itself with the client's address and the status sent", async () => {
     const cli = await start('--api-prefix', '/custom/');
-    expect((await refusedHandshake(`ws://${cli.address}/custom/ws`, { headers: { Host: 'evil.com' } })).status).toBe(403);
+    expect(
+      (await refusedHandshake(`ws://${cli.address}/custom/ws`, { headers: { Host: 'evil.com' } }))
+        .status,
+    ).toBe(403);
     expect((await refusedHandshake(`ws://${cli.address}/elsewhere`)).status).toBe(404);
     await cli.waitForStderr((text) => lines(text).length >= 2, 'two lines');
     const exit = await cli.stop();
-    expect(lines(exit.stderr).map((line) => line.replace(/^\S+ /, '').replace(/ in=.*/, '')).sort()).toEqual([
-      '127.0.0.1 GET /custom/ws 403 tunnel',
-      '127.0.0.1 GET /elsewhere 404 tunnel',
-    ]);
+    expect(
+      lines(exit.stderr)
+        .map((line) => line.replace(/^\S+ /, '').replace(/ in=.*/, ''))
+        .sort(),
+    ).toEqual(['127.0.0.1 GET /custom/ws 403 tunnel', '127.0.0.1 GET /elsewhere 404 tunnel']);
   });
 
   it('logs nothing with --quiet, and still serves', async () => {
@@ -242,7 +280,7 @@ describe('--target http://127.0.0.1:PORT --port 0', () => {
   });
 
   // clientcmd reads credentials only for an https server (`isConfigTransportTLS`); kubectl is silent.
-  it('withholds --token from a plain-http backend, with one warning, and passes the client\'s own', async () => {
+  it("withholds --token from a plain-http backend, with one warning, and passes the client's own", async () => {
     const cli = await start('--token', 'T0ken-value');
     expect(lines(cli.output().stderr)).toEqual([
       `warning: not sending the token to ${backend.url}/: credentials go only over https, as in kubectl`,
@@ -251,7 +289,10 @@ describe('--target http://127.0.0.1:PORT --port 0', () => {
     const ws = await openWebSocket(`ws://${cli.address}/ws`);
     expect(await echo(ws, 'no token')).toBe('no token');
     await request(`${cli.url}/own`, { headers: { Authorization: 'Basic dXNlcjpwdw==' } });
-    expect(backend.requests.map((r) => r.headers.authorization)).toEqual([undefined, 'Basic dXNlcjpwdw==']);
+    expect(backend.requests.map((r) => r.headers.authorization)).toEqual([
+      undefined,
+      'Basic dXNlcjpwdw==',
+    ]);
     expect(backend.upgrades.map((r) => r.headers.authorization)).toEqual([undefined]);
   });
 
@@ -281,12 +322,19 @@ describe('--target http://127.0.0.1:PORT --port 0', () => {
     expect(file.status).toBe(200);
     expect(file.body.toString()).toBe('a static file\n');
     expect(file.headers['content-type']).toMatch(/^text\/plain/);
-    expect((await request(`${cli.url}/elsewhere`)).body.toString()).toBe('backend: GET /elsewhere\n');
+    expect((await request(`${cli.url}/elsewhere`)).body.toString()).toBe(
+      'backend: GET /elsewhere\n',
+    );
     expect(backend.requests.map((r) => r.url)).toEqual(['/elsewhere']);
   });
 
   it('answers a text/plain error without a stack trace when the backend is down', async () => {
-    const cli = await startCliProcess(['--target', `http://127.0.0.1:${await closedPort()}`, '--port', '0']);
+    const cli = await startCliProcess([
+      '--target',
+      `http://127.0.0.1:${await closedPort()}`,
+      '--port',
+      '0',
+    ]);
     const res = await request(`${cli.url}/hello`);
     const body = res.body.toString();
     expect(res.status).toBeGreaterThanOrEqual(500);
@@ -298,7 +346,10 @@ describe('--target http://127.0.0.1:PORT --port 0', () => {
     expect(refused.status).toBeGreaterThanOrEqual(500);
     expect(refused.body).toMatch(/\S\n$/);
     expect(refused.body).not.toMatch(/^\s*at /m);
-    const stderr = await cli.waitForStderr((text) => text.split('Error while proxying request:').length === 3, 'two error lines');
+    const stderr = await cli.waitForStderr(
+      (text) => text.split('Error while proxying request:').length === 3,
+      'two error lines',
+    );
     expect(stderr).not.toMatch(/^\s*at /m);
   });
 
@@ -307,7 +358,13 @@ describe('--target http://127.0.0.1:PORT --port 0', () => {
     expect(plain.stderr).not.toContain('server path');
     const warned = await startCliProcess(['--target', `${backend.url}/base`, '--port', '0']);
     expect(warned.output().stderr).toContain('use --append-server-path');
-    const cli = await startCliProcess(['--target', `${backend.url}/base`, '--append-server-path', '--port', '0']);
+    const cli = await startCliProcess([
+      '--target',
+      `${backend.url}/base`,
+      '--append-server-path',
+      '--port',
+      '0',
+    ]);
     expect(cli.output().stderr).toBe('');
     expect((await request(`${cli.url}/x?q=1`)).status).toBe(200);
     const ws = await openWebSocket(`ws://${cli.address}/ws`);
@@ -316,16 +373,22 @@ describe('--target http://127.0.0.1:PORT --port 0', () => {
     expect(backend.upgrades.map((r) => r.url)).toEqual(['/base/ws']);
   });
 
-  it('--disable-filter prints kubectl\'s warning and lets any host through', async () => {
+  it("--disable-filter prints kubectl's warning and lets any host through", async () => {
     const cli = await start('--disable-filter');
-    expect(cli.output().stderr).toContain('Request filter disabled, your proxy is vulnerable to XSRF attacks, please be cautious');
-    expect((await request(`${cli.url}${EXEC}`, { headers: { Host: 'evil.com' } })).status).toBe(200);
+    expect(cli.output().stderr).toContain(
+      'Request filter disabled, your proxy is vulnerable to XSRF attacks, please be cautious',
+    );
+    expect((await request(`${cli.url}${EXEC}`, { headers: { Host: 'evil.com' } })).status).toBe(
+      200,
+    );
     expect(backend.requests.map((r) => r.headers.host)).toEqual([`127.0.0.1:${backend.port}`]);
   });
 
-  it('--reject-paths \'\' prints kubectl\'s warning and lets exec through', async () => {
+  it("--reject-paths '' prints kubectl's warning and lets exec through", async () => {
     const cli = await start('--reject-paths', '');
-    expect(cli.output().stderr).toContain('Request filter has been relaxed, your proxy may be vulnerable to attacks, please be cautious');
+    expect(cli.output().stderr).toContain(
+      'Request filter has been relaxed, your proxy may be vulnerable to attacks, please be cautious',
+    );
     expect((await request(`${cli.url}${EXEC}`)).status).toBe(200);
     expect(backend.requests.map((r) => r.url)).toEqual([EXEC]);
   });
@@ -347,7 +410,15 @@ describe('--target https://127.0.0.1:PORT --certificate-authority CA --token', (
   });
 
   const start = (...args: string[]): Promise<RunningCliProcess> =>
-    startCliProcess(['--target', backend.url, '--certificate-authority', ca, '--port', '0', ...args]);
+    startCliProcess([
+      '--target',
+      backend.url,
+      '--certificate-authority',
+      ca,
+      '--port',
+      '0',
+      ...args,
+    ]);
 
   it('sends --token as a bearer token on plain and upgrade requests, without a warning', async () => {
     const cli = await start('--token', 'T0ken-value');
@@ -366,7 +437,7 @@ describe('--target https://127.0.0.1:PORT --certificate-authority CA --token', (
     expect(backend.requests.map((r) => r.headers.authorization)).toEqual(['Bearer from-a-file']);
   });
 
-  it('leaves a request\'s own Authorization alone, as client-go does', async () => {
+  it("leaves a request's own Authorization alone, as client-go does", async () => {
     const cli = await start('--token', 'T0ken-value');
     await request(`${cli.url}/hello`, { headers: { Authorization: 'Basic dXNlcjpwdw==' } });
     expect(backend.requests.map((r) => r.headers.authorization)).toEqual(['Basic dXNlcjpwdw==']);
@@ -376,12 +447,15 @@ describe('--target https://127.0.0.1:PORT --certificate-authority CA --token', (
 /** A GET over the unix socket at `socketPath`, with `Host: localhost`. */
 function unixGet(socketPath: string, path: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ socketPath, path, headers: { Host: 'localhost' }, agent: false }, (res) => {
-      let body = '';
-      res.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
-      res.on('end', () => resolve({ status: res.statusCode!, body }));
-      res.on('error', reject);
-    });
+    const req = http.request(
+      { socketPath, path, headers: { Host: 'localhost' }, agent: false },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
+        res.on('end', () => resolve({ status: res.statusCode!, body }));
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
     req.end();
   });
@@ -404,13 +478,22 @@ describe('--unix-socket', () => {
     expect(cli.output().stdout).toBe(`Starting to serve on ${socket}\n`);
     expect(statSync(socket).isSocket()).toBe(true);
     expect(statSync(socket).mode & 0o777).toBe(0o600);
-    expect(await unixGet(socket, '/over/the/socket')).toEqual({ status: 200, body: 'backend: GET /over/the/socket\n' });
+    expect(await unixGet(socket, '/over/the/socket')).toEqual({
+      status: 200,
+      body: 'backend: GET /over/the/socket\n',
+    });
     expect(backend.requests.map((r) => r.url)).toEqual(['/over/the/socket']);
   });
 
   it('removes a stale socket file left by an earlier run', async () => {
     const socket = join(dir, 'proxy.sock');
-    const earlier = await startCliProcess(['--target', backend.url, '--unix-socket', socket, '--quiet']);
+    const earlier = await startCliProcess([
+      '--target',
+      backend.url,
+      '--unix-socket',
+      socket,
+      '--quiet',
+    ]);
     expect((await earlier.stop('SIGKILL')).signal).toBe('SIGKILL');
     expect(statSync(socket).isSocket()).toBe(true);
     const cli = await startCliProcess(['--target', backend.url, '--unix-socket', socket]);

@@ -82,7 +82,7 @@ describe('request heads', () => {
     expect(backend.urlLengths).toEqual([targetLength(MAX_REQUEST_HEAD_BYTES)]);
   });
 
-  it('answers a longer head with Go\'s 431, and the backend sees nothing', async () => {
+  it("answers a longer head with Go's 431, and the backend sees nothing", async () => {
     backend = await startBackend();
     const cli = await startCliProcess(['--target', backend.url, '--port', '0', '--quiet']);
     const answer = await sendAndCollect(cli.port, getWithHead(MAX_REQUEST_HEAD_BYTES + 8 * KIB));
@@ -102,7 +102,10 @@ describe('a long path and the request filter', () => {
     backend = await startBackend();
     const cli = await startCliProcess(['--target', backend.url, '--port', '0', '--quiet']);
     const path = `/api/${'pods/'.repeat(200_000)}`;
-    const answer = await rawRequest(cli.port, `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`);
+    const answer = await rawRequest(
+      cli.port,
+      `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`,
+    );
     expect(answer.status).toBe(200);
     expect(backend.urlLengths).toEqual([path.length]);
   }, 60_000);

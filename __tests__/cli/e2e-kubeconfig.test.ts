@@ -23,7 +23,9 @@ beforeAll(() => {
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'upgrade-aware-kubeconfig-'));
   writeFileSync(join(dir, 'ca.pem'), tls.ca);
-  backend = await startBackend({ tls: { cert: tls.cert, key: tls.key, ca: tls.ca, requestCert: true, rejectUnauthorized: true } });
+  backend = await startBackend({
+    tls: { cert: tls.cert, key: tls.key, ca: tls.ca, requestCert: true, rejectUnauthorized: true },
+  });
 });
 
 afterEach(async () => {
@@ -88,29 +90,53 @@ describe('--kubeconfig FILE --port 0', () => {
     const res = await request(`${cli.url}/api/v1/namespaces?limit=1`);
     expect(res.status).toBe(200);
     expect(res.body.toString()).toBe('backend: GET /api/v1/namespaces?limit=1\n');
-    expect(credentials(backend.requests)).toEqual([{ cn: 'alice', authorization: 'Bearer alice-token' }]);
+    expect(credentials(backend.requests)).toEqual([
+      { cn: 'alice', authorization: 'Bearer alice-token' },
+    ]);
     expect(backend.requests[0].headers.host).toBe(`127.0.0.1:${backend.port}`);
   });
 
   it('tunnels a WebSocket to the wss backend with the same credentials', async () => {
     const cli = await startCliProcess(['--kubeconfig', writeKubeconfig(), '--port', '0']);
     const ws = await openWebSocket(`ws://${cli.address}/api/v1/watch/pods?watch=1`);
-    expect(await echo(ws, 'over TLS with a client certificate')).toBe('over TLS with a client certificate');
+    expect(await echo(ws, 'over TLS with a client certificate')).toBe(
+      'over TLS with a client certificate',
+    );
     expect(backend.upgrades.map((r) => r.url)).toEqual(['/api/v1/watch/pods?watch=1']);
-    expect(credentials(backend.upgrades)).toEqual([{ cn: 'alice', authorization: 'Bearer alice-token' }]);
+    expect(credentials(backend.upgrades)).toEqual([
+      { cn: 'alice', authorization: 'Bearer alice-token' },
+    ]);
   });
 
-  it('--context other uses the other context\'s user', async () => {
-    const cli = await startCliProcess(['--kubeconfig', writeKubeconfig(), '--context', 'other', '--port', '0']);
+  it("--context other uses the other context's user", async () => {
+    const cli = await startCliProcess([
+      '--kubeconfig',
+      writeKubeconfig(),
+      '--context',
+      'other',
+      '--port',
+      '0',
+    ]);
     expect((await request(`${cli.url}/version`)).status).toBe(200);
     const ws = await openWebSocket(`ws://${cli.address}/ws`);
     expect(await echo(ws, 'as bob')).toBe('as bob');
-    expect(credentials(backend.requests)).toEqual([{ cn: 'bob', authorization: 'Bearer bob-token' }]);
-    expect(credentials(backend.upgrades)).toEqual([{ cn: 'bob', authorization: 'Bearer bob-token' }]);
+    expect(credentials(backend.requests)).toEqual([
+      { cn: 'bob', authorization: 'Bearer bob-token' },
+    ]);
+    expect(credentials(backend.upgrades)).toEqual([
+      { cn: 'bob', authorization: 'Bearer bob-token' },
+    ]);
   });
 
   it('--context missing exits 2 with one line naming it', async () => {
-    const exit = await runCli(['--kubeconfig', writeKubeconfig(), '--context', 'missing', '--port', '0']);
+    const exit = await runCli([
+      '--kubeconfig',
+      writeKubeconfig(),
+      '--context',
+      'missing',
+      '--port',
+      '0',
+    ]);
     expect(exit.code).toBe(2);
     expect(exit.stdout).toBe('');
     expect(exit.stderr.trimEnd().split('\n')).toHaveLength(1);
@@ -118,15 +144,23 @@ describe('--kubeconfig FILE --port 0', () => {
   });
 
   it('--insecure-skip-tls-verify works with a kubeconfig that has no CA', async () => {
-    const cli = await startCliProcess(['--kubeconfig', writeKubeconfig(false), '--insecure-skip-tls-verify', '--port', '0']);
+    const cli = await startCliProcess([
+      '--kubeconfig',
+      writeKubeconfig(false),
+      '--insecure-skip-tls-verify',
+      '--port',
+      '0',
+    ]);
     expect((await request(`${cli.url}/version`)).status).toBe(200);
     const ws = await openWebSocket(`ws://${cli.address}/ws`);
     expect(await echo(ws, 'unverified')).toBe('unverified');
-    expect(credentials(backend.requests)).toEqual([{ cn: 'alice', authorization: 'Bearer alice-token' }]);
+    expect(credentials(backend.requests)).toEqual([
+      { cn: 'alice', authorization: 'Bearer alice-token' },
+    ]);
     expect(backend.upgrades).toHaveLength(1);
   });
 
-  it('answers an error, not the backend, when the backend\'s certificate cannot be verified', async () => {
+  it("answers an error, not the backend, when the backend's certificate cannot be verified", async () => {
     const cli = await startCliProcess(['--kubeconfig', writeKubeconfig(false), '--port', '0']);
     const res = await request(`${cli.url}/version`);
     const body = res.body.toString();
@@ -135,6 +169,9 @@ describe('--kubeconfig FILE --port 0', () => {
     expect(body).toMatch(/certificate|self[- ]signed|authority/i);
     expect(body).not.toMatch(/^\s*at /m);
     expect(backend.requests).toEqual([]);
-    await cli.waitForStderr((text) => text.includes('Error while proxying request:'), 'the error line');
+    await cli.waitForStderr(
+      (text) => text.includes('Error while proxying request:'),
+      'the error line',
+    );
   });
 });

@@ -34,7 +34,7 @@ function filterFor(overrides: Partial<Patterns> = {}) {
 }
 
 describe('default patterns', () => {
-  it('are kubectl proxy\'s defaults', () => {
+  it("are kubectl proxy's defaults", () => {
     expect(DEFAULT_HOST_ACCEPT_RE).toBe(String.raw`^localhost$,^127\.0\.0\.1$,^\[::1\]$`);
     expect(DEFAULT_PATH_ACCEPT_RE).toBe('^.*');
     expect(DEFAULT_PATH_REJECT_RE).toBe('^/api/.*/pods/.*/exec,^/api/.*/pods/.*/attach');
@@ -75,13 +75,18 @@ describe('createFilter', () => {
     expect(cases).toHaveLength(23);
   });
 
-  it.each(cases)('%s: accepts or rejects as kubectl does', (_name, overrides, path, host, method, expected) => {
-    const accept = filterFor(overrides);
-    expect(accept({ method, url: path, headers: { host } }, path)).toBe(expected);
-  });
+  it.each(cases)(
+    '%s: accepts or rejects as kubectl does',
+    (_name, overrides, path, host, method, expected) => {
+      const accept = filterFor(overrides);
+      expect(accept({ method, url: path, headers: { host } }, path)).toBe(expected);
+    },
+  );
 
   it('accepts [::1]:8001 with the default host patterns (P11)', () => {
-    expect(filterFor()({ method: 'GET', headers: { host: '[::1]:8001' } }, '/api/v1/pods')).toBe(true);
+    expect(filterFor()({ method: 'GET', headers: { host: '[::1]:8001' } }, '/api/v1/pods')).toBe(
+      true,
+    );
   });
 
   it('accepts a loopback host header that carries a port', () => {
@@ -98,8 +103,12 @@ describe('createFilter', () => {
   it('judges the path argument, not req.url', () => {
     const accept = filterFor();
     const exec = '/api/v1/namespaces/default/pods/foo/exec';
-    expect(accept({ method: 'GET', url: '/harmless', headers: { host: 'localhost' } }, exec)).toBe(false);
-    expect(accept({ method: 'GET', url: exec, headers: { host: 'localhost' } }, '/harmless')).toBe(true);
+    expect(accept({ method: 'GET', url: '/harmless', headers: { host: 'localhost' } }, exec)).toBe(
+      false,
+    );
+    expect(accept({ method: 'GET', url: exec, headers: { host: 'localhost' } }, '/harmless')).toBe(
+      true,
+    );
   });
 
   it('lets a reject-path win over an accept-path that also matches', () => {
@@ -125,7 +134,7 @@ describe('createFilter', () => {
     expect(filterFor()({ method: 'GET', headers: { host: 'localhost' } }, path)).toBe(accepted);
   });
 
-  it('takes Go\'s leading (?i) in --accept-hosts', () => {
+  it("takes Go's leading (?i) in --accept-hosts", () => {
     const accept = filterFor({ acceptHosts: '(?i)^localhost$' });
     expect(accept({ method: 'GET', headers: { host: 'LOCALHOST:8001' } }, '/')).toBe(true);
     expect(accept({ method: 'GET', headers: { host: 'evil.com' } }, '/')).toBe(false);
@@ -175,7 +184,7 @@ describe('extractHost', () => {
     expect(extractHost('127.0.0.1:8001')).toBe('127.0.0.1');
   });
 
-  it('returns a value Go\'s SplitHostPort refuses whole', () => {
+  it("returns a value Go's SplitHostPort refuses whole", () => {
     expect(extractHost('::1')).toBe('::1');
     expect(extractHost('[::1]x')).toBe('[::1]x');
   });
@@ -187,10 +196,16 @@ describe('parseRegexpList', () => {
   });
 
   it('splits on commas, one pattern each', () => {
-    expect(parseRegexpList('POST,PUT,PATCH', '--reject-methods').map((re) => re.source)).toEqual(['POST', 'PUT', 'PATCH']);
+    expect(parseRegexpList('POST,PUT,PATCH', '--reject-methods').map((re) => re.source)).toEqual([
+      'POST',
+      'PUT',
+      'PATCH',
+    ]);
   });
 
   it('throws an error naming the flag and the bad pattern', () => {
-    expect(() => parseRegexpList('^/ok,(unclosed', '--accept-paths')).toThrow(/--accept-paths.*\(unclosed/);
+    expect(() => parseRegexpList('^/ok,(unclosed', '--accept-paths')).toThrow(
+      /--accept-paths.*\(unclosed/,
+    );
   });
 });

@@ -21,7 +21,7 @@ function flagError(argv: string[]): FlagError {
 }
 
 describe('DEFAULTS', () => {
-  it('holds kubectl proxy\'s defaults and frozen values for the added flags', () => {
+  it("holds kubectl proxy's defaults and frozen values for the added flags", () => {
     expect(DEFAULTS).toEqual({
       port: 8001,
       address: '127.0.0.1',
@@ -85,10 +85,13 @@ describe('parseFlags', () => {
     ['--context', 'context', 'kind-kind'],
   ];
 
-  it.each(stringFlags)('reads %s in both the "--flag value" and "--flag=value" forms', (flag, key, value) => {
-    expect(parseFlags([flag, value])[key]).toBe(value);
-    expect(parseFlags([`${flag}=${value}`])[key]).toBe(value);
-  });
+  it.each(stringFlags)(
+    'reads %s in both the "--flag value" and "--flag=value" forms',
+    (flag, key, value) => {
+      expect(parseFlags([flag, value])[key]).toBe(value);
+      expect(parseFlags([`${flag}=${value}`])[key]).toBe(value);
+    },
+  );
 
   it.each([
     ['--port', '-p', 'port', '9000', 9000],
@@ -115,13 +118,16 @@ describe('parseFlags', () => {
     ['--insecure-skip-tls-verify', 'insecureSkipTlsVerify'],
     ['--quiet', 'quiet'],
     ['--help', 'help'],
-  ] as [string, keyof CliOptions][])('reads the boolean %s alone or as =true / =false', (flag, key) => {
-    expect(parseFlags([flag])[key]).toBe(true);
-    expect(parseFlags([`${flag}=true`])[key]).toBe(true);
-    expect(parseFlags([`${flag}=false`])[key]).toBe(false);
-    expect(parseFlags([flag, `${flag}=false`])[key]).toBe(false);
-    expect(parseFlags([`${flag}=false`, flag])[key]).toBe(true);
-  });
+  ] as [string, keyof CliOptions][])(
+    'reads the boolean %s alone or as =true / =false',
+    (flag, key) => {
+      expect(parseFlags([flag])[key]).toBe(true);
+      expect(parseFlags([`${flag}=true`])[key]).toBe(true);
+      expect(parseFlags([`${flag}=false`])[key]).toBe(false);
+      expect(parseFlags([flag, `${flag}=false`])[key]).toBe(false);
+      expect(parseFlags([`${flag}=false`, flag])[key]).toBe(true);
+    },
+  );
 
   it('accepts port 0 in every spelling', () => {
     expect(parseFlags(['--port=0']).port).toBe(0);
@@ -175,7 +181,7 @@ describe('parseFlags', () => {
     expect(options.rejectMethods).toBe('');
   });
 
-  it('allows --unix-socket with --port left at or set to 8001 (kubectl\'s rule)', () => {
+  it("allows --unix-socket with --port left at or set to 8001 (kubectl's rule)", () => {
     expect(parseFlags(['-u', '/tmp/p.sock']).unixSocket).toBe('/tmp/p.sock');
     expect(parseFlags(['-u', '/tmp/p.sock', '-p', '8001']).port).toBe(8001);
   });
@@ -187,10 +193,22 @@ describe('parseFlags', () => {
       [['-p', '-1'], 'invalid value "-1" for --port: must be an integer from 0 to 65535'],
       [['--port=8.5'], 'invalid value "8.5" for --port: must be an integer from 0 to 65535'],
       [['--port='], 'invalid value "" for --port: must be an integer from 0 to 65535'],
-      [['--max-bytes-per-sec', '-5'], 'invalid value "-5" for --max-bytes-per-sec: must be a non-negative integer'],
-      [['--max-bytes-per-sec=1.5'], 'invalid value "1.5" for --max-bytes-per-sec: must be a non-negative integer'],
-      [['--keepalive', '30'], 'invalid value "30" for --keepalive: must be a non-negative duration such as 30s, 1m or 500ms'],
-      [['--keepalive=-1s'], 'invalid value "-1s" for --keepalive: must be a non-negative duration such as 30s, 1m or 500ms'],
+      [
+        ['--max-bytes-per-sec', '-5'],
+        'invalid value "-5" for --max-bytes-per-sec: must be a non-negative integer',
+      ],
+      [
+        ['--max-bytes-per-sec=1.5'],
+        'invalid value "1.5" for --max-bytes-per-sec: must be a non-negative integer',
+      ],
+      [
+        ['--keepalive', '30'],
+        'invalid value "30" for --keepalive: must be a non-negative duration such as 30s, 1m or 500ms',
+      ],
+      [
+        ['--keepalive=-1s'],
+        'invalid value "-1s" for --keepalive: must be a non-negative duration such as 30s, 1m or 500ms',
+      ],
       [['--quiet=yes'], 'invalid value "yes" for --quiet: must be true or false'],
       [['--prot', '8001'], 'unknown flag --prot'],
       [['--prot=8001'], 'unknown flag --prot'],
@@ -198,8 +216,14 @@ describe('parseFlags', () => {
       [['--port'], 'flag needs an argument: --port'],
       [['serve'], 'unexpected argument "serve"'],
       [['-u', '/tmp/p.sock', '-p', '0'], 'cannot set --unix-socket and --port at the same time'],
-      [['--port=9000', '--unix-socket=/tmp/p.sock'], 'cannot set --unix-socket and --port at the same time'],
-      [['--token', 'a', '--token-file', '/etc/token'], 'cannot set --token and --token-file at the same time'],
+      [
+        ['--port=9000', '--unix-socket=/tmp/p.sock'],
+        'cannot set --unix-socket and --port at the same time',
+      ],
+      [
+        ['--token', 'a', '--token-file', '/etc/token'],
+        'cannot set --token and --token-file at the same time',
+      ],
     ])('refuses %j with one line naming the flag', (argv, message) => {
       expect(flagError(argv).message).toBe(message);
     });
@@ -235,10 +259,15 @@ describe('parseDuration', () => {
     expect(parseDuration(text, 'keepalive')).toBe(ms);
   });
 
-  it.each(['', '5', '1x', 's', '1m 30s', '-1s', '1.s.', 'ms5'])('refuses %j, naming the flag', (text) => {
-    expect(() => parseDuration(text, 'keepalive')).toThrow(FlagError);
-    expect(() => parseDuration(text, 'keepalive')).toThrow(`invalid value ${JSON.stringify(text)} for --keepalive`);
-  });
+  it.each(['', '5', '1x', 's', '1m 30s', '-1s', '1.s.', 'ms5'])(
+    'refuses %j, naming the flag',
+    (text) => {
+      expect(() => parseDuration(text, 'keepalive')).toThrow(FlagError);
+      expect(() => parseDuration(text, 'keepalive')).toThrow(
+        `invalid value ${JSON.stringify(text)} for --keepalive`,
+      );
+    },
+  );
 });
 
 describe('helpText', () => {
@@ -246,11 +275,11 @@ describe('helpText', () => {
 
   it.each([
     ['--port=8001', '-p, '],
-    ['--address=\'127.0.0.1\'', ''],
-    ['--unix-socket=\'\'', '-u, '],
-    ['--api-prefix=\'/\'', ''],
-    ['--www=\'\'', '-w, '],
-    ['--www-prefix=\'/static/\'', '-P, '],
+    ["--address='127.0.0.1'", ''],
+    ["--unix-socket=''", '-u, '],
+    ["--api-prefix='/'", ''],
+    ["--www=''", '-w, '],
+    ["--www-prefix='/static/'", '-P, '],
     [`--accept-paths='${DEFAULT_PATH_ACCEPT_RE}'`, ''],
     [`--reject-paths='${DEFAULT_PATH_REJECT_RE}'`, ''],
     [`--accept-hosts='${DEFAULT_HOST_ACCEPT_RE}'`, ''],
@@ -259,15 +288,15 @@ describe('helpText', () => {
     ['--append-server-path=false', ''],
     ['--keepalive=0s', ''],
     ['--target', ''],
-    ['--certificate-authority=\'\'', ''],
-    ['--client-certificate=\'\'', ''],
-    ['--client-key=\'\'', ''],
+    ["--certificate-authority=''", ''],
+    ["--client-certificate=''", ''],
+    ["--client-key=''", ''],
     ['--insecure-skip-tls-verify=false', ''],
-    ['--tls-server-name=\'\'', ''],
-    ['--token=\'\'', ''],
-    ['--token-file=\'\'', ''],
-    ['--kubeconfig=\'\'', ''],
-    ['--context=\'\'', ''],
+    ["--tls-server-name=''", ''],
+    ["--token=''", ''],
+    ["--token-file=''", ''],
+    ["--kubeconfig=''", ''],
+    ["--context=''", ''],
     ['--max-bytes-per-sec=0', ''],
     ['--quiet=false', ''],
     ['--help=false', '-h, '],
@@ -283,8 +312,11 @@ describe('helpText', () => {
     const listed = [...help.matchAll(/^ {4}(?:-\w, )?--([a-z-]+)/gm)].map((m) => m[1]);
     expect(listed).toHaveLength(Object.keys(DEFAULTS).length);
     for (const name of listed) {
-      const value = name === 'port' || name === 'max-bytes-per-sec' ? '1' : name === 'keepalive' ? '1s' : 'x';
-      const isBoolean = /=(true|false):$/m.test(help.split('\n').find((l) => l.includes(`--${name}`)) ?? '');
+      const value =
+        name === 'port' || name === 'max-bytes-per-sec' ? '1' : name === 'keepalive' ? '1s' : 'x';
+      const isBoolean = /=(true|false):$/m.test(
+        help.split('\n').find((l) => l.includes(`--${name}`)) ?? '',
+      );
       expect(() => parseFlags(isBoolean ? [`--${name}`] : [`--${name}`, value])).not.toThrow();
     }
   });

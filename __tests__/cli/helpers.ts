@@ -46,7 +46,10 @@ const running = new Set<RunningCli>();
  *
  * @example const proxy = await startCli(['--target', backend.url]);
  */
-export async function startCli(argv: string[], options: { quiet?: boolean } = {}): Promise<RunningCli> {
+export async function startCli(
+  argv: string[],
+  options: { quiet?: boolean } = {},
+): Promise<RunningCli> {
   const flags = parseFlags(argv);
   const backend = await resolveBackend(flags);
   const lines: string[] = [];
@@ -133,14 +136,16 @@ async function wsBackendOn(server: http.Server): Promise<WsBackend> {
   const { handshakes, wss } = wsEcho(server);
   const base = await listen(server);
   const closeServer = base.close;
-  return track(Object.assign(base, {
-    handshakes,
-    async close() {
-      for (const client of wss.clients) client.terminate();
-      wss.close();
-      await closeServer();
-    },
-  }));
+  return track(
+    Object.assign(base, {
+      handshakes,
+      async close() {
+        for (const client of wss.clients) client.terminate();
+        wss.close();
+        await closeServer();
+      },
+    }),
+  );
 }
 
 let tlsFixture: TlsFixture | undefined;
@@ -153,9 +158,13 @@ export async function startTlsWsBackend(
   const caFile = join(await tempDir(), 'ca.pem');
   await writeFile(caFile, ca);
   // An https.Server is a tls.Server, not an http.Server, but emits the same events.
-  const backend = await wsBackendOn(https.createServer({ cert, key }, handler) as unknown as http.Server);
+  const backend = await wsBackendOn(
+    https.createServer({ cert, key }, handler) as unknown as http.Server,
+  );
   backend.url = backend.url.replace(/^http:/, 'https:');
-  return Object.assign(backend, { flags: ['--target', backend.url, '--certificate-authority', caFile] });
+  return Object.assign(backend, {
+    flags: ['--target', backend.url, '--certificate-authority', caFile],
+  });
 }
 
 /** Opens a WebSocket (origin http://127.0.0.1/), sends `text`, and resolves with the open socket and the reply. */

@@ -2,7 +2,11 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import { delimiter, join, relative } from 'node:path';
 import { stringify } from 'yaml';
-import { KubeconfigError, defaultKubeconfigPath, loadKubeconfig } from '../../lib/cli/kubeconfig.js';
+import {
+  KubeconfigError,
+  defaultKubeconfigPath,
+  loadKubeconfig,
+} from '../../lib/cli/kubeconfig.js';
 
 // Made-up PEM texts: the loader carries bytes and never parses certificates.
 const CA_PEM = '-----BEGIN CERTIFICATE-----\nZmFrZSBjYQ==\n-----END CERTIFICATE-----\n';
@@ -67,10 +71,13 @@ async function loadError(file: string, context?: string): Promise<KubeconfigErro
 
 describe('loadKubeconfig', () => {
   it('reads inline base64 data, token and tls-server-name from the current context', async () => {
-    const file = await write('config', config({
-      cluster: { 'certificate-authority-data': b64(CA_PEM), 'tls-server-name': 'kubernetes' },
-      user: { 'client-certificate-data': b64(CERT_PEM), 'client-key-data': b64(KEY_PEM) },
-    }));
+    const file = await write(
+      'config',
+      config({
+        cluster: { 'certificate-authority-data': b64(CA_PEM), 'tls-server-name': 'kubernetes' },
+        user: { 'client-certificate-data': b64(CERT_PEM), 'client-key-data': b64(KEY_PEM) },
+      }),
+    );
     const target = await loadKubeconfig(file);
     expect(target).toEqual({
       server: 'https://127.0.0.1:6443',
@@ -85,27 +92,30 @@ describe('loadKubeconfig', () => {
 
   it('reads a kubeconfig as kubectl writes it, with data split over lines', async () => {
     const folded = b64(CA_PEM).replace(/(.{16})/g, '$1\n        ');
-    const file = await write('kubectl-style', [
-      'apiVersion: v1',
-      'kind: Config',
-      'clusters:',
-      '- cluster:',
-      '    certificate-authority-data: >-',
-      `        ${folded}`,
-      '    server: https://127.0.0.1:6443',
-      '  name: kind-kind',
-      'contexts:',
-      '- context: {cluster: kind-kind, user: kind-kind}',
-      '  name: kind-kind',
-      'current-context: kind-kind',
-      'preferences: {}',
-      'users:',
-      '- name: kind-kind',
-      '  user:',
-      `    client-certificate-data: ${b64(CERT_PEM)}`,
-      `    client-key-data: ${b64(KEY_PEM)}`,
-      '',
-    ].join('\n'));
+    const file = await write(
+      'kubectl-style',
+      [
+        'apiVersion: v1',
+        'kind: Config',
+        'clusters:',
+        '- cluster:',
+        '    certificate-authority-data: >-',
+        `        ${folded}`,
+        '    server: https://127.0.0.1:6443',
+        '  name: kind-kind',
+        'contexts:',
+        '- context: {cluster: kind-kind, user: kind-kind}',
+        '  name: kind-kind',
+        'current-context: kind-kind',
+        'preferences: {}',
+        'users:',
+        '- name: kind-kind',
+        '  user:',
+        `    client-certificate-data: ${b64(CERT_PEM)}`,
+        `    client-key-data: ${b64(KEY_PEM)}`,
+        '',
+      ].join('\n'),
+    );
     const target = await loadKubeconfig(file);
     expect(target.ca).toEqual(Buffer.from(CA_PEM));
     expect(target.cert).toEqual(Buffer.from(CERT_PEM));
@@ -117,10 +127,16 @@ describe('loadKubeconfig', () => {
     await write('kube/pki/ca.pem', CA_PEM);
     await write('kube/pki/client.crt', CERT_PEM);
     await write('kube/pki/client.key', KEY_PEM);
-    const file = await write('kube/config', config({
-      cluster: { 'certificate-authority': 'pki/ca.pem' },
-      user: { 'client-certificate': 'pki/client.crt', 'client-key': join(dir, 'kube/pki/client.key') },
-    }));
+    const file = await write(
+      'kube/config',
+      config({
+        cluster: { 'certificate-authority': 'pki/ca.pem' },
+        user: {
+          'client-certificate': 'pki/client.crt',
+          'client-key': join(dir, 'kube/pki/client.key'),
+        },
+      }),
+    );
     for (const path of [file, relative(process.cwd(), file)]) {
       const target = await loadKubeconfig(path);
       expect(target.ca).toEqual(Buffer.from(CA_PEM));
@@ -130,13 +146,21 @@ describe('loadKubeconfig', () => {
   });
 
   it('prefers inline data to the file it replaces', async () => {
-    const file = await write('config', config({
-      cluster: { 'certificate-authority-data': b64(CA_PEM), 'certificate-authority': 'missing-ca.pem' },
-      user: {
-        'client-certificate-data': b64(CERT_PEM), 'client-certificate': 'missing.crt',
-        'client-key-data': b64(KEY_PEM), 'client-key': 'missing.key',
-      },
-    }));
+    const file = await write(
+      'config',
+      config({
+        cluster: {
+          'certificate-authority-data': b64(CA_PEM),
+          'certificate-authority': 'missing-ca.pem',
+        },
+        user: {
+          'client-certificate-data': b64(CERT_PEM),
+          'client-certificate': 'missing.crt',
+          'client-key-data': b64(KEY_PEM),
+          'client-key': 'missing.key',
+        },
+      }),
+    );
     const target = await loadKubeconfig(file);
     expect(target.ca).toEqual(Buffer.from(CA_PEM));
     expect(target.cert).toEqual(Buffer.from(CERT_PEM));
@@ -145,7 +169,10 @@ describe('loadKubeconfig', () => {
 
   it('reads the token from tokenFile, trimmed, in preference to token', async () => {
     await write('secrets/token', '  file-token\n');
-    const file = await write('config', config({ user: { token: 'inline-token', tokenFile: 'secrets/token' } }));
+    const file = await write(
+      'config',
+      config({ user: { token: 'inline-token', tokenFile: 'secrets/token' } }),
+    );
     expect((await loadKubeconfig(file)).token).toBe('file-token');
   });
 
@@ -164,16 +191,25 @@ describe('loadKubeconfig', () => {
   });
 
   it('returns no credentials for a context without a user', async () => {
-    const file = await write('config', config({
-      top: { contexts: [{ name: 'dev', context: { cluster: 'dev-cluster' } }] },
-    }));
-    expect(await loadKubeconfig(file)).toEqual({ server: 'https://127.0.0.1:6443', insecureSkipTlsVerify: false });
+    const file = await write(
+      'config',
+      config({
+        top: { contexts: [{ name: 'dev', context: { cluster: 'dev-cluster' } }] },
+      }),
+    );
+    expect(await loadKubeconfig(file)).toEqual({
+      server: 'https://127.0.0.1:6443',
+      insecureSkipTlsVerify: false,
+    });
   });
 
   it('reads insecure-skip-tls-verify, YAML 1.1 booleans included as in kubectl', async () => {
     const file = await write('config', config({ cluster: { 'insecure-skip-tls-verify': true } }));
     expect((await loadKubeconfig(file)).insecureSkipTlsVerify).toBe(true);
-    const text = stringify(config()).replace('server: https://127.0.0.1:6443', 'server: https://127.0.0.1:6443\n      insecure-skip-tls-verify: yes');
+    const text = stringify(config()).replace(
+      'server: https://127.0.0.1:6443',
+      'server: https://127.0.0.1:6443\n      insecure-skip-tls-verify: yes',
+    );
     expect(text).toContain('insecure-skip-tls-verify: yes');
     const yes = await write('config-yes', text);
     expect((await loadKubeconfig(yes)).insecureSkipTlsVerify).toBe(true);
@@ -193,7 +229,9 @@ describe('loadKubeconfig errors', () => {
 
   it('rejects an empty file and a top level that is not a mapping', async () => {
     expect((await loadError(await write('empty', ''))).message).toContain('the file is empty');
-    expect((await loadError(await write('list', '- a\n- b\n'))).message).toContain('the top level is not a mapping');
+    expect((await loadError(await write('list', '- a\n- b\n'))).message).toContain(
+      'the top level is not a mapping',
+    );
   });
 
   it('says so when no current-context is set and none is given', async () => {
@@ -222,7 +260,10 @@ describe('loadKubeconfig errors', () => {
   });
 
   it('names a context without a cluster', async () => {
-    const file = await write('config', config({ top: { contexts: [{ name: 'dev', context: { user: 'dev-user' } }] } }));
+    const file = await write(
+      'config',
+      config({ top: { contexts: [{ name: 'dev', context: { user: 'dev-user' } }] } }),
+    );
     expect((await loadError(file)).message).toContain('context "dev" names no cluster');
   });
 
@@ -242,25 +283,43 @@ describe('loadKubeconfig errors', () => {
 
   it('names fields of the wrong type', async () => {
     const port = await write('port', config({ cluster: { server: 6443 } }));
-    expect((await loadError(port)).message).toContain('cluster "dev-cluster": server must be a string');
+    expect((await loadError(port)).message).toContain(
+      'cluster "dev-cluster": server must be a string',
+    );
     const flag = await write('flag', config({ cluster: { 'insecure-skip-tls-verify': 'maybe' } }));
-    expect((await loadError(flag)).message).toContain('insecure-skip-tls-verify must be true or false');
+    expect((await loadError(flag)).message).toContain(
+      'insecure-skip-tls-verify must be true or false',
+    );
     const list = await write('list', config({ top: { users: { 'dev-user': {} } } }));
     expect((await loadError(list)).message).toContain('users must be a list');
   });
 
   it('names invalid base64 data', async () => {
-    const file = await write('config', config({ cluster: { 'certificate-authority-data': 'not base64!' } }));
-    expect((await loadError(file)).message).toContain('certificate-authority-data is not valid base64');
+    const file = await write(
+      'config',
+      config({ cluster: { 'certificate-authority-data': 'not base64!' } }),
+    );
+    expect((await loadError(file)).message).toContain(
+      'certificate-authority-data is not valid base64',
+    );
   });
 
   it('names an unreadable certificate-authority, client certificate, key or tokenFile', async () => {
     await write('ok.crt', CERT_PEM);
     await write('ok.key', KEY_PEM);
     const cases: Array<[Parameters<typeof config>[0], string]> = [
-      [{ cluster: { 'certificate-authority': 'ca.pem' } }, `cluster "dev-cluster" certificate-authority ca.pem (ENOENT)`],
-      [{ user: { 'client-certificate': 'c.crt', 'client-key': 'ok.key' } }, `user "dev-user" client-certificate c.crt (ENOENT)`],
-      [{ user: { 'client-certificate': 'ok.crt', 'client-key': 'k.key' } }, `user "dev-user" client-key k.key (ENOENT)`],
+      [
+        { cluster: { 'certificate-authority': 'ca.pem' } },
+        `cluster "dev-cluster" certificate-authority ca.pem (ENOENT)`,
+      ],
+      [
+        { user: { 'client-certificate': 'c.crt', 'client-key': 'ok.key' } },
+        `user "dev-user" client-certificate c.crt (ENOENT)`,
+      ],
+      [
+        { user: { 'client-certificate': 'ok.crt', 'client-key': 'k.key' } },
+        `user "dev-user" client-key k.key (ENOENT)`,
+      ],
       [{ user: { tokenFile: 'token' } }, `user "dev-user" tokenFile token (ENOENT)`],
     ];
     for (const [over, detail] of cases) {
@@ -270,24 +329,43 @@ describe('loadKubeconfig errors', () => {
   });
 
   it('requires a client certificate and key together', async () => {
-    const certOnly = await write('a', config({ user: { 'client-certificate-data': b64(CERT_PEM) } }));
-    expect((await loadError(certOnly)).message).toContain('client-certificate is set without client-key');
+    const certOnly = await write(
+      'a',
+      config({ user: { 'client-certificate-data': b64(CERT_PEM) } }),
+    );
+    expect((await loadError(certOnly)).message).toContain(
+      'client-certificate is set without client-key',
+    );
     const keyOnly = await write('b', config({ user: { 'client-key-data': b64(KEY_PEM) } }));
-    expect((await loadError(keyOnly)).message).toContain('client-key is set without client-certificate');
+    expect((await loadError(keyOnly)).message).toContain(
+      'client-key is set without client-certificate',
+    );
   });
 
   it('rejects a CA together with insecure-skip-tls-verify, as client-go does', async () => {
-    const file = await write('config', config({
-      cluster: { 'insecure-skip-tls-verify': true, 'certificate-authority-data': b64(CA_PEM) },
-    }));
+    const file = await write(
+      'config',
+      config({
+        cluster: { 'insecure-skip-tls-verify': true, 'certificate-authority-data': b64(CA_PEM) },
+      }),
+    );
     expect((await loadError(file)).message).toContain('mutually exclusive');
   });
 
   it.each([
-    [{ exec: { command: 'aws', apiVersion: 'client.authentication.k8s.io/v1' } }, 'exec credential plugins are not supported; use --token'],
+    [
+      { exec: { command: 'aws', apiVersion: 'client.authentication.k8s.io/v1' } },
+      'exec credential plugins are not supported; use --token',
+    ],
     [{ 'auth-provider': { name: 'oidc' } }, 'auth-provider is not supported; use --token'],
-    [{ username: 'admin', password: 'secret' }, 'basic authentication (username/password) is not supported; use --token'],
-    [{ password: 'secret' }, 'basic authentication (username/password) is not supported; use --token'],
+    [
+      { username: 'admin', password: 'secret' },
+      'basic authentication (username/password) is not supported; use --token',
+    ],
+    [
+      { password: 'secret' },
+      'basic authentication (username/password) is not supported; use --token',
+    ],
     [{ as: 'someone' }, 'impersonation (as) is not supported'],
     [{ 'as-groups': ['system:masters'] }, 'impersonation (as-groups) is not supported'],
   ])('rejects the unsupported user setting %j', async (user, detail) => {
@@ -296,8 +374,13 @@ describe('loadKubeconfig errors', () => {
   });
 
   it('rejects a cluster proxy-url', async () => {
-    const file = await write('config', config({ cluster: { 'proxy-url': 'http://127.0.0.1:3128' } }));
-    expect((await loadError(file)).message).toContain('cluster "dev-cluster": proxy-url is not supported');
+    const file = await write(
+      'config',
+      config({ cluster: { 'proxy-url': 'http://127.0.0.1:3128' } }),
+    );
+    expect((await loadError(file)).message).toContain(
+      'cluster "dev-cluster": proxy-url is not supported',
+    );
   });
 });
 
@@ -312,8 +395,12 @@ describe('defaultKubeconfigPath', () => {
   });
 
   it('falls back to ~/.kube/config when $KUBECONFIG is unset or empty', () => {
-    expect(defaultKubeconfigPath({ HOME: '/home/someone' })).toBe(join('/home/someone', '.kube', 'config'));
-    expect(defaultKubeconfigPath({ KUBECONFIG: '', HOME: '/home/x' })).toBe(join('/home/x', '.kube', 'config'));
+    expect(defaultKubeconfigPath({ HOME: '/home/someone' })).toBe(
+      join('/home/someone', '.kube', 'config'),
+    );
+    expect(defaultKubeconfigPath({ KUBECONFIG: '', HOME: '/home/x' })).toBe(
+      join('/home/x', '.kube', 'config'),
+    );
     expect(defaultKubeconfigPath({})).toBe(join(homedir(), '.kube', 'config'));
   });
 

@@ -161,7 +161,9 @@ describe('listenTcp', () => {
     const first = server();
     await listenTcp(first, 0, '127.0.0.1');
     const { port } = first.address() as AddressInfo;
-    await expect(listenTcp(server(), port, '127.0.0.1')).rejects.toMatchObject({ code: 'EADDRINUSE' });
+    await expect(listenTcp(server(), port, '127.0.0.1')).rejects.toMatchObject({
+      code: 'EADDRINUSE',
+    });
   });
 });
 

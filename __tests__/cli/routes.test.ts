@@ -21,9 +21,12 @@ describe('unescapePath', () => {
     expect(unescapePath('/%FF')).toBe('/\uFFFD');
   });
 
-  it.each(['/%zz', '/a%2', '/a%', '%', '/%g0', '/ok%20then%x1'])('refuses the malformed escape in %s', (raw) => {
-    expect(unescapePath(raw)).toBeUndefined();
-  });
+  it.each(['/%zz', '/a%2', '/a%', '%', '/%g0', '/ok%20then%x1'])(
+    'refuses the malformed escape in %s',
+    (raw) => {
+      expect(unescapePath(raw)).toBeUndefined();
+    },
+  );
 });
 
 describe('cleanPath', () => {
@@ -51,26 +54,50 @@ describe('createRouter', () => {
     const route = createRouter({ apiPrefix: '/', wwwPrefix: '/static/' });
 
     it('sends the longest matching prefix to its handler', () => {
-      expect(route('/static/app.js')).toEqual({ kind: 'static', path: '/app.js', trailingSlash: false });
-      expect(route('/staticfile')).toEqual({ kind: 'proxy', url: '/staticfile', path: '/staticfile' });
-      expect(route('/api/v1/pods')).toEqual({ kind: 'proxy', url: '/api/v1/pods', path: '/api/v1/pods' });
+      expect(route('/static/app.js')).toEqual({
+        kind: 'static',
+        path: '/app.js',
+        trailingSlash: false,
+      });
+      expect(route('/staticfile')).toEqual({
+        kind: 'proxy',
+        url: '/staticfile',
+        path: '/staticfile',
+      });
+      expect(route('/api/v1/pods')).toEqual({
+        kind: 'proxy',
+        url: '/api/v1/pods',
+        path: '/api/v1/pods',
+      });
     });
 
     it('gives the file server the decoded path below the prefix, and whether it ended in a slash', () => {
       expect(route('/static/')).toEqual({ kind: 'static', path: '/', trailingSlash: true });
       expect(route('/static/sub/')).toEqual({ kind: 'static', path: '/sub/', trailingSlash: true });
-      expect(route('/static/a%20b.txt')).toEqual({ kind: 'static', path: '/a b.txt', trailingSlash: false });
+      expect(route('/static/a%20b.txt')).toEqual({
+        kind: 'static',
+        path: '/a b.txt',
+        trailingSlash: false,
+      });
     });
 
     it('prefers a longer API prefix inside the static prefix', () => {
       const nested = createRouter({ apiPrefix: '/static/api/', wwwPrefix: '/static/' });
       expect(nested('/static/api/x')).toEqual({ kind: 'proxy', url: '/x', path: '/x' });
-      expect(nested('/static/other')).toEqual({ kind: 'static', path: '/other', trailingSlash: false });
+      expect(nested('/static/other')).toEqual({
+        kind: 'static',
+        path: '/other',
+        trailingSlash: false,
+      });
     });
 
     it('prefers a longer static prefix inside the API prefix', () => {
       const nested = createRouter({ apiPrefix: '/api/', wwwPrefix: '/api/ui/' });
-      expect(nested('/api/ui/index.js')).toEqual({ kind: 'static', path: '/index.js', trailingSlash: false });
+      expect(nested('/api/ui/index.js')).toEqual({
+        kind: 'static',
+        path: '/index.js',
+        trailingSlash: false,
+      });
       expect(nested('/api/v1')).toEqual({ kind: 'proxy', url: '/api/v1', path: '/api/v1' });
     });
 
@@ -110,7 +137,10 @@ describe('createRouter', () => {
     });
 
     it('keeps the query, byte for byte, on a clean-path redirect', () => {
-      expect(route('/a//b?x=1&y=%2F&z=a%20b')).toEqual({ kind: 'redirect', location: '/a/b?x=1&y=%2F&z=a%20b' });
+      expect(route('/a//b?x=1&y=%2F&z=a%20b')).toEqual({
+        kind: 'redirect',
+        location: '/a/b?x=1&y=%2F&z=a%20b',
+      });
     });
 
     it('escapes the cleaned path in the Location', () => {
@@ -132,19 +162,35 @@ describe('createRouter', () => {
     const route = createRouter({ apiPrefix: '/custom/' });
 
     it('strips the prefix and keeps the leading slash', () => {
-      expect(route('/custom/api/v1/pods?watch=1')).toEqual({ kind: 'proxy', url: '/api/v1/pods?watch=1', path: '/api/v1/pods' });
+      expect(route('/custom/api/v1/pods?watch=1')).toEqual({
+        kind: 'proxy',
+        url: '/api/v1/pods?watch=1',
+        path: '/api/v1/pods',
+      });
     });
 
     it('forwards the raw path byte for byte and gives the filter the decoded path', () => {
-      expect(route('/custom/a%3Db%2Fc?x=%3D')).toEqual({ kind: 'proxy', url: '/a%3Db%2Fc?x=%3D', path: '/a=b/c' });
-      expect(route('/custom/%7Euser/a%20b')).toEqual({ kind: 'proxy', url: '/%7Euser/a%20b', path: '/~user/a b' });
+      expect(route('/custom/a%3Db%2Fc?x=%3D')).toEqual({
+        kind: 'proxy',
+        url: '/a%3Db%2Fc?x=%3D',
+        path: '/a=b/c',
+      });
+      expect(route('/custom/%7Euser/a%20b')).toEqual({
+        kind: 'proxy',
+        url: '/%7Euser/a%20b',
+        path: '/~user/a b',
+      });
     });
 
     it('sends `/` for the prefix itself, with an empty path for the filter', () => {
       expect(route('/custom/')).toEqual({ kind: 'proxy', url: '/', path: '' });
       expect(route('/custom/?q=1')).toEqual({ kind: 'proxy', url: '/?q=1', path: '' });
       // The default prefix `/` does not start with /api either (TestAccept test1's empty path).
-      expect(createRouter({ apiPrefix: '/' })('/?q=1')).toEqual({ kind: 'proxy', url: '/?q=1', path: '' });
+      expect(createRouter({ apiPrefix: '/' })('/?q=1')).toEqual({
+        kind: 'proxy',
+        url: '/?q=1',
+        path: '',
+      });
     });
 
     it('answers 404 for an escaped prefix, which cannot be stripped from the raw path', () => {
@@ -158,9 +204,17 @@ describe('createRouter', () => {
 
     it('does not strip a prefix starting with /api, even /apis/ (kubectl tests HasPrefix "/api")', () => {
       const apis = createRouter({ apiPrefix: '/apis/' });
-      expect(apis('/apis/x%3D?y')).toEqual({ kind: 'proxy', url: '/apis/x%3D?y', path: '/apis/x=' });
+      expect(apis('/apis/x%3D?y')).toEqual({
+        kind: 'proxy',
+        url: '/apis/x%3D?y',
+        path: '/apis/x=',
+      });
       const api = createRouter({ apiPrefix: '/api/' });
-      expect(api('/api/a%3Db?x=%2F')).toEqual({ kind: 'proxy', url: '/api/a%3Db?x=%2F', path: '/api/a=b' });
+      expect(api('/api/a%3Db?x=%2F')).toEqual({
+        kind: 'proxy',
+        url: '/api/a%3Db?x=%2F',
+        path: '/api/a=b',
+      });
     });
   });
 
@@ -174,12 +228,22 @@ describe('createRouter', () => {
         host: 'example.com:8080',
       });
       // The default prefix `/` is stripped too (it does not start with /api): the root's path is empty.
-      expect(route('HTTP://Example.com')).toEqual({ kind: 'proxy', url: '/', path: '', host: 'Example.com' });
+      expect(route('HTTP://Example.com')).toEqual({
+        kind: 'proxy',
+        url: '/',
+        path: '',
+        host: 'Example.com',
+      });
     });
 
     it('strips the prefix from an absolute-form target too', () => {
       const route = createRouter({ apiPrefix: '/custom/' });
-      expect(route('http://h/custom/x%3D?q')).toEqual({ kind: 'proxy', url: '/x%3D?q', path: '/x=', host: 'h' });
+      expect(route('http://h/custom/x%3D?q')).toEqual({
+        kind: 'proxy',
+        url: '/x%3D?q',
+        path: '/x=',
+        host: 'h',
+      });
     });
 
     it('redirects an unclean absolute-form path to the clean path alone', () => {
@@ -191,8 +255,11 @@ describe('createRouter', () => {
   describe('malformed targets', () => {
     const route = createRouter({ apiPrefix: '/', wwwPrefix: '/static/' });
 
-    it.each(['/%zz', '/a%2', '/static/%zz', '/a%00b', '*', 'example.com/x', ''])('answers 400 for %j', (url) => {
-      expect(route(url)).toEqual(BAD_REQUEST);
-    });
+    it.each(['/%zz', '/a%2', '/static/%zz', '/a%00b', '*', 'example.com/x', ''])(
+      'answers 400 for %j',
+      (url) => {
+        expect(route(url)).toEqual(BAD_REQUEST);
+      },
+    );
   });
 });

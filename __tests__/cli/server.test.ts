@@ -6,7 +6,13 @@ import { writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import WebSocket from 'ws';
-import { closedPort, rawRequest, request, startRecorder, startUpstream } from '../helpers/servers.js';
+import {
+  closedPort,
+  rawRequest,
+  request,
+  startRecorder,
+  startUpstream,
+} from '../helpers/servers.js';
 import type { Running } from '../helpers/servers.js';
 import {
   closeAll,
@@ -30,21 +36,28 @@ const EXEC = '/api/v1/namespaces/default/pods/x/exec';
 
 /** kubectl's TestAPIRequests backend: `<method> <request-URI> <body>`. */
 async function startEcho(): Promise<Running> {
-  return track(await startUpstream((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => res.end(`${req.method} ${req.url} ${Buffer.concat(chunks).toString()}`));
-  }));
+  return track(
+    await startUpstream((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => res.end(`${req.method} ${req.url} ${Buffer.concat(chunks).toString()}`));
+    }),
+  );
 }
 
 /** kubectl's TestPathHandling backend: the request's path. */
 async function startPathEcho(): Promise<Running> {
-  return track(await startUpstream((req, res) => res.end(new URL(req.url ?? '/', 'http://x').pathname)));
+  return track(
+    await startUpstream((req, res) => res.end(new URL(req.url ?? '/', 'http://x').pathname)),
+  );
 }
 
 /** A raw GET of `path` with the given Host and Connection: close. */
 function rawGet(port: number, path: string, host: string, extra = '') {
-  return rawRequest(port, `GET ${path} HTTP/1.1\r\nHost: ${host}\r\n${extra}Connection: close\r\n\r\n`);
+  return rawRequest(
+    port,
+    `GET ${path} HTTP/1.1\r\nHost: ${host}\r\n${extra}Connection: close\r\n\r\n`,
+  );
 }
 
 /** Parses an access-log line into its fields after the timestamp. */
@@ -82,7 +95,11 @@ describe('kubectl proxy_server_test.go', () => {
       const backend = await startEcho();
       const proxy = await startCli(['--target', backend.url]);
       const headers = body ? { 'Content-Length': Buffer.byteLength(body) } : {};
-      const answer = await request(`${proxy.url}${PATH}`, { method, headers, body: body || undefined });
+      const answer = await request(`${proxy.url}${PATH}`, {
+        method,
+        headers,
+        body: body || undefined,
+      });
       expect(answer.status).toBe(200);
       expect(answer.body.toString()).toBe(`${method} ${PATH} ${body}`);
     });
@@ -102,28 +119,42 @@ describe('kubectl proxy_server_test.go', () => {
       ['test10', '/custom/', '/custom/api/v1/pods/', false, '/api/v1/pods/'],
       // Upstream's backend URL (cfg.Host = ts.URL) has no path, so appending changes nothing.
       ['test11', '/custom/', '/custom/api/v1/services/', true, '/api/v1/services/'],
-    ])('%s: --api-prefix %s, GET %s (append %s) gives %j', async (_name, prefix, path, append, expected) => {
-      const backend = await startPathEcho();
-      const proxy = await startCli(['--target', backend.url, '--api-prefix', prefix, ...(append ? ['--append-server-path'] : [])]);
-      const answer = await request(`${proxy.url}${path}`);
-      expect(answer.body.toString()).toBe(expected);
-      expect(answer.status).toBe(expected.startsWith('404') ? 404 : 200);
-    });
+    ])(
+      '%s: --api-prefix %s, GET %s (append %s) gives %j',
+      async (_name, prefix, path, append, expected) => {
+        const backend = await startPathEcho();
+        const proxy = await startCli([
+          '--target',
+          backend.url,
+          '--api-prefix',
+          prefix,
+          ...(append ? ['--append-server-path'] : []),
+        ]);
+        const answer = await request(`${proxy.url}${path}`);
+        expect(answer.body.toString()).toBe(expected);
+        expect(answer.status).toBe(expected.startsWith('404') ? 404 : 200);
+      },
+    );
 
     it.each([
       [true, '/base/api/v1/services/'],
       [false, '/api/v1/services/'],
-    ])('test11 with a backend path /base: --append-server-path %s gives %s', async (append, expected) => {
-      const backend = await startPathEcho();
-      const proxy = await startCli([
-        '--target', `${backend.url}/base`,
-        '--api-prefix', '/custom/',
-        ...(append ? ['--append-server-path'] : []),
-      ]);
-      const answer = await request(`${proxy.url}/custom/api/v1/services/`);
-      expect(answer.status).toBe(200);
-      expect(answer.body.toString()).toBe(expected);
-    });
+    ])(
+      'test11 with a backend path /base: --append-server-path %s gives %s',
+      async (append, expected) => {
+        const backend = await startPathEcho();
+        const proxy = await startCli([
+          '--target',
+          `${backend.url}/base`,
+          '--api-prefix',
+          '/custom/',
+          ...(append ? ['--append-server-path'] : []),
+        ]);
+        const answer = await request(`${proxy.url}/custom/api/v1/services/`);
+        expect(answer.status).toBe(200);
+        expect(answer.body.toString()).toBe(expected);
+      },
+    );
   });
 });
 
@@ -136,7 +167,7 @@ describe('createCliServer', () => {
       expect(answer.body.toString()).toBe('GET /a%3Db%2Fc?x=%3D&y=a%20b ');
     });
 
-    it('sends the backend Host of the target, not the client\'s', async () => {
+    it("sends the backend Host of the target, not the client's", async () => {
       const backend = track(await startRecorder());
       const proxy = await startCli(['--target', backend.url]);
       await rawGet(proxy.port, '/x', 'localhost');
@@ -164,9 +195,15 @@ describe('createCliServer', () => {
     it('takes the Host of an absolute-form target for the filter', async () => {
       const backend = track(await startRecorder());
       const proxy = await startCli(['--target', backend.url]);
-      const evil = await rawRequest(proxy.port, 'GET http://evil.com/x HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n');
+      const evil = await rawRequest(
+        proxy.port,
+        'GET http://evil.com/x HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n',
+      );
       expect(evil.status).toBe(403);
-      const good = await rawRequest(proxy.port, 'GET http://localhost:8001/x?y=1 HTTP/1.1\r\nHost: evil.com\r\nConnection: close\r\n\r\n');
+      const good = await rawRequest(
+        proxy.port,
+        'GET http://localhost:8001/x?y=1 HTTP/1.1\r\nHost: evil.com\r\nConnection: close\r\n\r\n',
+      );
       expect(good.status).toBe(200);
       expect(backend.seen.map((s) => s.url)).toEqual(['/x?y=1']);
     });
@@ -195,7 +232,7 @@ describe('createCliServer', () => {
       expect(backend.seen).toHaveLength(0);
     });
 
-    it('answers a plain request to a pod\'s exec with 403', async () => {
+    it("answers a plain request to a pod's exec with 403", async () => {
       const backend = track(await startRecorder());
       const proxy = await startCli(['--target', backend.url]);
       const answer = await rawGet(proxy.port, EXEC, '127.0.0.1');
@@ -218,20 +255,32 @@ describe('createCliServer', () => {
       expect(backend.handshakes).toHaveLength(0);
     });
 
-    it.each(['[::1]:8001', '[::1]', 'localhost', 'localhost:PORT', '127.0.0.1:PORT'])('accepts Host %s (P11 for [::1])', async (host) => {
-      const backend = track(await startRecorder());
-      const proxy = await startCli(['--target', backend.url]);
-      const answer = await rawGet(proxy.port, '/api/v1/pods', host.replace('PORT', String(proxy.port)));
-      expect(answer.status).toBe(200);
-      expect(backend.seen).toHaveLength(1);
-    });
+    it.each(['[::1]:8001', '[::1]', 'localhost', 'localhost:PORT', '127.0.0.1:PORT'])(
+      'accepts Host %s (P11 for [::1])',
+      async (host) => {
+        const backend = track(await startRecorder());
+        const proxy = await startCli(['--target', backend.url]);
+        const answer = await rawGet(
+          proxy.port,
+          '/api/v1/pods',
+          host.replace('PORT', String(proxy.port)),
+        );
+        expect(answer.status).toBe(200);
+        expect(backend.seen).toHaveLength(1);
+      },
+    );
 
     it('refuses a WebSocket client whose Host is evil.com with 403', async () => {
       const backend = await startWsBackend();
       const proxy = await startCli(['--target', backend.url]);
-      const ws = new WebSocket(`ws://127.0.0.1:${proxy.port}/ws`, { headers: { Host: 'evil.com' } });
+      const ws = new WebSocket(`ws://127.0.0.1:${proxy.port}/ws`, {
+        headers: { Host: 'evil.com' },
+      });
       ws.on('error', () => {});
-      const [, res] = (await once(ws, 'unexpected-response')) as [unknown, { statusCode: number; destroy(): void }];
+      const [, res] = (await once(ws, 'unexpected-response')) as [
+        unknown,
+        { statusCode: number; destroy(): void },
+      ];
       expect(res.statusCode).toBe(403);
       res.destroy();
       ws.terminate();
@@ -241,7 +290,9 @@ describe('createCliServer', () => {
     it('accepts a WebSocket from [::1]:8001 (P11 on the upgrade path)', async () => {
       const backend = await startWsBackend();
       const proxy = await startCli(['--target', backend.url]);
-      const { ws, reply } = await wsRoundTrip(`ws://127.0.0.1:${proxy.port}/ws`, 'v6', { Host: '[::1]:8001' });
+      const { ws, reply } = await wsRoundTrip(`ws://127.0.0.1:${proxy.port}/ws`, 'v6', {
+        Host: '[::1]:8001',
+      });
       expect(reply).toBe('echo:v6');
       await closeWs(ws);
     });
@@ -258,7 +309,9 @@ describe('createCliServer', () => {
       const plain = await rawGet(proxy.port, EXEC, 'evil.com');
       expect(plain.status).toBe(200);
       expect(plain.body.toString()).toBe(EXEC);
-      const { ws, reply } = await wsRoundTrip(`ws://127.0.0.1:${proxy.port}${EXEC}`, 'run', { Host: 'evil.com' });
+      const { ws, reply } = await wsRoundTrip(`ws://127.0.0.1:${proxy.port}${EXEC}`, 'run', {
+        Host: 'evil.com',
+      });
       expect(reply).toBe('echo:run');
       await closeWs(ws);
       expect(backend.handshakes.map((h) => h.url)).toEqual([EXEC]);
@@ -267,7 +320,11 @@ describe('createCliServer', () => {
     it('refuses the methods of --reject-methods POST and lets GET through', async () => {
       const backend = track(await startRecorder());
       const proxy = await startCli(['--target', backend.url, '--reject-methods', 'POST']);
-      const post = await request(`${proxy.url}/api/v1/pods`, { method: 'POST', headers: { 'Content-Length': 2 }, body: '{}' });
+      const post = await request(`${proxy.url}/api/v1/pods`, {
+        method: 'POST',
+        headers: { 'Content-Length': 2 },
+        body: '{}',
+      });
       expect(post.status).toBe(403);
       expect(post.body.toString()).toBe('Forbidden\n');
       const get = await request(`${proxy.url}/api/v1/pods`);
@@ -288,7 +345,10 @@ describe('createCliServer', () => {
       const proxy = await startCli(['--target', backend.url]);
       for (const pod of ['web%0D', 'web%E2%80%A8', 'web%E2%80%A9']) {
         const path = `/api/v1/namespaces/default/pods/${pod}/exec`;
-        expect({ path, status: (await rawGet(proxy.port, path, '127.0.0.1')).status }).toEqual({ path, status: 403 });
+        expect({ path, status: (await rawGet(proxy.port, path, '127.0.0.1')).status }).toEqual({
+          path,
+          status: 403,
+        });
       }
       expect(backend.seen).toEqual([]);
     });
@@ -302,7 +362,11 @@ describe('createCliServer', () => {
         seen.push(req.headers.authorization);
         res.end();
       });
-      return { backend, seen, handshakes: () => backend.handshakes.map((h) => h.headers.authorization) };
+      return {
+        backend,
+        seen,
+        handshakes: () => backend.handshakes.map((h) => h.headers.authorization),
+      };
     }
 
     it('is added to a plain request and an upgrade that have no Authorization', async () => {
@@ -317,11 +381,13 @@ describe('createCliServer', () => {
       expect(handshakes()).toEqual(['Bearer s3cret']);
     });
 
-    it('does not replace the client\'s own Authorization, on a plain request or an upgrade', async () => {
+    it("does not replace the client's own Authorization, on a plain request or an upgrade", async () => {
       const { backend, seen, handshakes } = await startTokenBackend();
       const proxy = await startCli([...backend.flags, '--token', 's3cret']);
       await request(`${proxy.url}/api`, { headers: { Authorization: 'Basic bWU6cHc=' } });
-      const { ws } = await wsRoundTrip(`ws://127.0.0.1:${proxy.port}/ws`, 'hi', { Authorization: 'Bearer mine' });
+      const { ws } = await wsRoundTrip(`ws://127.0.0.1:${proxy.port}/ws`, 'hi', {
+        Authorization: 'Bearer mine',
+      });
       await closeWs(ws);
       expect(seen).toEqual(['Basic bWU6cHc=']);
       expect(handshakes()).toEqual(['Bearer mine']);
@@ -351,20 +417,29 @@ describe('createCliServer', () => {
 
     // clientcmd reads credentials only when the server is https (`isConfigTransportTLS`).
     it('is not sent to a plain-http backend, on a plain request or an upgrade', async () => {
-      const backend = await startWsBackend((req, res) => res.end(String(req.headers.authorization)));
+      const backend = await startWsBackend((req, res) =>
+        res.end(String(req.headers.authorization)),
+      );
       const proxy = await startCli(['--target', backend.url, '--token', 's3cret']);
       expect((await request(`${proxy.url}/api`)).body.toString()).toBe('undefined');
       const { ws } = await wsRoundTrip(`ws://127.0.0.1:${proxy.port}/ws`, 'hi');
       await closeWs(ws);
       expect(backend.handshakes[0]!.headers.authorization).toBeUndefined();
       // The client's own still goes through, as through kubectl.
-      expect((await request(`${proxy.url}/api`, { headers: { Authorization: 'Bearer mine' } })).body.toString()).toBe('Bearer mine');
+      expect(
+        (
+          await request(`${proxy.url}/api`, { headers: { Authorization: 'Bearer mine' } })
+        ).body.toString(),
+      ).toBe('Bearer mine');
     });
   });
 
   describe('the responder', () => {
     /** Checks a responder answer: text/plain, the message and a newline, no stack, one error line. */
-    function expectPlainError(proxy: RunningCli, answer: { status: number; body: Buffer; contentType: string | undefined }) {
+    function expectPlainError(
+      proxy: RunningCli,
+      answer: { status: number; body: Buffer; contentType: string | undefined },
+    ) {
       expect(answer.status).toBe(502);
       expect(answer.contentType).toBe('text/plain; charset=utf-8');
       const body = answer.body.toString();
@@ -393,11 +468,20 @@ describe('createCliServer', () => {
       const backend = await startEcho();
       const proxy = await startCli(['--target', backend.url, '--api-prefix', '/custom/']);
       await request(`${proxy.url}/custom/api/v1/pods?watch=%3D1`);
-      await request(`${proxy.url}/custom/api/v1/services`, { method: 'POST', headers: { 'Content-Length': 4 }, body: 'data' });
+      await request(`${proxy.url}/custom/api/v1/services`, {
+        method: 'POST',
+        headers: { 'Content-Length': 4 },
+        body: 'data',
+      });
       await waitForLength(proxy.lines, 2);
       expect(proxy.lines).toHaveLength(2);
       const [first, second] = proxy.lines.map(fields);
-      expect(first!.slice(0, 4)).toEqual(['127.0.0.1', 'GET', '/custom/api/v1/pods?watch=%3D1', '200']);
+      expect(first!.slice(0, 4)).toEqual([
+        '127.0.0.1',
+        'GET',
+        '/custom/api/v1/pods?watch=%3D1',
+        '200',
+      ]);
       expect(second!.slice(0, 4)).toEqual(['127.0.0.1', 'POST', '/custom/api/v1/services', '200']);
       for (const line of [first!, second!]) {
         expect(numberOf(line[4], 'in')).toBeGreaterThan(0);
@@ -440,7 +524,13 @@ describe('createCliServer', () => {
       const proxy = await startCli(['--target', backend.url]);
       await rawRequest(proxy.port, upgradeRequest(EXEC, '127.0.0.1'));
       await waitForLength(proxy.lines, 1);
-      expect(fields(proxy.lines[0]!).slice(0, 5)).toEqual(['127.0.0.1', 'GET', EXEC, '403', 'tunnel']);
+      expect(fields(proxy.lines[0]!).slice(0, 5)).toEqual([
+        '127.0.0.1',
+        'GET',
+        EXEC,
+        '403',
+        'tunnel',
+      ]);
     });
 
     it('serves without an access log, as with --quiet', async () => {

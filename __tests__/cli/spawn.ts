@@ -67,7 +67,10 @@ export function spawnCli(args: readonly string[], options: SpawnOptions = {}): C
 /** Runs the command to its end (hang-guarded) and returns how it ended. */
 export async function runCli(args: readonly string[], options: SpawnOptions = {}): Promise<Exit> {
   const { exited, output } = spawnCli(args, options);
-  return guard(exited, () => `${JSON.stringify(args)} did not exit; it wrote ${JSON.stringify(output())}`);
+  return guard(
+    exited,
+    () => `${JSON.stringify(args)} did not exit; it wrote ${JSON.stringify(output())}`,
+  );
 }
 
 /**
@@ -75,11 +78,15 @@ export async function runCli(args: readonly string[], options: SpawnOptions = {}
  * with its output if it exits or hangs first. (`startCli` in ./helpers.ts builds the same server in
  * this process instead.)
  */
-export async function startCliProcess(args: readonly string[], options: SpawnOptions = {}): Promise<RunningCliProcess> {
+export async function startCliProcess(
+  args: readonly string[],
+  options: SpawnOptions = {},
+): Promise<RunningCliProcess> {
   const run = spawnCli(args, options);
   const { child, exited, output } = run;
   const stdout = await untilStdout(run, (text) => /^Starting to serve on .+\n/.test(text), {
-    exited: (exit) => `${JSON.stringify(args)} exited (${exit.code ?? exit.signal}) before serving: ${exit.stderr}`,
+    exited: (exit) =>
+      `${JSON.stringify(args)} exited (${exit.code ?? exit.signal}) before serving: ${exit.stderr}`,
     hung: () => `${JSON.stringify(args)} did not start; it wrote ${JSON.stringify(output())}`,
   });
   const address = /^Starting to serve on (.+)\n/.exec(stdout)![1];
@@ -91,10 +98,18 @@ export async function startCliProcess(args: readonly string[], options: SpawnOpt
     url: `http://${address}`,
     output,
     waitForStderr: (test, what) =>
-      guard(whenWritten(child.stderr!, () => output().stderr, test), () => `stderr never showed ${what}: ${JSON.stringify(output().stderr)}`),
+      guard(
+        whenWritten(child.stderr!, () => output().stderr, test),
+        () => `stderr never showed ${what}: ${JSON.stringify(output().stderr)}`,
+      ),
     stop(signal = 'SIGTERM', guardMs = 10_000) {
       child.kill(signal);
-      return guard(exited, () => `the command did not exit ${guardMs} ms after ${signal}; it wrote ${JSON.stringify(output())}`, guardMs);
+      return guard(
+        exited,
+        () =>
+          `the command did not exit ${guardMs} ms after ${signal}; it wrote ${JSON.stringify(output())}`,
+        guardMs,
+      );
     },
   };
 }
@@ -149,11 +164,16 @@ function answer(req: http.IncomingMessage, res: http.ServerResponse, requests: S
  * Starts a backend on 127.0.0.1 port 0 (over TLS when `tls` is given) or on the unix socket
  * `socketPath`: plain requests are recorded and answered by {@link answer}, WebSockets echo.
  */
-export async function startBackend(options: { tls?: https.ServerOptions; socketPath?: string } = {}): Promise<Backend> {
+export async function startBackend(
+  options: { tls?: https.ServerOptions; socketPath?: string } = {},
+): Promise<Backend> {
   const requests: Seen[] = [];
   const upgrades: Seen[] = [];
-  const handler = (req: http.IncomingMessage, res: http.ServerResponse): void => answer(req, res, requests);
-  const server: http.Server = options.tls ? https.createServer(options.tls, handler) : http.createServer(handler);
+  const handler = (req: http.IncomingMessage, res: http.ServerResponse): void =>
+    answer(req, res, requests);
+  const server: http.Server = options.tls
+    ? https.createServer(options.tls, handler)
+    : http.createServer(handler);
   const sockets = new Set<Socket>();
   server.on('connection', (socket: Socket) => {
     sockets.add(socket);
@@ -194,7 +214,10 @@ export async function echo(ws: WebSocket, text: string): Promise<string> {
 }
 
 /** Tries a WebSocket handshake that should be refused; resolves with the status and body of the answer. */
-export function refusedHandshake(url: string, options: WebSocket.ClientOptions = {}): Promise<{ status: number; body: string }> {
+export function refusedHandshake(
+  url: string,
+  options: WebSocket.ClientOptions = {},
+): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(url, options);
     ws.on('open', () => {

@@ -28,7 +28,8 @@ async function makeTree(): Promise<{ root: string; www: string }> {
   await writeFile(join(www, 'page.html'), '<p>page</p>');
   await writeFile(join(www, 'data.bin'), Buffer.from([0, 1, 2]));
   await writeFile(join(www, 'sub', 'index.html'), '<h1>sub</h1>');
-  for (const name of ['<b>.txt', 'a"b.txt', 'x&y.txt', 'plain.txt']) await writeFile(join(www, 'list', name), name);
+  for (const name of ['<b>.txt', 'a"b.txt', 'x&y.txt', 'plain.txt'])
+    await writeFile(join(www, 'list', name), name);
   await writeFile(join(root, 'secret.txt'), SECRET);
   return { root, www };
 }
@@ -41,7 +42,10 @@ async function startWithWww(www: string): Promise<RunningCli> {
 
 /** A raw GET (or `method`) of `path` with Connection: close. */
 function raw(port: number, path: string, method = 'GET', headers = ''): Promise<RawResponse> {
-  return rawRequest(port, `${method} ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\n${headers}Connection: close\r\n\r\n`);
+  return rawRequest(
+    port,
+    `${method} ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\n${headers}Connection: close\r\n\r\n`,
+  );
 }
 
 describe('the --www file server', () => {
@@ -63,8 +67,12 @@ describe('the --www file server', () => {
   });
 
   it('gives each known extension its type, and application/octet-stream otherwise', async () => {
-    expect((await request(`${proxy.url}/static/page.html`)).headers['content-type']).toBe('text/html; charset=utf-8');
-    expect((await request(`${proxy.url}/static/data.bin`)).headers['content-type']).toBe('application/octet-stream');
+    expect((await request(`${proxy.url}/static/page.html`)).headers['content-type']).toBe(
+      'text/html; charset=utf-8',
+    );
+    expect((await request(`${proxy.url}/static/data.bin`)).headers['content-type']).toBe(
+      'application/octet-stream',
+    );
   });
 
   it('answers HEAD with the headers and no body', async () => {
@@ -76,16 +84,33 @@ describe('the --www file server', () => {
   });
 
   it('answers 304 when the file is not newer than If-Modified-Since, 200 when it is', async () => {
-    const same = await raw(proxy.port, '/static/test.txt', 'GET', `If-Modified-Since: ${MTIME.toUTCString()}\r\n`);
+    const same = await raw(
+      proxy.port,
+      '/static/test.txt',
+      'GET',
+      `If-Modified-Since: ${MTIME.toUTCString()}\r\n`,
+    );
     expect(same.status).toBe(304);
     expect(same.body.length).toBe(0);
     const later = new Date(MTIME.getTime() + 60_000).toUTCString();
-    expect((await raw(proxy.port, '/static/test.txt', 'GET', `If-Modified-Since: ${later}\r\n`)).status).toBe(304);
+    expect(
+      (await raw(proxy.port, '/static/test.txt', 'GET', `If-Modified-Since: ${later}\r\n`)).status,
+    ).toBe(304);
     const earlier = new Date(MTIME.getTime() - 60_000).toUTCString();
-    const changed = await raw(proxy.port, '/static/test.txt', 'GET', `If-Modified-Since: ${earlier}\r\n`);
+    const changed = await raw(
+      proxy.port,
+      '/static/test.txt',
+      'GET',
+      `If-Modified-Since: ${earlier}\r\n`,
+    );
     expect(changed.status).toBe(200);
     expect(changed.body.toString()).toBe('This is test data');
-    const garbage = await raw(proxy.port, '/static/test.txt', 'GET', 'If-Modified-Since: yesterday\r\n');
+    const garbage = await raw(
+      proxy.port,
+      '/static/test.txt',
+      'GET',
+      'If-Modified-Since: yesterday\r\n',
+    );
     expect(garbage.status).toBe(200);
   });
 
@@ -139,7 +164,11 @@ describe('the --www file server', () => {
   });
 
   it.each(['POST', 'PUT', 'DELETE'])('answers %s with 405 and Allow: GET, HEAD', async (method) => {
-    const answer = await request(`${proxy.url}/static/test.txt`, { method, headers: { 'Content-Length': 1 }, body: 'x' });
+    const answer = await request(`${proxy.url}/static/test.txt`, {
+      method,
+      headers: { 'Content-Length': 1 },
+      body: 'x',
+    });
     expect(answer.status).toBe(405);
     expect(answer.headers.allow).toBe('GET, HEAD');
     expect(answer.body.toString()).toBe('405 method not allowed\n');
@@ -152,18 +181,25 @@ describe('the --www file server', () => {
     ['/static/%2e%2e%2fsecret.txt', '/secret.txt'],
     ['/static/sub/../../secret.txt', '/secret.txt'],
     ['/static/./../www/../secret.txt', '/secret.txt'],
-  ])('never leaves the directory: %s is redirected to %s, outside /static/', async (path, location) => {
-    const answer = await raw(proxy.port, path);
-    expect(answer.status).toBe(301);
-    expect(answer.headers.location).toEqual([location]);
-    expect(answer.body.toString()).not.toContain(SECRET);
-    // Followed, the clean path is outside the static prefix: it goes to the backend, not the disk.
-    const followed = await request(`${proxy.url}${location}`);
-    expect(followed.body.toString()).toBe(`backend ${location}`);
-  });
+  ])(
+    'never leaves the directory: %s is redirected to %s, outside /static/',
+    async (path, location) => {
+      const answer = await raw(proxy.port, path);
+      expect(answer.status).toBe(301);
+      expect(answer.headers.location).toEqual([location]);
+      expect(answer.body.toString()).not.toContain(SECRET);
+      // Followed, the clean path is outside the static prefix: it goes to the backend, not the disk.
+      const followed = await request(`${proxy.url}${location}`);
+      expect(followed.body.toString()).toBe(`backend ${location}`);
+    },
+  );
 
   it('serves nothing outside the directory for names that only look like traversal', async () => {
-    for (const path of ['/static/..%5csecret.txt', '/static/...', '/static/%2e%2e%5c%2e%2e%5csecret.txt']) {
+    for (const path of [
+      '/static/..%5csecret.txt',
+      '/static/...',
+      '/static/%2e%2e%5c%2e%2e%5csecret.txt',
+    ]) {
       const answer = await raw(proxy.port, path);
       expect(answer.status).toBe(404);
       expect(answer.body.toString()).not.toContain(SECRET);
@@ -196,7 +232,9 @@ describe('serveStatic', () => {
 
   it('redirects a file to `../name` when given its path without the slash and trailingSlash true', async () => {
     const { www } = await makeTree();
-    const server = http.createServer((req, res) => void serveStatic(req, res, www, '/test.txt', true));
+    const server = http.createServer(
+      (req, res) => void serveStatic(req, res, www, '/test.txt', true),
+    );
     const direct = track(await listen(server));
     const answer = await raw(direct.port, '/test.txt/');
     expect(answer.status).toBe(301);

@@ -24,7 +24,8 @@ async function waitForText(page: Page, id: string, pattern: RegExp): Promise<str
   for (;;) {
     const text = await textOf(page, id);
     if (pattern.test(text)) return text;
-    if (Date.now() > deadline) throw new Error(`#${id} still reads ${JSON.stringify(text)}, not ${pattern}`);
+    if (Date.now() > deadline)
+      throw new Error(`#${id} still reads ${JSON.stringify(text)}, not ${pattern}`);
     await page.waitForTimeout(100);
   }
 }
@@ -69,14 +70,24 @@ describe('the demo page in headless Chromium', () => {
   });
 
   it('has its links, script and stylesheet rewritten under /proxy, and shows them', async () => {
-    const links = await page.locator('#links a').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+    const links = await page
+      .locator('#links a')
+      .evaluateAll((as) => as.map((a) => a.getAttribute('href')));
     expect(links).toEqual(['/proxy/echo?hello=world', '/proxy/events', '/proxy/ws']);
-    expect(await page.locator('link[rel=stylesheet]').getAttribute('href')).toBe('/proxy/style.css');
+    expect(await page.locator('link[rel=stylesheet]').getAttribute('href')).toBe(
+      '/proxy/style.css',
+    );
     expect(await page.locator('script').getAttribute('src')).toBe('/proxy/app.js');
-    expect(await page.locator('#links code.href').allInnerTexts()).toEqual(['href="/proxy/echo?hello=world"', 'href="/proxy/events"', 'href="/proxy/ws"']);
+    expect(await page.locator('#links code.href').allInnerTexts()).toEqual([
+      'href="/proxy/echo?hello=world"',
+      'href="/proxy/events"',
+      'href="/proxy/ws"',
+    ]);
     // The stylesheet arrived through the proxy and applies.
     // (A string, run in the page: the tests are type-checked without the DOM's types.)
-    expect(await page.evaluate("getComputedStyle(document.querySelector('main')).borderTopLeftRadius")).toBe('8px');
+    expect(
+      await page.evaluate("getComputedStyle(document.querySelector('main')).borderTopLeftRadius"),
+    ).toBe('8px');
   });
 
   it('echoes WebSocket messages through the proxy', async () => {
@@ -96,7 +107,12 @@ describe('the demo page in headless Chromium', () => {
     const proxied = new RegExp(`^(?:http|ws)://127\\.0\\.0\\.1:${demo!.port}/(?:proxy/|$)`);
     expect(requested.filter((url) => !url.startsWith('data:') && !proxied.test(url))).toEqual([]);
     expect(requested).toEqual(
-      expect.arrayContaining([`${demo!.url}/proxy/app.js`, `${demo!.url}/proxy/style.css`, `${demo!.url}/proxy/events`, `ws://127.0.0.1:${demo!.port}/proxy/ws`]),
+      expect.arrayContaining([
+        `${demo!.url}/proxy/app.js`,
+        `${demo!.url}/proxy/style.css`,
+        `${demo!.url}/proxy/events`,
+        `ws://127.0.0.1:${demo!.port}/proxy/ws`,
+      ]),
     );
   });
 
@@ -104,6 +120,8 @@ describe('the demo page in headless Chromium', () => {
     const file = path.join(tmp, 'demo.png');
     await page.screenshot({ path: file, fullPage: true, timeout: LIVE });
     expect((await stat(file)).size).toBeGreaterThan(0);
-    expect((await readFile(file)).subarray(0, 8)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
+    expect((await readFile(file)).subarray(0, 8)).toEqual(
+      Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    );
   });
 });

@@ -14,7 +14,9 @@ const execFileAsync = promisify(execFile);
 
 /** The version of @sparticuz/chromium installed; its major is Chromium's major. */
 export const PACKAGE_VERSION = (
-  JSON.parse(readFileSync(path.join(ROOT, 'node_modules', '@sparticuz', 'chromium', 'package.json'), 'utf8')) as { version: string }
+  JSON.parse(
+    readFileSync(path.join(ROOT, 'node_modules', '@sparticuz', 'chromium', 'package.json'), 'utf8'),
+  ) as { version: string }
 ).version;
 
 /** Where each version is unpacked (about 200 MB), once. */
@@ -43,9 +45,15 @@ const ARGS = [
  * child process's real environment redirects (a jest worker's `process.env` is a sandbox copy).
  */
 async function unpackInto(dir: string): Promise<void> {
-  const script = "require('@sparticuz/chromium').executablePath().then((file) => process.stdout.write(file))";
-  const { stdout } = await execFileAsync(process.execPath, ['-e', script], { cwd: ROOT, env: { ...process.env, TMPDIR: dir }, timeout: 120_000 });
-  if (stdout !== path.join(dir, 'chromium')) throw new Error(`@sparticuz/chromium unpacked to ${stdout}, not into ${dir}`);
+  const script =
+    "require('@sparticuz/chromium').executablePath().then((file) => process.stdout.write(file))";
+  const { stdout } = await execFileAsync(process.execPath, ['-e', script], {
+    cwd: ROOT,
+    env: { ...process.env, TMPDIR: dir },
+    timeout: 120_000,
+  });
+  if (stdout !== path.join(dir, 'chromium'))
+    throw new Error(`@sparticuz/chromium unpacked to ${stdout}, not into ${dir}`);
 }
 
 /**

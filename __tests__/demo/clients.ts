@@ -24,13 +24,23 @@ export function parseEvents(text: string): ServerEvent[] {
     .split('\n\n')
     .slice(0, -1)
     .map((block) => {
-      const fields = Object.fromEntries(block.split('\n').map((line) => [line.slice(0, line.indexOf(':')), line.slice(line.indexOf(':') + 1).trim()]));
+      const fields = Object.fromEntries(
+        block
+          .split('\n')
+          .map((line) => [
+            line.slice(0, line.indexOf(':')),
+            line.slice(line.indexOf(':') + 1).trim(),
+          ]),
+      );
       return { id: fields.id ?? '', data: fields.data ?? '' };
     });
 }
 
 /** Opens `url` as an event stream (with `headers`) and reads events as they arrive. */
-export async function openEvents(url: string, headers: http.OutgoingHttpHeaders = {}): Promise<EventStream> {
+export async function openEvents(
+  url: string,
+  headers: http.OutgoingHttpHeaders = {},
+): Promise<EventStream> {
   const req = http.get(url, { agent: false, headers: { Accept: 'text/event-stream', ...headers } });
   const [res] = (await once(req, 'response')) as [http.IncomingMessage];
   let text = '';
@@ -43,7 +53,9 @@ export async function openEvents(url: string, headers: http.OutgoingHttpHeaders 
           if (stream.events.length >= count) resolve(stream.events.slice(0, count));
         };
         res.on('data', check);
-        res.once('close', () => reject(new Error(`the stream ended after ${stream.events.length} events`)));
+        res.once('close', () =>
+          reject(new Error(`the stream ended after ${stream.events.length} events`)),
+        );
         check();
       }),
     close: () => req.destroy(),
@@ -58,7 +70,10 @@ export async function openEvents(url: string, headers: http.OutgoingHttpHeaders 
 }
 
 /** Sends `data` and resolves with the next message and whether it was binary. */
-export async function roundTrip(ws: WebSocket, data: string | Buffer): Promise<{ data: Buffer; isBinary: boolean }> {
+export async function roundTrip(
+  ws: WebSocket,
+  data: string | Buffer,
+): Promise<{ data: Buffer; isBinary: boolean }> {
   const reply = once(ws, 'message') as Promise<[Buffer, boolean]>;
   ws.send(data);
   const [message, isBinary] = await reply;

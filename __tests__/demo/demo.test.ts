@@ -23,7 +23,8 @@ function shell(command: string): Promise<{ code: number; stdout: string; stderr:
 /** The banner's line holding `start` (indented command lines), trimmed. */
 function bannerLine(banner: string, start: string): string {
   const line = banner.split('\n').find((text) => text.trim().startsWith(start));
-  if (line === undefined) throw new Error(`no line starting with ${JSON.stringify(start)} in the banner:\n${banner}`);
+  if (line === undefined)
+    throw new Error(`no line starting with ${JSON.stringify(start)} in the banner:\n${banner}`);
   return line.trim();
 }
 
@@ -46,24 +47,33 @@ describe('the demo (node dist/examples/demo/demo.js --port 0)', () => {
       const proxy = `http://127.0.0.1:${demo.port}/proxy`;
       expect(demo.banner).toContain(`  ${proxy}/\n`);
       expect(bannerLine(demo.banner, "curl -s '")).toBe(`curl -s '${proxy}/echo?hello=world'`);
-      expect(bannerLine(demo.banner, 'curl -s -X POST')).toBe(`curl -s -X POST -d 'some data' ${proxy}/echo`);
+      expect(bannerLine(demo.banner, 'curl -s -X POST')).toBe(
+        `curl -s -X POST -d 'some data' ${proxy}/echo`,
+      );
       expect(bannerLine(demo.banner, 'curl -N')).toBe(`curl -N ${proxy}/events`);
       expect(bannerLine(demo.banner, `curl -s ${proxy}/ |`)).toBe(`curl -s ${proxy}/ | grep href`);
     });
 
     it("prints the command-line proxy's command for the backend it runs, which answers there", async () => {
       const line = bannerLine(demo.banner, 'node dist/cli/main.js');
-      const match = /^node dist\/cli\/main\.js --target (http:\/\/127\.0\.0\.1:\d+) --port 0$/.exec(line);
+      const match = /^node dist\/cli\/main\.js --target (http:\/\/127\.0\.0\.1:\d+) --port 0$/.exec(
+        line,
+      );
       expect(match).not.toBeNull();
       const direct = await request(`${match![1]}/echo?direct=1`);
       expect(direct.status).toBe(200);
-      expect(JSON.parse(direct.body.toString())).toMatchObject({ method: 'GET', url: '/echo?direct=1' });
+      expect(JSON.parse(direct.body.toString())).toMatchObject({
+        method: 'GET',
+        url: '/echo?direct=1',
+      });
     });
   });
 
   describe('the backend, asked directly', () => {
-    it('writes its links root-relative: the rewriting is the proxy\'s doing', async () => {
-      const backend = /^node dist\/cli\/main\.js --target (\S+) /.exec(bannerLine(demo.banner, 'node dist/cli/main.js'))![1];
+    it("writes its links root-relative: the rewriting is the proxy's doing", async () => {
+      const backend = /^node dist\/cli\/main\.js --target (\S+) /.exec(
+        bannerLine(demo.banner, 'node dist/cli/main.js'),
+      )![1];
       const page = (await request(`${backend}/`)).body.toString();
       expect(page).toContain('href="/echo?hello=world"');
       expect(page).toContain('src="/app.js"');
@@ -84,7 +94,13 @@ describe('the demo (node dist/examples/demo/demo.js --port 0)', () => {
       expect(res.headers['content-type']).toBe('text/html; charset=utf-8');
       const page = res.body.toString();
       expect(page).toContain('<title>upgrade-aware-proxy demo</title>');
-      for (const link of ['href="/proxy/echo?hello=world"', 'href="/proxy/events"', 'href="/proxy/ws"', 'href="/proxy/style.css"', 'src="/proxy/app.js"']) {
+      for (const link of [
+        'href="/proxy/echo?hello=world"',
+        'href="/proxy/events"',
+        'href="/proxy/ws"',
+        'href="/proxy/style.css"',
+        'src="/proxy/app.js"',
+      ]) {
         expect(page).toContain(link);
       }
       expect(page).not.toMatch(/(?:href|src)="\/(?!proxy\/)/);
@@ -95,7 +111,7 @@ describe('the demo (node dist/examples/demo/demo.js --port 0)', () => {
       const script = await request(`${demo.url}/proxy/app.js`);
       expect(script.status).toBe(200);
       expect(script.headers['content-type']).toBe('text/javascript; charset=utf-8');
-      expect(script.body.toString()).toContain("new WebSocket(url)");
+      expect(script.body.toString()).toContain('new WebSocket(url)');
       const style = await request(`${demo.url}/proxy/style.css`);
       expect(style.status).toBe(200);
       expect(style.headers['content-type']).toBe('text/css; charset=utf-8');
@@ -105,15 +121,29 @@ describe('the demo (node dist/examples/demo/demo.js --port 0)', () => {
       const res = await request(`${demo.url}/proxy/echo?hello=world`);
       expect(res.status).toBe(200);
       expect(res.headers['content-type']).toBe('application/json');
-      const echo = JSON.parse(res.body.toString()) as { method: string; url: string; headers: Record<string, string>; body: string };
+      const echo = JSON.parse(res.body.toString()) as {
+        method: string;
+        url: string;
+        headers: Record<string, string>;
+        body: string;
+      };
       expect(echo).toMatchObject({ method: 'GET', url: '/echo?hello=world', body: '' });
       expect(echo.headers['x-forwarded-uri']).toBe('/proxy/echo');
     });
 
     it('echoes a POST with its body', async () => {
-      const res = await request(`${demo.url}/proxy/echo`, { method: 'POST', headers: { 'Content-Type': 'text/plain' }, body: 'some data' });
+      const res = await request(`${demo.url}/proxy/echo`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'text/plain' },
+        body: 'some data',
+      });
       expect(res.status).toBe(200);
-      const echo = JSON.parse(res.body.toString()) as { method: string; url: string; headers: Record<string, string>; body: string };
+      const echo = JSON.parse(res.body.toString()) as {
+        method: string;
+        url: string;
+        headers: Record<string, string>;
+        body: string;
+      };
       expect(echo).toMatchObject({ method: 'POST', url: '/echo', body: 'some data' });
       expect(echo.headers['content-type']).toBe('text/plain');
     });
@@ -165,11 +195,31 @@ describe('the demo (node dist/examples/demo/demo.js --port 0)', () => {
 
 describe('the demo command line', () => {
   it.each([
-    ['--port abc', ['--port', 'abc'], /^demo: --port must be a port number from 0 to 65535, not "abc"\n$/],
-    ['--port 65536', ['--port', '65536'], /^demo: --port must be a port number from 0 to 65535, not "65536"\n$/],
-    ['--port=-1', ['--port=-1'], /^demo: --port must be a port number from 0 to 65535, not "-1"\n$/],
-    ['--port without a value', ['--port'], /^demo: --port needs a value: a port number from 0 to 65535\n$/],
-    ['an unknown argument', ['--target', 'x'], /^demo: unknown argument "--target"; usage: [^\n]*\n$/],
+    [
+      '--port abc',
+      ['--port', 'abc'],
+      /^demo: --port must be a port number from 0 to 65535, not "abc"\n$/,
+    ],
+    [
+      '--port 65536',
+      ['--port', '65536'],
+      /^demo: --port must be a port number from 0 to 65535, not "65536"\n$/,
+    ],
+    [
+      '--port=-1',
+      ['--port=-1'],
+      /^demo: --port must be a port number from 0 to 65535, not "-1"\n$/,
+    ],
+    [
+      '--port without a value',
+      ['--port'],
+      /^demo: --port needs a value: a port number from 0 to 65535\n$/,
+    ],
+    [
+      'an unknown argument',
+      ['--target', 'x'],
+      /^demo: unknown argument "--target"; usage: [^\n]*\n$/,
+    ],
   ])('exits 2 with one line on stderr for %s', async (_name, args, message) => {
     const exit = await exitOf(args);
     expect(exit).toMatchObject({ code: 2, stdout: '' });
@@ -179,7 +229,9 @@ describe('the demo command line', () => {
   it('prints its usage for --help and exits 0', async () => {
     const exit = await exitOf(['--help']);
     expect(exit).toMatchObject({ code: 0, stderr: '' });
-    expect(exit.stdout).toMatch(/^usage: node dist\/examples\/demo\/demo\.js \[--port N\][^\n]*\n$/);
+    expect(exit.stdout).toMatch(
+      /^usage: node dist\/examples\/demo\/demo\.js \[--port N\][^\n]*\n$/,
+    );
   });
 
   it('exits 1 with one line when the port given with --port is taken, trying no other', async () => {
@@ -207,19 +259,22 @@ describe('the demo shutting down', () => {
     expect(await waitForExit(demo.exited)).toMatchObject({ code: 0, signal: null, stderr: '' });
   });
 
-  it.each(['SIGTERM', 'SIGINT'] as const)('exits 0 on %s, ending its open event streams and WebSockets', async (signal) => {
-    demo = await runDemo();
-    const stream = await openEvents(`${demo.url}/proxy/events`);
-    const ws = await openWebSocket(`ws://127.0.0.1:${demo.port}/proxy/ws`);
-    await stream.next(1);
-    const streamClosed = new Promise((resolve) => stream.res.once('close', resolve));
-    const wsClosed = new Promise((resolve) => ws.once('close', resolve));
-    ws.on('error', () => {});
-    demo.child.kill(signal);
-    const exit = await waitForExit(demo.exited);
-    expect(exit).toMatchObject({ code: 0, signal: null, stderr: '' });
-    await streamClosed;
-    await wsClosed;
-    expect(ws.readyState).toBe(WebSocket.CLOSED);
-  });
+  it.each(['SIGTERM', 'SIGINT'] as const)(
+    'exits 0 on %s, ending its open event streams and WebSockets',
+    async (signal) => {
+      demo = await runDemo();
+      const stream = await openEvents(`${demo.url}/proxy/events`);
+      const ws = await openWebSocket(`ws://127.0.0.1:${demo.port}/proxy/ws`);
+      await stream.next(1);
+      const streamClosed = new Promise((resolve) => stream.res.once('close', resolve));
+      const wsClosed = new Promise((resolve) => ws.once('close', resolve));
+      ws.on('error', () => {});
+      demo.child.kill(signal);
+      const exit = await waitForExit(demo.exited);
+      expect(exit).toMatchObject({ code: 0, signal: null, stderr: '' });
+      await streamClosed;
+      await wsClosed;
+      expect(ws.readyState).toBe(WebSocket.CLOSED);
+    },
+  );
 });

@@ -56,11 +56,15 @@ export async function runDemo(args: readonly string[] = ['--port', '0']): Promis
   const { child, exited, output, kill } = run;
   try {
     const banner = await untilStdout(run, (text) => text.includes(BANNER_END), {
-      exited: (exit) => `the demo exited (${exit.code ?? exit.signal}) before its banner: ${exit.stderr}`,
+      exited: (exit) =>
+        `the demo exited (${exit.code ?? exit.signal}) before its banner: ${exit.stderr}`,
       hung: () => `no banner from the demo; it wrote ${JSON.stringify(output())}`,
     });
     const match = /^Starting to serve on 127\.0\.0\.1:(\d+)\n/.exec(banner);
-    if (!match) throw new Error(`the banner's first line is not "Starting to serve on 127.0.0.1:PORT": ${JSON.stringify(banner)}`);
+    if (!match)
+      throw new Error(
+        `the banner's first line is not "Starting to serve on 127.0.0.1:PORT": ${JSON.stringify(banner)}`,
+      );
     const port = Number(match[1]);
     return { child, port, url: `http://127.0.0.1:${port}`, banner, exited, kill };
   } catch (err) {

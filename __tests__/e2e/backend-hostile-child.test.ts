@@ -67,8 +67,14 @@ async function rawBackend(answer: (socket: net.Socket) => void): Promise<string>
 }
 
 /** Starts the proxy in front of `location` in a child process with a small heap; resolves with its port. */
-async function startChild(location: string, kind: string): Promise<{ run: ChildRun; port: number }> {
-  const run = spawnNode(script, [location, kind], { ...process.env, NODE_OPTIONS: `--max-old-space-size=${HEAP_MB}` });
+async function startChild(
+  location: string,
+  kind: string,
+): Promise<{ run: ChildRun; port: number }> {
+  const run = spawnNode(script, [location, kind], {
+    ...process.env,
+    NODE_OPTIONS: `--max-old-space-size=${HEAP_MB}`,
+  });
   children.push(run);
   const stdout = await untilStdout(run, (text) => /port \d+\n/.test(text), {
     exited: (exit) => `the proxy exited before serving: ${exit.stderr}`,
@@ -84,11 +90,13 @@ function alive(run: ChildRun): boolean {
 /** The child's resident memory, in bytes. */
 function rssOf(port: number): Promise<number> {
   return new Promise((resolve, reject) => {
-    http.get(`http://127.0.0.1:${port}/__rss`, { agent: false }, (res) => {
-      let body = '';
-      res.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
-      res.on('end', () => resolve(Number(body)));
-    }).on('error', reject);
+    http
+      .get(`http://127.0.0.1:${port}/__rss`, { agent: false }, (res) => {
+        let body = '';
+        res.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
+        res.on('end', () => resolve(Number(body)));
+      })
+      .on('error', reject);
   });
 }
 
@@ -100,70 +108,98 @@ interface Outcome {
   body: string;
 }
 
-describe.each(['node', 'undici'])('upgradeAware (%s transport) with response trailers Node refuses', (kind) => {
-  it('keeps the process alive and relays the valid trailers', async () => {
-    let second: (() => void) | undefined;
-    const location = await rawBackend((socket) => {
-      socket.write('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTrailer: X-Ok\r\n\r\n5\r\nhello\r\n');
-      // The rest only once the client has the first chunk: the body is streaming, not relayed whole.
-      second = () => socket.end('0\r\nX-T : spaced\r\n: empty\r\nX-Ok: yes\r\n\r\n');
-    });
-    const { run, port } = await startChild(location, kind);
-    const outcome = await guard(new Promise<Outcome>((resolve) => {
-      const req = http.get(`http://127.0.0.1:${port}/`, { agent: false }, (res) => {
-        let body = '';
-        res.setEncoding('latin1').on('data', (chunk: string) => {
-          body += chunk;
-          second?.();
-        });
-        res.on('end', () => resolve({ status: res.statusCode, complete: res.complete, trailers: res.trailers, body }));
-        res.on('error', () => resolve({ status: res.statusCode, complete: false, trailers: {}, body }));
+describe.each(['node', 'undici'])(
+  'upgradeAware (%s transport) with response trailers Node refuses',
+  (kind) => {
+    it('keeps the process alive and relays the valid trailers', async () => {
+      let second: (() => void) | undefined;
+      const location = await rawBackend((socket) => {
+        socket.write(
+          'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTrailer: X-Ok\r\n\r\n5\r\nhello\r\n',
+        );
+        // The rest only once the client has the first chunk: the body is streaming, not relayed whole.
+        second = () => socket.end('0\r\nX-T : spaced\r\n: empty\r\nX-Ok: yes\r\n\r\n');
       });
-      req.on('error', () => resolve({ complete: false, trailers: {}, body: '' }));
-    }), () => 'the client got no end of the response');
-    // The node:http transport's parser refuses such trailers itself: the response is cut off.
-    if (kind === 'undici') expect(outcome).toEqual({ status: 200, complete: true, trailers: { 'x-ok': 'yes' }, body: 'hello' });
-    // The process survives and keeps serving.
-    expect(await rssOf(port)).toBeGreaterThan(0);
-    expect(alive(run)).toBe(true);
-  });
-});
-
-describe.each(['node', 'undici'])('upgradeAware (%s transport) with a backend sending endless 103 to a client that does not read', (kind) => {
-  it('fails the request after five, closes the backend connection and stays small', async () => {
-    let backendClosed: Promise<unknown> | undefined;
-    const hint = Buffer.from(`HTTP/1.1 103 Early Hints\r\nLink: </${'a'.repeat(200)}.css>; rel=preload\r\n\r\n`);
-    const location = await rawBackend((socket) => {
-      backendClosed = new Promise((resolve) => socket.once('close', resolve));
-      const flood = (): void => {
-        while (!socket.destroyed && socket.write(hint));
-      };
-      socket.on('drain', flood);
-      flood();
-    });
-    const { run, port } = await startChild(location, kind);
-    const client = net.connect(port, '127.0.0.1');
-    client.on('error', () => {});
-    await once(client, 'connect');
-    client.write('GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
-    client.pause(); // the client reads nothing until the backend connection is gone
-    try {
-      await waitFor(() => backendClosed !== undefined, 'the backend to get the request');
-      await guard(backendClosed!, () => 'the proxy never closed the flooding backend connection');
-      const rss = await rssOf(port);
-      expect(rss).toBeLessThan(RSS_LIMIT);
-      client.resume();
-      const chunks: Buffer[] = [];
-      client.on('data', (chunk: Buffer) => chunks.push(chunk));
-      await guard(once(client, 'end'), () => 'the client got no end of the response');
-      const text = Buffer.concat(chunks).toString('latin1');
-      expect(text.match(/HTTP\/1\.1 103 /g)?.length ?? 0).toBeLessThanOrEqual(5);
-      // 502 through an agent; 503 through the rewriting transport the default configuration uses.
-      expect(text).toMatch(kind === 'node' ? /HTTP\/1\.1 502 / : /HTTP\/1\.1 503 /);
-      expect(text).toContain('too many 1xx informational responses');
+      const { run, port } = await startChild(location, kind);
+      const outcome = await guard(
+        new Promise<Outcome>((resolve) => {
+          const req = http.get(`http://127.0.0.1:${port}/`, { agent: false }, (res) => {
+            let body = '';
+            res.setEncoding('latin1').on('data', (chunk: string) => {
+              body += chunk;
+              second?.();
+            });
+            res.on('end', () =>
+              resolve({
+                status: res.statusCode,
+                complete: res.complete,
+                trailers: res.trailers,
+                body,
+              }),
+            );
+            res.on('error', () =>
+              resolve({ status: res.statusCode, complete: false, trailers: {}, body }),
+            );
+          });
+          req.on('error', () => resolve({ complete: false, trailers: {}, body: '' }));
+        }),
+        () => 'the client got no end of the response',
+      );
+      // The node:http transport's parser refuses such trailers itself: the response is cut off.
+      if (kind === 'undici')
+        expect(outcome).toEqual({
+          status: 200,
+          complete: true,
+          trailers: { 'x-ok': 'yes' },
+          body: 'hello',
+        });
+      // The process survives and keeps serving.
+      expect(await rssOf(port)).toBeGreaterThan(0);
       expect(alive(run)).toBe(true);
-    } finally {
-      client.destroy();
-    }
-  });
-});
+    });
+  },
+);
+
+describe.each(['node', 'undici'])(
+  'upgradeAware (%s transport) with a backend sending endless 103 to a client that does not read',
+  (kind) => {
+    it('fails the request after five, closes the backend connection and stays small', async () => {
+      let backendClosed: Promise<unknown> | undefined;
+      const hint = Buffer.from(
+        `HTTP/1.1 103 Early Hints\r\nLink: </${'a'.repeat(200)}.css>; rel=preload\r\n\r\n`,
+      );
+      const location = await rawBackend((socket) => {
+        backendClosed = new Promise((resolve) => socket.once('close', resolve));
+        const flood = (): void => {
+          while (!socket.destroyed && socket.write(hint));
+        };
+        socket.on('drain', flood);
+        flood();
+      });
+      const { run, port } = await startChild(location, kind);
+      const client = net.connect(port, '127.0.0.1');
+      client.on('error', () => {});
+      await once(client, 'connect');
+      client.write('GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+      client.pause(); // the client reads nothing until the backend connection is gone
+      try {
+        await waitFor(() => backendClosed !== undefined, 'the backend to get the request');
+        await guard(backendClosed!, () => 'the proxy never closed the flooding backend connection');
+        const rss = await rssOf(port);
+        expect(rss).toBeLessThan(RSS_LIMIT);
+        client.resume();
+        const chunks: Buffer[] = [];
+        client.on('data', (chunk: Buffer) => chunks.push(chunk));
+        await guard(once(client, 'end'), () => 'the client got no end of the response');
+        const text = Buffer.concat(chunks).toString('latin1');
+        expect(text.match(/HTTP\/1\.1 103 /g)?.length ?? 0).toBeLessThanOrEqual(5);
+        // 502 through an agent; 503 through the rewriting transport the default configuration uses.
+        expect(text).toMatch(kind === 'node' ? /HTTP\/1\.1 502 / : /HTTP\/1\.1 503 /);
+        expect(text).toContain('too many 1xx informational responses');
+        expect(alive(run)).toBe(true);
+      } finally {
+        client.destroy();
+      }
+    });
+  },
+);

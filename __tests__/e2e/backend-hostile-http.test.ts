@@ -14,7 +14,14 @@ import { relayInformational } from '../../lib/http/informational.js';
 import { resolveOptions } from '../../lib/options.js';
 import { Agent as UndiciAgent } from 'undici';
 import { guard } from '../helpers/child.js';
-import { FAKE_STATUS, fakeResponder, listen, rawRequest, startExpress, startProxy } from '../helpers/servers.js';
+import {
+  FAKE_STATUS,
+  fakeResponder,
+  listen,
+  rawRequest,
+  startExpress,
+  startProxy,
+} from '../helpers/servers.js';
 import type { Running } from '../helpers/servers.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -79,7 +86,9 @@ function get(url: string): Promise<Seen> {
     const req = http.get(url, { agent: false, maxHeaderSize: 2 * 1024 * 1024 }, (res) => {
       let body = '';
       res.setEncoding('latin1').on('data', (chunk: string) => (body += chunk));
-      res.on('end', () => resolve({ informational, status: res.statusCode!, headers: res.headers, body }));
+      res.on('end', () =>
+        resolve({ informational, status: res.statusCode!, headers: res.headers, body }),
+      );
       res.on('error', reject);
     });
     req.on('information', (info) => informational.push(info.statusCode));
@@ -91,10 +100,19 @@ type Kind = 'an http.Agent' | 'the default undici Agent';
 const KINDS: Kind[] = ['an http.Agent', 'the default undici Agent'];
 
 /** The proxy in front of `backend`, through the given kind of transport, its errors recorded. */
-async function proxyTo(backend: RawBackend, kind: Kind, options: Partial<UpgradeAwareOptions> = {}): Promise<Running & { errors: Error[]; agent?: http.Agent }> {
+async function proxyTo(
+  backend: RawBackend,
+  kind: Kind,
+  options: Partial<UpgradeAwareOptions> = {},
+): Promise<Running & { errors: Error[]; agent?: http.Agent }> {
   const { responder, calls } = fakeResponder();
   const agent = kind === 'an http.Agent' ? new http.Agent({ keepAlive: true }) : undefined;
-  const proxy = await startProxy({ location: backend.url, responder, ...(agent ? { transport: agent } : {}), ...options });
+  const proxy = await startProxy({
+    location: backend.url,
+    responder,
+    ...(agent ? { transport: agent } : {}),
+    ...options,
+  });
   return Object.assign(proxy, { errors: calls, agent });
 }
 
@@ -109,7 +127,8 @@ afterEach(async () => {
 });
 
 describe('upgradeAware with a backend sending header names Node refuses', () => {
-  const head = 'HTTP/1.1 200 OK\r\nX-A : spaced\r\n: empty\r\nX-Good: yes\r\nContent-Length: 2\r\n\r\nok';
+  const head =
+    'HTTP/1.1 200 OK\r\nX-A : spaced\r\n: empty\r\nX-Good: yes\r\nContent-Length: 2\r\n\r\nok';
 
   it('drops them from the response head and relays the rest through undici', async () => {
     backend = await rawBackend((socket) => socket.write(head));
@@ -117,7 +136,9 @@ describe('upgradeAware with a backend sending header names Node refuses', () => 
     proxy = running;
     const seen = await get(running.url);
     expect([seen.status, seen.body, seen.headers['x-good']]).toEqual([200, 'ok', 'yes']);
-    expect(Object.keys(seen.headers).filter((name) => name.startsWith('x-a') || name === '')).toEqual([]);
+    expect(
+      Object.keys(seen.headers).filter((name) => name.startsWith('x-a') || name === ''),
+    ).toEqual([]);
     expect(running.errors).toEqual([]);
   });
 
@@ -126,12 +147,19 @@ describe('upgradeAware with a backend sending header names Node refuses', () => 
     const { responder, calls } = fakeResponder();
     proxy = await startExpress([['/', upgradeAware({ location: backend.url, responder })]]);
     const seen = await get(proxy.url);
-    expect([seen.status, seen.body, seen.headers['x-good'], seen.headers['x-powered-by']]).toEqual([200, 'ok', 'yes', 'Express']);
+    expect([seen.status, seen.body, seen.headers['x-good'], seen.headers['x-powered-by']]).toEqual([
+      200,
+      'ok',
+      'yes',
+      'Express',
+    ]);
     expect(calls).toEqual([]);
   });
 
   it('drops them from a relayed 103, so the client can still read it', async () => {
-    backend = await rawBackend((socket) => socket.write('HTTP/1.1 103 Early Hints\r\nX-T : v\r\nLink: </a>\r\n\r\n' + OK));
+    backend = await rawBackend((socket) =>
+      socket.write('HTTP/1.1 103 Early Hints\r\nX-T : v\r\nLink: </a>\r\n\r\n' + OK),
+    );
     proxy = await proxyTo(backend, 'the default undici Agent');
     const hints: http.IncomingHttpHeaders[] = [];
     const req = http.get(proxy.url, { agent: false });
@@ -148,7 +176,11 @@ describe.each(KINDS)('upgradeAware with 1xx answers through %s', (kind) => {
     backend = await rawBackend((socket) => socket.write(EARLY_HINTS.repeat(5) + OK));
     proxy = await proxyTo(backend, kind);
     const seen = await get(proxy.url);
-    expect(seen).toMatchObject({ informational: [103, 103, 103, 103, 103], status: 200, body: 'ok' });
+    expect(seen).toMatchObject({
+      informational: [103, 103, 103, 103, 103],
+      status: 200,
+      body: 'ok',
+    });
   });
 
   it('fails with ERR_PROXY_BAD_RESPONSE on the sixth and closes the backend connection', async () => {
@@ -193,7 +225,11 @@ describe.each(KINDS)('upgradeAware with 1xx answers through %s', (kind) => {
 
 describe.each(KINDS)('upgradeAware with a 101 to a plain request through %s', (kind) => {
   it('answers ERR_PROXY_BAD_RESPONSE promptly and closes the backend connection', async () => {
-    backend = await rawBackend((socket) => socket.write('HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: evil\r\n\r\nhello'));
+    backend = await rawBackend((socket) =>
+      socket.write(
+        'HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: evil\r\n\r\nhello',
+      ),
+    );
     const running = await proxyTo(backend, kind);
     proxy = running;
     const seen = await guard(get(running.url), () => 'the client got no answer to a 101', 10_000);
@@ -206,7 +242,8 @@ describe.each(KINDS)('upgradeAware with a 101 to a plain request through %s', (k
 
 describe.each(KINDS)('upgradeAware with large response heads through %s', (kind) => {
   /** A 200 with one `X-Big` header of `size` bytes. */
-  const big = (size: number): string => `HTTP/1.1 200 OK\r\nX-Big: ${'a'.repeat(size)}\r\nContent-Length: 2\r\n\r\nok`;
+  const big = (size: number): string =>
+    `HTTP/1.1 200 OK\r\nX-Big: ${'a'.repeat(size)}\r\nContent-Length: 2\r\n\r\nok`;
 
   it.each([20 * 1024, 900 * 1024])('relays a %d-byte header', async (size) => {
     backend = await rawBackend((socket) => socket.write(big(size)));
@@ -235,8 +272,12 @@ describe.each(KINDS)('upgradeAware with large response heads through %s', (kind)
 });
 
 describe('upgradeAware with large response heads through an undici Dispatcher of the application', () => {
-  it('keeps the dispatcher\'s own limit (undici\'s default: 16 KiB)', async () => {
-    backend = await rawBackend((socket) => socket.write(`HTTP/1.1 200 OK\r\nX-Big: ${'a'.repeat(20 * 1024)}\r\nContent-Length: 2\r\n\r\nok`));
+  it("keeps the dispatcher's own limit (undici's default: 16 KiB)", async () => {
+    backend = await rawBackend((socket) =>
+      socket.write(
+        `HTTP/1.1 200 OK\r\nX-Big: ${'a'.repeat(20 * 1024)}\r\nContent-Length: 2\r\n\r\nok`,
+      ),
+    );
     const dispatcher = new UndiciAgent();
     const { responder, calls } = fakeResponder();
     proxy = await startProxy({ location: backend.url, transport: dispatcher, responder });
@@ -251,17 +292,19 @@ describe('upgradeAware with large response heads through an undici Dispatcher of
 });
 
 describe('relayInformational', () => {
-  it('drops a 1xx while the client\'s socket still holds earlier output, so 1xx cannot pile up', async () => {
+  it("drops a 1xx while the client's socket still holds earlier output, so 1xx cannot pile up", async () => {
     const options = resolveOptions({ location: 'http://127.0.0.1:1' });
-    const server = await listen(http.createServer((req, res) => {
-      const ex = createExchange(req, res, options);
-      // Corked, the first head stays in the socket's buffer, as it does for a client that does not read.
-      res.socket!.cork();
-      relayInformational(ex, 103, 'Early Hints', ['Link', '</first>']);
-      relayInformational(ex, 103, 'Early Hints', ['Link', '</second>']);
-      res.socket!.uncork();
-      res.end('ok');
-    }));
+    const server = await listen(
+      http.createServer((req, res) => {
+        const ex = createExchange(req, res, options);
+        // Corked, the first head stays in the socket's buffer, as it does for a client that does not read.
+        res.socket!.cork();
+        relayInformational(ex, 103, 'Early Hints', ['Link', '</first>']);
+        relayInformational(ex, 103, 'Early Hints', ['Link', '</second>']);
+        res.socket!.uncork();
+        res.end('ok');
+      }),
+    );
     try {
       const hints: unknown[] = [];
       const req = http.get(server.url, { agent: false });

@@ -14,7 +14,9 @@ import type { Running } from '../helpers/servers.js';
 const REJECTED = 'the backend attempted to redirect this request, which is not permitted';
 
 /** An Express 5 app with the proxy at /proxy, a 404 `not proxied` after it, and the headers each request arrived with. */
-async function serveApp(options: UpgradeAwareOptions): Promise<Running & { arrived: http.IncomingHttpHeaders[] }> {
+async function serveApp(
+  options: UpgradeAwareOptions,
+): Promise<Running & { arrived: http.IncomingHttpHeaders[] }> {
   const proxy = upgradeAware(options);
   const arrived: http.IncomingHttpHeaders[] = [];
   const app = express();
@@ -37,7 +39,7 @@ async function serveApp(options: UpgradeAwareOptions): Promise<Running & { arriv
   });
 }
 
-describe('upgradeAware mounted with app.use(\'/proxy\', proxy) in Express 5', () => {
+describe("upgradeAware mounted with app.use('/proxy', proxy) in Express 5", () => {
   let backend: Awaited<ReturnType<typeof startRecorder>>;
   const opened: Running[] = [];
   beforeEach(async () => {
@@ -66,7 +68,11 @@ describe('upgradeAware mounted with app.use(\'/proxy\', proxy) in Express 5', ()
     });
 
     it('joins the location path in front with appendLocationPath and useRequestLocation', async () => {
-      const server = await app({ location: `${backend.url}/base/`, useRequestLocation: true, appendLocationPath: true });
+      const server = await app({
+        location: `${backend.url}/base/`,
+        useRequestLocation: true,
+        appendLocationPath: true,
+      });
       await supertest(server.url).get('/proxy/api/x?y=1').expect(200);
       expect(backend.seen.map((s) => s.url)).toEqual(['/base/api/x?y=1']);
     });
@@ -111,7 +117,11 @@ describe('upgradeAware mounted with app.use(\'/proxy\', proxy) in Express 5', ()
       const server = await app({ location: `${backend.url}/`, useRequestLocation: true });
       const body = Buffer.alloc(1 << 20);
       for (let i = 0; i < body.length; i++) body[i] = (i * 31) & 0xff;
-      await supertest(server.url).post('/proxy/upload').set('Content-Type', 'application/octet-stream').send(body).expect(200);
+      await supertest(server.url)
+        .post('/proxy/upload')
+        .set('Content-Type', 'application/octet-stream')
+        .send(body)
+        .expect(200);
       expect(backend.seen).toHaveLength(1);
       expect(backend.seen[0]!.headers['content-length']).toBe(String(body.length));
       expect(backend.seen[0]!.body.equals(body)).toBe(true);
@@ -161,7 +171,13 @@ describe('upgradeAware mounted with app.use(\'/proxy\', proxy) in Express 5', ()
       expect(server.arrived[0]!['x-hop']).toBe('gone'); // the client did send them
       const seen = backend.seen[0]!.headers;
       expect(seen['x-kept']).toBe('yes');
-      for (const name of ['x-hop', 'keep-alive', 'proxy-authorization', 'proxy-connection', 'upgrade']) {
+      for (const name of [
+        'x-hop',
+        'keep-alive',
+        'proxy-authorization',
+        'proxy-connection',
+        'upgrade',
+      ]) {
         expect([name, seen[name]]).toEqual([name, undefined]);
       }
       // The proxy's own connection to the backend may say keep-alive; the client's list is gone.
@@ -172,7 +188,9 @@ describe('upgradeAware mounted with app.use(\'/proxy\', proxy) in Express 5', ()
 
     it('joins several X-Forwarded-For lines before appending the client address', async () => {
       const server = await app({ location: `${backend.url}/`, useRequestLocation: true });
-      const res = await request(`${server.url}/proxy/xff`, { headers: { 'X-Forwarded-For': ['127.0.0.8', '127.0.0.9'] } });
+      const res = await request(`${server.url}/proxy/xff`, {
+        headers: { 'X-Forwarded-For': ['127.0.0.8', '127.0.0.9'] },
+      });
       expect(res.status).toBe(200);
       expect(backend.seen[0]!.headers['x-forwarded-for']).toBe('127.0.0.8, 127.0.0.9, 127.0.0.1');
     });
@@ -192,11 +210,18 @@ describe('upgradeAware mounted with app.use(\'/proxy\', proxy) in Express 5', ()
       const server = await app({ location: `${backend.url}/`, useRequestLocation: true });
       await supertest(server.url).get('/proxy/host').set('Host', 'proxy.example:8001').expect(200);
       await supertest(server.url).get('/proxy/host').expect(200);
-      expect(backend.seen.map((s) => s.headers.host)).toEqual(['proxy.example:8001', `127.0.0.1:${server.port}`]);
+      expect(backend.seen.map((s) => s.headers.host)).toEqual([
+        'proxy.example:8001',
+        `127.0.0.1:${server.port}`,
+      ]);
     });
 
     it('sends the location host as Host with useLocationHost', async () => {
-      const server = await app({ location: `${backend.url}/`, useRequestLocation: true, useLocationHost: true });
+      const server = await app({
+        location: `${backend.url}/`,
+        useRequestLocation: true,
+        useLocationHost: true,
+      });
       await supertest(server.url).get('/proxy/host').set('Host', 'proxy.example:8001').expect(200);
       expect(backend.seen[0]!.headers.host).toBe(`127.0.0.1:${backend.port}`);
     });
@@ -216,8 +241,12 @@ describe('upgradeAware mounted with app.use(\'/proxy\', proxy) in Express 5', ()
       const res = await supertest(server.url).get('/proxy/x');
       expect(res.status).toBe(503);
       expect(res.headers['content-type']).toBe('text/plain; charset=utf-8');
-      expect(res.text).toBe(`error trying to reach service: connect ECONNREFUSED 127.0.0.1:${port}\n`);
-      expect(errors.map((err) => (err as ProxyError).code)).toEqual(['ERR_PROXY_BACKEND_UNREACHABLE']);
+      expect(res.text).toBe(
+        `error trying to reach service: connect ECONNREFUSED 127.0.0.1:${port}\n`,
+      );
+      expect(errors.map((err) => (err as ProxyError).code)).toEqual([
+        'ERR_PROXY_BACKEND_UNREACHABLE',
+      ]);
     });
 
     it('answers 502 text/plain with the client error for a refused backend through a given transport', async () => {
@@ -248,7 +277,11 @@ describe('upgradeAware mounted with app.use(\'/proxy\', proxy) in Express 5', ()
 
     it('turns a backend 302 with Location into a 502 with the fixed 70-byte body', async () => {
       const target = await redirecting(302, '/elsewhere');
-      const server = await app({ location: `${target.url}/`, useRequestLocation: true, rejectForwardingRedirects: true });
+      const server = await app({
+        location: `${target.url}/`,
+        useRequestLocation: true,
+        rejectForwardingRedirects: true,
+      });
       const res = await supertest(server.url).get('/proxy/x').redirects(0);
       expect(res.status).toBe(502);
       expect(res.text).toBe(REJECTED);
@@ -259,7 +292,11 @@ describe('upgradeAware mounted with app.use(\'/proxy\', proxy) in Express 5', ()
 
     it('passes a backend 304 without Location', async () => {
       const target = await redirecting(304);
-      const server = await app({ location: `${target.url}/`, useRequestLocation: true, rejectForwardingRedirects: true });
+      const server = await app({
+        location: `${target.url}/`,
+        useRequestLocation: true,
+        rejectForwardingRedirects: true,
+      });
       const res = await supertest(server.url).get('/proxy/x').redirects(0);
       expect(res.status).toBe(304);
     });

@@ -15,21 +15,33 @@ const express4 = load('express4') as typeof express;
 type Mount = (proxy: UpgradeAwareMiddleware) => http.RequestListener;
 
 const mounts: [string, string, Mount][] = [
-  ['Express 5', '/proxy', (proxy) => {
-    const app = express();
-    app.use('/proxy', proxy);
-    return app;
-  }],
-  ['Express 4', '/proxy', (proxy) => {
-    const app = express4();
-    app.use('/proxy', proxy);
-    return app;
-  }],
-  ['Connect', '/proxy', (proxy) => {
-    const app = connect();
-    app.use('/proxy', proxy);
-    return app as unknown as http.RequestListener;
-  }],
+  [
+    'Express 5',
+    '/proxy',
+    (proxy) => {
+      const app = express();
+      app.use('/proxy', proxy);
+      return app;
+    },
+  ],
+  [
+    'Express 4',
+    '/proxy',
+    (proxy) => {
+      const app = express4();
+      app.use('/proxy', proxy);
+      return app;
+    },
+  ],
+  [
+    'Connect',
+    '/proxy',
+    (proxy) => {
+      const app = connect();
+      app.use('/proxy', proxy);
+      return app as unknown as http.RequestListener;
+    },
+  ],
   ['a plain http.createServer handler', '', (proxy) => proxy],
 ];
 
@@ -79,7 +91,11 @@ describe.each(mounts)('upgradeAware mounted in %s', (_name, prefix, mount) => {
   });
 
   it('streams a request body through and the response back', async () => {
-    const res = await request(`${server.url}${prefix}/echo`, { method: 'POST', headers: { 'Content-Type': 'text/plain' }, body: 'hello body' });
+    const res = await request(`${server.url}${prefix}/echo`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'text/plain' },
+      body: 'hello body',
+    });
     expect(res.status).toBe(200);
     expect(res.body.toString()).toBe('hello body');
     expect(backend.seen[0]!.method).toBe('POST');

@@ -10,7 +10,12 @@ import type { UpgradeAwareOptions } from '../../lib/index.js';
 import { listen, rawRequest, startProxy } from '../helpers/servers.js';
 import type { Running } from '../helpers/servers.js';
 
-const SPOOFED = ['X-Forwarded-Host: evil.example', 'x-forwarded-proto: https', 'X-Forwarded-Uri: /evil', 'X-FORWARDED-URI: /evil2'];
+const SPOOFED = [
+  'X-Forwarded-Host: evil.example',
+  'x-forwarded-proto: https',
+  'X-Forwarded-Uri: /evil',
+  'X-FORWARDED-URI: /evil2',
+];
 
 /** The lines named `name` (any case) in a raw header list, in order. */
 function linesOf(raw: readonly string[], name: string): string[] {
@@ -21,7 +26,12 @@ function linesOf(raw: readonly string[], name: string): string[] {
 
 /** The three headers as the backend saw them, each as its list of lines. */
 function forwarded(raw: readonly string[]): Record<string, string[]> {
-  return Object.fromEntries(['x-forwarded-uri', 'x-forwarded-host', 'x-forwarded-proto'].map((name) => [name, linesOf(raw, name)]));
+  return Object.fromEntries(
+    ['x-forwarded-uri', 'x-forwarded-host', 'x-forwarded-proto'].map((name) => [
+      name,
+      linesOf(raw, name),
+    ]),
+  );
 }
 
 /** A backend that records the raw headers of each request: WebSockets echo, plain requests get 404. */
@@ -69,7 +79,9 @@ async function proxyFor(options: Partial<UpgradeAwareOptions> = {}): Promise<Run
 
 /** Opens a WebSocket through `proxy` at /ws/a?x=1 with the spoofed headers, exchanges one message, and returns what the backend saw. */
 async function webSocketThrough(proxy: Running): Promise<string[]> {
-  const headers = Object.fromEntries(SPOOFED.slice(0, 3).map((line) => line.split(': ') as [string, string]));
+  const headers = Object.fromEntries(
+    SPOOFED.slice(0, 3).map((line) => line.split(': ') as [string, string]),
+  );
   const ws = new WebSocket(`ws://127.0.0.1:${proxy.port}/ws/a?x=1`, { headers });
   opened.push({ close: async () => ws.terminate() });
   await once(ws, 'open');
@@ -82,15 +94,25 @@ async function webSocketThrough(proxy: Running): Promise<string[]> {
 
 /** A plain POST that carries `Connection: Upgrade` (no Upgrade header): it takes the upgrade path. */
 async function upgradeLikePost(proxy: Running): Promise<string[]> {
-  const response = await rawRequest(proxy.port, ['POST /exec/a?x=1 HTTP/1.1', `Host: 127.0.0.1:${proxy.port}`,
-    'Connection: Upgrade', 'Content-Length: 0', ...SPOOFED, '', ''].join('\r\n'));
+  const response = await rawRequest(
+    proxy.port,
+    [
+      'POST /exec/a?x=1 HTTP/1.1',
+      `Host: 127.0.0.1:${proxy.port}`,
+      'Connection: Upgrade',
+      'Content-Length: 0',
+      ...SPOOFED,
+      '',
+      '',
+    ].join('\r\n'),
+  );
   expect(response.status).toBe(404); // the backend's answer, relayed: the request did reach it
   expect(backend.seen).toHaveLength(1);
   return backend.seen[0]!;
 }
 
 describe('upgradeAware X-Forwarded-* on the upgrade path, rewriting transport on', () => {
-  it('replaces the client\'s with its own on a WebSocket upgrade', async () => {
+  it("replaces the client's with its own on a WebSocket upgrade", async () => {
     const proxy = await proxyFor();
     const seen = await webSocketThrough(proxy);
     expect(forwarded(seen)).toEqual({
@@ -100,7 +122,7 @@ describe('upgradeAware X-Forwarded-* on the upgrade path, rewriting transport on
     });
   });
 
-  it('replaces the client\'s with its own on a plain POST carrying Connection: Upgrade', async () => {
+  it("replaces the client's with its own on a plain POST carrying Connection: Upgrade", async () => {
     const proxy = await proxyFor();
     const seen = await upgradeLikePost(proxy);
     expect(forwarded(seen)).toEqual({
@@ -113,7 +135,7 @@ describe('upgradeAware X-Forwarded-* on the upgrade path, rewriting transport on
 });
 
 describe('upgradeAware X-Forwarded-* on the upgrade path, rewriting transport off', () => {
-  it('passes the client\'s through, as on the HTTP path', async () => {
+  it("passes the client's through, as on the HTTP path", async () => {
     const agent = new http.Agent();
     opened.push({ close: async () => agent.destroy() });
     const proxy = await proxyFor({ transport: agent });

@@ -31,7 +31,18 @@ async function proxyFor(options: Partial<UpgradeAwareOptions> = {}): Promise<Run
 
 /** Sends the request line and header lines with two Host lines, and expects the proxy's 400. */
 async function expectRefused(port: number, requestLine: string, ...lines: string[]): Promise<void> {
-  const response = await rawRequest(port, [requestLine, 'Host: 127.0.0.1', ...lines, 'host: evil.example', 'Connection: close', '', ''].join('\r\n'));
+  const response = await rawRequest(
+    port,
+    [
+      requestLine,
+      'Host: 127.0.0.1',
+      ...lines,
+      'host: evil.example',
+      'Connection: close',
+      '',
+      '',
+    ].join('\r\n'),
+  );
   expect(response.status).toBe(400);
   expect(response.body.toString()).toBe('too many Host headers\n');
 }
@@ -51,15 +62,26 @@ describe('upgradeAware with two Host lines', () => {
 
   it('answers 400 to an upgrade and dials nobody', async () => {
     const proxy = await proxyFor();
-    await expectRefused(proxy.port, 'GET /ws HTTP/1.1', 'Connection: Upgrade', 'Upgrade: websocket',
-      'Sec-WebSocket-Version: 13', 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==');
+    await expectRefused(
+      proxy.port,
+      'GET /ws HTTP/1.1',
+      'Connection: Upgrade',
+      'Upgrade: websocket',
+      'Sec-WebSocket-Version: 13',
+      'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==',
+    );
     expect(upgrades).toBe(0);
     expect(backend.seen).toHaveLength(0);
   });
 
-  it('answers 400 to a plain request that asks for an upgrade (the upgrade path, on the request\'s response)', async () => {
+  it("answers 400 to a plain request that asks for an upgrade (the upgrade path, on the request's response)", async () => {
     const proxy = await proxyFor();
-    await expectRefused(proxy.port, 'POST /exec HTTP/1.1', 'Connection: Upgrade', 'Content-Length: 0');
+    await expectRefused(
+      proxy.port,
+      'POST /exec HTTP/1.1',
+      'Connection: Upgrade',
+      'Content-Length: 0',
+    );
     expect(backend.seen).toHaveLength(0);
   });
 });

@@ -11,9 +11,20 @@ import { startCliProcess } from '../cli/spawn.js';
 import { listen, startProxy, startRecorder, rawRequest } from '../helpers/servers.js';
 import type { Running, Seen } from '../helpers/servers.js';
 
-const CLIENT_VERSIONS = ['v5.channel.k8s.io', 'v4.channel.k8s.io', 'v3.channel.k8s.io', 'v2.channel.k8s.io'];
+const CLIENT_VERSIONS = [
+  'v5.channel.k8s.io',
+  'v4.channel.k8s.io',
+  'v3.channel.k8s.io',
+  'v2.channel.k8s.io',
+];
 /** What Kubernetes' remotecommand server accepts, most preferred first. */
-const SERVER_VERSIONS = ['v5.channel.k8s.io', 'v4.channel.k8s.io', 'v3.channel.k8s.io', 'v2.channel.k8s.io', 'channel.k8s.io'];
+const SERVER_VERSIONS = [
+  'v5.channel.k8s.io',
+  'v4.channel.k8s.io',
+  'v3.channel.k8s.io',
+  'v2.channel.k8s.io',
+  'channel.k8s.io',
+];
 const EXEC = '/api/v1/namespaces/default/pods/web/exec?command=sh&stdin=true';
 
 /** The lines named `name` (any case) in a raw header list, in order. */
@@ -34,10 +45,14 @@ function handshake(req: http.IncomingMessage, socket: net.Socket): void {
   const chosen = client.find((version) => SERVER_VERSIONS.includes(version));
   if (chosen === undefined) {
     const body = `unable to upgrade: unable to negotiate protocol: client supports [${client.join(' ')}], server accepts [${SERVER_VERSIONS.join(' ')}]`;
-    socket.end(`HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`);
+    socket.end(
+      `HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`,
+    );
     return;
   }
-  socket.write(`HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\nX-Stream-Protocol-Version: ${chosen}\r\n\r\n`);
+  socket.write(
+    `HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\nX-Stream-Protocol-Version: ${chosen}\r\n\r\n`,
+  );
   socket.pipe(socket);
 }
 
@@ -49,32 +64,44 @@ async function startKubelet(): Promise<Running> {
 
 /** The `kubectl exec` request head, one X-Stream-Protocol-Version line per version. */
 function execRequest(host: string): string {
-  return [`POST ${EXEC} HTTP/1.1`, `Host: ${host}`, 'Connection: Upgrade', 'Upgrade: SPDY/3.1',
-    ...CLIENT_VERSIONS.map((version) => `X-Stream-Protocol-Version: ${version}`), 'Content-Length: 0', '', ''].join('\r\n');
+  return [
+    `POST ${EXEC} HTTP/1.1`,
+    `Host: ${host}`,
+    'Connection: Upgrade',
+    'Upgrade: SPDY/3.1',
+    ...CLIENT_VERSIONS.map((version) => `X-Stream-Protocol-Version: ${version}`),
+    'Content-Length: 0',
+    '',
+    '',
+  ].join('\r\n');
 }
 
 /** Writes `data` and resolves with the response head, and a function that round-trips bytes through the tunnel. */
-async function upgradeThrough(port: number, data: string): Promise<{ head: string; echo(text: string): Promise<string> }> {
+async function upgradeThrough(
+  port: number,
+  data: string,
+): Promise<{ head: string; echo(text: string): Promise<string> }> {
   const socket = net.connect(port, '127.0.0.1');
   sockets.push(socket);
   socket.on('error', () => {});
   await once(socket, 'connect');
   socket.write(data);
   let received = '';
-  const until = (test: (text: string) => boolean): Promise<string> => new Promise((resolve, reject) => {
-    const check = (): void => {
-      if (!test(received)) return;
-      socket.off('data', onData);
-      resolve(received);
-    };
-    const onData = (chunk: Buffer): void => {
-      received += chunk.toString('latin1');
+  const until = (test: (text: string) => boolean): Promise<string> =>
+    new Promise((resolve, reject) => {
+      const check = (): void => {
+        if (!test(received)) return;
+        socket.off('data', onData);
+        resolve(received);
+      };
+      const onData = (chunk: Buffer): void => {
+        received += chunk.toString('latin1');
+        check();
+      };
+      socket.on('data', onData);
+      socket.once('close', () => reject(new Error(`closed; got ${JSON.stringify(received)}`)));
       check();
-    };
-    socket.on('data', onData);
-    socket.once('close', () => reject(new Error(`closed; got ${JSON.stringify(received)}`)));
-    check();
-  });
+    });
   const all = await until((text) => text.includes('\r\n\r\n'));
   const end = all.indexOf('\r\n\r\n') + 4;
   const head = all.slice(0, end);
@@ -110,7 +137,14 @@ describe('kubectl exec protocol negotiation (X-Stream-Protocol-Version lines)', 
     const kubelet = await startKubelet();
     opened.push(kubelet);
     // kubectl proxy refuses exec and attach paths by default; this test is about the headers.
-    const cli = await startCliProcess(['--target', kubelet.url, '--port', '0', '--reject-paths', '^/none$']);
+    const cli = await startCliProcess([
+      '--target',
+      kubelet.url,
+      '--port',
+      '0',
+      '--reject-paths',
+      '^/none$',
+    ]);
     const { head, echo } = await upgradeThrough(cli.port, execRequest(`127.0.0.1:${cli.port}`));
     expect(head).toMatch(/^HTTP\/1\.1 101 /);
     expect(head).toContain('\r\nX-Stream-Protocol-Version: v5.channel.k8s.io\r\n');
@@ -127,14 +161,39 @@ describe.each<[string, () => Partial<UpgradeAwareOptions>]>([
     opened.push(backend);
     const options = extra();
     const proxy = await startProxy({ location: backend.url, useRequestLocation: true, ...options });
-    opened.push({ ...proxy, close: async () => { await proxy.close(); (options.transport as http.Agent | undefined)?.destroy(); } });
-    const response = await rawRequest(proxy.port, ['GET /api HTTP/1.1', `Host: 127.0.0.1:${proxy.port}`,
-      'X-Stream-Protocol-Version: v5.channel.k8s.io', 'Authorization: Bearer one', 'Accept: text/html',
-      'X-Stream-Protocol-Version: v4.channel.k8s.io', 'Authorization: Bearer two', 'Accept: application/json',
-      'Cookie: a=1', 'X-Custom: x', 'Cookie: b=2', 'x-custom: y', 'Connection: close', '', ''].join('\r\n'));
+    opened.push({
+      ...proxy,
+      close: async () => {
+        await proxy.close();
+        (options.transport as http.Agent | undefined)?.destroy();
+      },
+    });
+    const response = await rawRequest(
+      proxy.port,
+      [
+        'GET /api HTTP/1.1',
+        `Host: 127.0.0.1:${proxy.port}`,
+        'X-Stream-Protocol-Version: v5.channel.k8s.io',
+        'Authorization: Bearer one',
+        'Accept: text/html',
+        'X-Stream-Protocol-Version: v4.channel.k8s.io',
+        'Authorization: Bearer two',
+        'Accept: application/json',
+        'Cookie: a=1',
+        'X-Custom: x',
+        'Cookie: b=2',
+        'x-custom: y',
+        'Connection: close',
+        '',
+        '',
+      ].join('\r\n'),
+    );
     expect(response.status).toBe(200);
     const seen: Seen = backend.seen[0]!;
-    expect(linesOf(seen.rawHeaders, 'x-stream-protocol-version')).toEqual(['v5.channel.k8s.io', 'v4.channel.k8s.io']);
+    expect(linesOf(seen.rawHeaders, 'x-stream-protocol-version')).toEqual([
+      'v5.channel.k8s.io',
+      'v4.channel.k8s.io',
+    ]);
     expect(linesOf(seen.rawHeaders, 'authorization')).toEqual(['Bearer one', 'Bearer two']);
     expect(linesOf(seen.rawHeaders, 'accept')).toEqual(['text/html', 'application/json']);
     expect(linesOf(seen.rawHeaders, 'cookie')).toEqual(['a=1', 'b=2']);

@@ -9,7 +9,16 @@ import { Duplex } from 'node:stream';
 import type { Dispatcher as UndiciDispatcher } from 'undici';
 import { ProxyError } from '../../lib/index.js';
 import type { Dispatcher, ErrorResponderFunction } from '../../lib/index.js';
-import { FAKE_STATUS, closedPort, connections, fakeResponder, request, startProxy, startRecorder, startUpstream } from '../helpers/servers.js';
+import {
+  FAKE_STATUS,
+  closedPort,
+  connections,
+  fakeResponder,
+  request,
+  startProxy,
+  startRecorder,
+  startUpstream,
+} from '../helpers/servers.js';
 import type { Running } from '../helpers/servers.js';
 import { TRANSPORT_KINDS, through } from '../helpers/transports.js';
 import type { TransportKind } from '../helpers/transports.js';
@@ -19,7 +28,10 @@ import { fetchOutcome } from '../helpers/outcome.js';
 const WRAPPED = 'error trying to reach service: ';
 
 /** What the default responder answers: `status` and `message` as text. */
-function plain(status: number, message: string): { status: number; contentType: string; body: string } {
+function plain(
+  status: number,
+  message: string,
+): { status: number; contentType: string; body: string } {
   return { status, contentType: 'text/plain; charset=utf-8', body: `${message}\n` };
 }
 
@@ -29,54 +41,77 @@ function prefix(kind: TransportKind): string {
 }
 
 /** A proxy over `kind` to `location`; resolves with the answer to one request and closes. */
-async function answer(kind: TransportKind, location: string, options: object, init: Parameters<typeof request>[1] = {}) {
+async function answer(
+  kind: TransportKind,
+  location: string,
+  options: object,
+  init: Parameters<typeof request>[1] = {},
+) {
   const transport = kind.make(location);
   const proxy = await startProxy({ location, ...transport.options, ...options });
   try {
     const res = await request(`${proxy.url}/x`, init);
-    return { status: res.status, contentType: res.headers['content-type'], body: res.body.toString() };
+    return {
+      status: res.status,
+      contentType: res.headers['content-type'],
+      body: res.body.toString(),
+    };
   } finally {
     await proxy.close();
     await transport.release();
   }
 }
 
-describe.each(TRANSPORT_KINDS)('upgradeAware over $name with a backend that refuses connections', (kind) => {
-  let location: string;
-  let refused: string;
-  beforeEach(async () => {
-    const port = await closedPort();
-    location = `${kind.protocol}//127.0.0.1:${port}/`;
-    refused = `connect ECONNREFUSED 127.0.0.1:${port}`;
-  });
+describe.each(TRANSPORT_KINDS)(
+  'upgradeAware over $name with a backend that refuses connections',
+  (kind) => {
+    let location: string;
+    let refused: string;
+    beforeEach(async () => {
+      const port = await closedPort();
+      location = `${kind.protocol}//127.0.0.1:${port}/`;
+      refused = `connect ECONNREFUSED 127.0.0.1:${port}`;
+    });
 
-  it(`answers ${kind.rewrites ? 503 : 502} with the ECONNREFUSED message`, async () => {
-    expect(await answer(kind, location, {})).toEqual(plain(kind.rewrites ? 503 : 502, `${prefix(kind)}${refused}`));
-  });
+    it(`answers ${kind.rewrites ? 503 : 502} with the ECONNREFUSED message`, async () => {
+      expect(await answer(kind, location, {})).toEqual(
+        plain(kind.rewrites ? 503 : 502, `${prefix(kind)}${refused}`),
+      );
+    });
 
-  it('answers 503 `error trying to reach service: ...` with wrapTransport', async () => {
-    expect(await answer(kind, location, { wrapTransport: true })).toEqual(plain(503, `${WRAPPED}${refused}`));
-  });
+    it('answers 503 `error trying to reach service: ...` with wrapTransport', async () => {
+      expect(await answer(kind, location, { wrapTransport: true })).toEqual(
+        plain(503, `${WRAPPED}${refused}`),
+      );
+    });
 
-  it('answers a POST with a body the same way', async () => {
-    expect(await answer(kind, location, {}, { method: 'POST', body: 'payload' })).toEqual(plain(kind.rewrites ? 503 : 502, `${prefix(kind)}${refused}`));
-  });
+    it('answers a POST with a body the same way', async () => {
+      expect(await answer(kind, location, {}, { method: 'POST', body: 'payload' })).toEqual(
+        plain(kind.rewrites ? 503 : 502, `${prefix(kind)}${refused}`),
+      );
+    });
 
-  it('hands the responder an ERR_PROXY_BACKEND_UNREACHABLE ProxyError', async () => {
-    const { responder, calls } = fakeResponder();
-    const res = await answer(kind, location, { responder });
-    expect(res.status).toBe(FAKE_STATUS);
-    expect(calls).toHaveLength(1);
-    const err = calls[0] as ProxyError;
-    expect(err).toBeInstanceOf(ProxyError);
-    expect([err.name, err.code, err.status, err.message]).toEqual(
-      ['ProxyError', 'ERR_PROXY_BACKEND_UNREACHABLE', kind.rewrites ? 503 : 502, `${prefix(kind)}${refused}`],
-    );
-  });
-});
+    it('hands the responder an ERR_PROXY_BACKEND_UNREACHABLE ProxyError', async () => {
+      const { responder, calls } = fakeResponder();
+      const res = await answer(kind, location, { responder });
+      expect(res.status).toBe(FAKE_STATUS);
+      expect(calls).toHaveLength(1);
+      const err = calls[0] as ProxyError;
+      expect(err).toBeInstanceOf(ProxyError);
+      expect([err.name, err.code, err.status, err.message]).toEqual([
+        'ProxyError',
+        'ERR_PROXY_BACKEND_UNREACHABLE',
+        kind.rewrites ? 503 : 502,
+        `${prefix(kind)}${refused}`,
+      ]);
+    });
+  },
+);
 
 /** A dispatcher that fails every request with `nasty error`, as undici reports a failure: through `handler.onError`. */
-function failingDispatcher(when: 'at once' | 'after connecting'): Dispatcher & { dialed(): number } {
+function failingDispatcher(
+  when: 'at once' | 'after connecting',
+): Dispatcher & { dialed(): number } {
   let dispatched = 0;
   return {
     dialed: () => dispatched,
@@ -121,143 +156,178 @@ const FAILING: [string, () => (Dispatcher | http.Agent) & { dialed(): number }][
   ['an http.Agent whose connection fails on the first write', () => new FailingAgent()],
 ];
 
-describe.each(FAILING)('upgradeAware over %s (upstream TestErrorPropagation, T10)', (_name, make) => {
-  let backend: Running & { seen: unknown[] };
-  let transport: ReturnType<typeof make>;
-  beforeEach(async () => {
-    backend = await startRecorder();
-    transport = make();
-  });
-  afterEach(async () => {
-    await (transport as { destroy(): unknown }).destroy();
-    await backend.close();
-  });
+describe.each(FAILING)(
+  'upgradeAware over %s (upstream TestErrorPropagation, T10)',
+  (_name, make) => {
+    let backend: Running & { seen: unknown[] };
+    let transport: ReturnType<typeof make>;
+    beforeEach(async () => {
+      backend = await startRecorder();
+      transport = make();
+    });
+    afterEach(async () => {
+      await (transport as { destroy(): unknown }).destroy();
+      await backend.close();
+    });
 
-  it('hands the transport error to the responder as `error trying to reach service: nasty error`', async () => {
-    const { responder, calls } = fakeResponder();
-    const proxy = await startProxy({ location: backend.url, transport, wrapTransport: true, responder });
-    try {
-      const res = await request(proxy.url, { headers: { Connection: 'close' } });
-      expect(res.status).toBe(FAKE_STATUS);
-      expect(res.body.toString()).toBe('error trying to reach service: nasty error');
-      expect(calls).toHaveLength(1);
-      const err = calls[0] as ProxyError;
-      expect(err.message).toContain('nasty error');
-      expect([err.code, err.status]).toEqual(['ERR_PROXY_BACKEND_UNREACHABLE', 503]);
-      expect(transport.dialed()).toBe(1);
-      expect(backend.seen).toHaveLength(0);
-    } finally {
-      await proxy.close();
+    it('hands the transport error to the responder as `error trying to reach service: nasty error`', async () => {
+      const { responder, calls } = fakeResponder();
+      const proxy = await startProxy({
+        location: backend.url,
+        transport,
+        wrapTransport: true,
+        responder,
+      });
+      try {
+        const res = await request(proxy.url, { headers: { Connection: 'close' } });
+        expect(res.status).toBe(FAKE_STATUS);
+        expect(res.body.toString()).toBe('error trying to reach service: nasty error');
+        expect(calls).toHaveLength(1);
+        const err = calls[0] as ProxyError;
+        expect(err.message).toContain('nasty error');
+        expect([err.code, err.status]).toEqual(['ERR_PROXY_BACKEND_UNREACHABLE', 503]);
+        expect(transport.dialed()).toBe(1);
+        expect(backend.seen).toHaveLength(0);
+      } finally {
+        await proxy.close();
+      }
+    });
+
+    it('answers 502 `nasty error` with the default responder and no wrapTransport', async () => {
+      const proxy = await startProxy({ location: backend.url, transport });
+      try {
+        const res = await request(proxy.url);
+        expect([res.status, res.body.toString()]).toEqual([502, 'nasty error\n']);
+      } finally {
+        await proxy.close();
+      }
+    });
+  },
+);
+
+describe.each(TRANSPORT_KINDS)(
+  'upgradeAware over $name with a backend that resets mid-body',
+  (kind) => {
+    /** Writes the head and part of a body, then destroys the socket once the part has been handed to the kernel. */
+    function resetting(headers: http.OutgoingHttpHeaders): http.RequestListener {
+      return (_req, res) => {
+        res.writeHead(200, headers);
+        res.write(Buffer.alloc(1000, 'a'), () => res.socket?.destroy());
+      };
     }
-  });
 
-  it('answers 502 `nasty error` with the default responder and no wrapTransport', async () => {
-    const proxy = await startProxy({ location: backend.url, transport });
-    try {
-      const res = await request(proxy.url);
-      expect([res.status, res.body.toString()]).toEqual([502, 'nasty error\n']);
-    } finally {
-      await proxy.close();
+    it.each([
+      ['a Content-Length body', { 'Content-Length': '100000' }],
+      ['a chunked body', {}],
+    ])(
+      'gives the client a cut-off response, never a complete one, for %s',
+      async (_name, headers) => {
+        const { proxy, close } = await through(kind, resetting(headers));
+        try {
+          const outcome = await fetchOutcome(`${proxy.url}/`);
+          expect(outcome.ending).not.toBe('complete');
+          expect(outcome.bytes).toBeLessThan(100000);
+        } finally {
+          await close();
+        }
+      },
+    );
+
+    it('destroys the client connection instead of calling the responder once the response started', async () => {
+      const responder = jest.fn<void, Parameters<ErrorResponderFunction>>();
+      const { proxy, close } = await through(kind, resetting({ 'Content-Length': '100000' }), {
+        responder,
+      });
+      try {
+        const outcome = await fetchOutcome(`${proxy.url}/`);
+        expect(['response-error', 'truncated', 'request-error']).toContain(outcome.ending);
+        // Let any late error handling run before checking the responder stayed out of it.
+        await new Promise((resolve) => setImmediate(resolve));
+        expect(responder).not.toHaveBeenCalled();
+      } finally {
+        await close();
+      }
+    });
+  },
+);
+
+describe.each(TRANSPORT_KINDS)(
+  'upgradeAware over $name with a backend that never answers',
+  (kind) => {
+    const held: http.ServerResponse[] = [];
+    /** A proxy with responseHeaderTimeout 200 to a backend that accepts requests and never answers. */
+    function silent(options: object = {}) {
+      return through(
+        kind,
+        (req, res) => {
+          req.resume();
+          held.push(res);
+        },
+        { responseHeaderTimeout: 200, ...options },
+      );
     }
-  });
-});
+    afterEach(() => {
+      held.length = 0;
+    });
 
-describe.each(TRANSPORT_KINDS)('upgradeAware over $name with a backend that resets mid-body', (kind) => {
-  /** Writes the head and part of a body, then destroys the socket once the part has been handed to the kernel. */
-  function resetting(headers: http.OutgoingHttpHeaders): http.RequestListener {
-    return (_req, res) => {
-      res.writeHead(200, headers);
-      res.write(Buffer.alloc(1000, 'a'), () => res.socket?.destroy());
-    };
-  }
+    it('answers 504 `timeout awaiting response headers` after responseHeaderTimeout', async () => {
+      const { proxy, close } = await silent();
+      try {
+        const res = await request(`${proxy.url}/slow`);
+        expect({
+          status: res.status,
+          contentType: res.headers['content-type'],
+          body: res.body.toString(),
+        }).toEqual(plain(504, `${prefix(kind)}timeout awaiting response headers`));
+      } finally {
+        await close();
+      }
+    });
 
-  it.each([
-    ['a Content-Length body', { 'Content-Length': '100000' }],
-    ['a chunked body', {}],
-  ])('gives the client a cut-off response, never a complete one, for %s', async (_name, headers) => {
-    const { proxy, close } = await through(kind, resetting(headers));
-    try {
-      const outcome = await fetchOutcome(`${proxy.url}/`);
-      expect(outcome.ending).not.toBe('complete');
-      expect(outcome.bytes).toBeLessThan(100000);
-    } finally {
-      await close();
-    }
-  });
+    it('keeps the 504 through the rewriting transport, for a POST too', async () => {
+      const { proxy, close } = await silent({ wrapTransport: true });
+      try {
+        const res = await request(`${proxy.url}/slow`, { method: 'POST', body: 'payload' });
+        expect({
+          status: res.status,
+          contentType: res.headers['content-type'],
+          body: res.body.toString(),
+        }).toEqual(plain(504, `${WRAPPED}timeout awaiting response headers`));
+      } finally {
+        await close();
+      }
+    });
 
-  it('destroys the client connection instead of calling the responder once the response started', async () => {
-    const responder = jest.fn<void, Parameters<ErrorResponderFunction>>();
-    const { proxy, close } = await through(kind, resetting({ 'Content-Length': '100000' }), { responder });
-    try {
-      const outcome = await fetchOutcome(`${proxy.url}/`);
-      expect(['response-error', 'truncated', 'request-error']).toContain(outcome.ending);
-      // Let any late error handling run before checking the responder stayed out of it.
-      await new Promise((resolve) => setImmediate(resolve));
-      expect(responder).not.toHaveBeenCalled();
-    } finally {
-      await close();
-    }
-  });
-});
+    it('hands the responder an ERR_PROXY_BACKEND_TIMEOUT ProxyError with status 504', async () => {
+      const { responder, calls } = fakeResponder();
+      const { proxy, close } = await silent({ responder });
+      try {
+        expect((await request(`${proxy.url}/slow`)).status).toBe(FAKE_STATUS);
+        expect(calls).toHaveLength(1);
+        expect(calls[0]).toBeInstanceOf(ProxyError);
+        expect([(calls[0] as ProxyError).code, (calls[0] as ProxyError).status]).toEqual([
+          'ERR_PROXY_BACKEND_TIMEOUT',
+          504,
+        ]);
+      } finally {
+        await close();
+      }
+    });
 
-describe.each(TRANSPORT_KINDS)('upgradeAware over $name with a backend that never answers', (kind) => {
-  const held: http.ServerResponse[] = [];
-  /** A proxy with responseHeaderTimeout 200 to a backend that accepts requests and never answers. */
-  function silent(options: object = {}) {
-    return through(kind, (req, res) => {
-      req.resume();
-      held.push(res);
-    }, { responseHeaderTimeout: 200, ...options });
-  }
-  afterEach(() => {
-    held.length = 0;
-  });
-
-  it('answers 504 `timeout awaiting response headers` after responseHeaderTimeout', async () => {
-    const { proxy, close } = await silent();
-    try {
-      const res = await request(`${proxy.url}/slow`);
-      expect({ status: res.status, contentType: res.headers['content-type'], body: res.body.toString() })
-        .toEqual(plain(504, `${prefix(kind)}timeout awaiting response headers`));
-    } finally {
-      await close();
-    }
-  });
-
-  it('keeps the 504 through the rewriting transport, for a POST too', async () => {
-    const { proxy, close } = await silent({ wrapTransport: true });
-    try {
-      const res = await request(`${proxy.url}/slow`, { method: 'POST', body: 'payload' });
-      expect({ status: res.status, contentType: res.headers['content-type'], body: res.body.toString() })
-        .toEqual(plain(504, `${WRAPPED}timeout awaiting response headers`));
-    } finally {
-      await close();
-    }
-  });
-
-  it('hands the responder an ERR_PROXY_BACKEND_TIMEOUT ProxyError with status 504', async () => {
-    const { responder, calls } = fakeResponder();
-    const { proxy, close } = await silent({ responder });
-    try {
-      expect((await request(`${proxy.url}/slow`)).status).toBe(FAKE_STATUS);
-      expect(calls).toHaveLength(1);
-      expect(calls[0]).toBeInstanceOf(ProxyError);
-      expect([(calls[0] as ProxyError).code, (calls[0] as ProxyError).status]).toEqual(['ERR_PROXY_BACKEND_TIMEOUT', 504]);
-    } finally {
-      await close();
-    }
-  });
-
-  it('releases the backend connection after the timeout', async () => {
-    const { proxy, backend, close } = await silent();
-    try {
-      expect((await request(`${proxy.url}/slow`)).status).toBe(504);
-      await waitFor(async () => (await connections(backend.server)) === 0, 'the backend connection to close');
-    } finally {
-      await close();
-    }
-  });
-});
+    it('releases the backend connection after the timeout', async () => {
+      const { proxy, backend, close } = await silent();
+      try {
+        expect((await request(`${proxy.url}/slow`)).status).toBe(504);
+        await waitFor(
+          async () => (await connections(backend.server)) === 0,
+          'the backend connection to close',
+        );
+      } finally {
+        await close();
+      }
+    });
+  },
+);
 
 // Stale connections are a property of a keep-alive http.Agent with one socket: these scenarios
 // configure that agent themselves.
@@ -266,7 +336,11 @@ describe('upgradeAware over a keep-alive http.Agent with stale sockets', () => {
   async function keepAlive(handler: http.RequestListener, useRequestLocation = true) {
     const backend = await startUpstream(handler);
     const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-    const proxy = await startProxy({ location: `${backend.url}/`, transport: agent, useRequestLocation });
+    const proxy = await startProxy({
+      location: `${backend.url}/`,
+      transport: agent,
+      useRequestLocation,
+    });
     return {
       proxy,
       async close() {
@@ -278,7 +352,9 @@ describe('upgradeAware over a keep-alive http.Agent with stale sockets', () => {
   }
 
   it('succeeds on a second GET when the backend closes every connection after its response', async () => {
-    const { proxy, close } = await keepAlive((req, res) => res.end(`hello ${req.url}`, () => req.socket.destroy()));
+    const { proxy, close } = await keepAlive((req, res) =>
+      res.end(`hello ${req.url}`, () => req.socket.destroy()),
+    );
     try {
       expect((await request(`${proxy.url}/one`)).status).toBe(200);
       const second = await request(`${proxy.url}/two`);

@@ -8,14 +8,24 @@ import express from 'express';
 import { upgradeAware } from '../../lib/index.js';
 import type { ErrorResponderFunction, ProxyError, UpgradeAwareOptions } from '../../lib/index.js';
 import { fetchOutcome } from '../helpers/outcome.js';
-import { closedPort, connections, listen, request, startProxy, startRecorder } from '../helpers/servers.js';
+import {
+  closedPort,
+  connections,
+  listen,
+  request,
+  startProxy,
+  startRecorder,
+} from '../helpers/servers.js';
 import type { Running } from '../helpers/servers.js';
 import { TRANSPORT_KINDS, through } from '../helpers/transports.js';
 import { waitFor } from '../helpers/wait.js';
 
 /** Waits until `backend` holds no connection. */
 function released(backend: Running): Promise<void> {
-  return waitFor(async () => (await connections(backend.server)) === 0, 'the backend connections to close');
+  return waitFor(
+    async () => (await connections(backend.server)) === 0,
+    'the backend connections to close',
+  );
 }
 
 describe.each(TRANSPORT_KINDS)('upgradeAware over $name when the client aborts', (kind) => {
@@ -31,7 +41,11 @@ describe.each(TRANSPORT_KINDS)('upgradeAware over $name when the client aborts',
       req.on('error', (err) => (backendError = err));
     });
     try {
-      const client = http.request(`${proxy.url}/upload`, { method: 'POST', agent: false, headers: { 'Transfer-Encoding': 'chunked' } });
+      const client = http.request(`${proxy.url}/upload`, {
+        method: 'POST',
+        agent: false,
+        headers: { 'Transfer-Encoding': 'chunked' },
+      });
       client.on('error', () => {}); // the abort below makes the client's own request fail
       client.write(Buffer.alloc(64 * 1024, 'u'));
       await waitFor(() => received > 0, 'the backend to receive the first chunk');
@@ -94,7 +108,9 @@ describe.each(TRANSPORT_KINDS)('upgradeAware over $name when the client aborts',
 
 describe.each(TRANSPORT_KINDS)('upgradeAware over $name with a responder that throws', (kind) => {
   /** A proxy over `kind` to a closed port with `responder`. */
-  async function refusedWith(responder: UpgradeAwareOptions['responder']): Promise<{ proxy: Running; port: number; close(): Promise<void> }> {
+  async function refusedWith(
+    responder: UpgradeAwareOptions['responder'],
+  ): Promise<{ proxy: Running; port: number; close(): Promise<void> }> {
     const port = await closedPort();
     const location = `${kind.protocol}//127.0.0.1:${port}/`;
     const transport = kind.make(location);
@@ -152,7 +168,10 @@ function jsonResponder(seen: Error[]): ErrorResponderFunction {
 }
 
 describe('upgradeAware behind a body parser', () => {
-  async function behindJsonParser(options: UpgradeAwareOptions, backend: Running): Promise<Running> {
+  async function behindJsonParser(
+    options: UpgradeAwareOptions,
+    backend: Running,
+  ): Promise<Running> {
     const proxy = upgradeAware(options);
     const app = express();
     app.use(express.json());
@@ -171,7 +190,10 @@ describe('upgradeAware behind a body parser', () => {
   it('answers 500 ERR_PROXY_BODY_CONSUMED without hanging when express.json() read the body', async () => {
     const backend = await startRecorder();
     const seen: Error[] = [];
-    const server = await behindJsonParser({ location: `${backend.url}/`, useRequestLocation: true, responder: jsonResponder(seen) }, backend);
+    const server = await behindJsonParser(
+      { location: `${backend.url}/`, useRequestLocation: true, responder: jsonResponder(seen) },
+      backend,
+    );
     try {
       const res = await request(`${server.url}/proxy/items`, {
         method: 'POST',
@@ -188,7 +210,10 @@ describe('upgradeAware behind a body parser', () => {
 
   it('answers 500 with the default responder, and forwards requests the parser left alone', async () => {
     const backend = await startRecorder((_req, res, seen) => res.end(seen.body));
-    const server = await behindJsonParser({ location: `${backend.url}/`, useRequestLocation: true }, backend);
+    const server = await behindJsonParser(
+      { location: `${backend.url}/`, useRequestLocation: true },
+      backend,
+    );
     try {
       const consumed = await request(`${server.url}/proxy/items`, {
         method: 'POST',
@@ -197,11 +222,14 @@ describe('upgradeAware behind a body parser', () => {
       });
       expect(consumed.status).toBe(500);
       expect(consumed.body.toString()).toMatch(/already read/);
-      const plain = await request(`${server.url}/proxy/items`, { method: 'POST', headers: { 'Content-Type': 'text/plain' }, body: 'raw' });
+      const plain = await request(`${server.url}/proxy/items`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'text/plain' },
+        body: 'raw',
+      });
       expect([plain.status, plain.body.toString()]).toEqual([200, 'raw']);
     } finally {
       await server.close();
     }
   });
 });
-

@@ -15,7 +15,12 @@ import type { TransportKind } from '../helpers/transports.js';
 const EXPECTED = ['data: event 1', 'data: event 2', 'data: event 3'];
 
 /** Express with the buffering layer in front of the proxy at /proxy, over `kind` to a lockstep backend. */
-async function behindLayer(kind: TransportKind, contentType: string, count: number, options: Partial<UpgradeAwareOptions>) {
+async function behindLayer(
+  kind: TransportKind,
+  contentType: string,
+  count: number,
+  options: Partial<UpgradeAwareOptions>,
+) {
   const sse = lockstep(contentType, count);
   const backend = await kind.serve(sse.handler);
   const transport = kind.make(backend.url);
@@ -39,41 +44,53 @@ async function behindLayer(kind: TransportKind, contentType: string, count: numb
 }
 
 /** Reads `count` events through the layer; resolves with them and the flush count as each arrived. */
-async function readThroughLayer(layer: Awaited<ReturnType<typeof behindLayer>>, count: number): Promise<{ events: string[]; flushesAtEvent: number[] }> {
+async function readThroughLayer(
+  layer: Awaited<ReturnType<typeof behindLayer>>,
+  count: number,
+): Promise<{ events: string[]; flushesAtEvent: number[] }> {
   const flushesAtEvent: number[] = [];
-  const events = await readInLockstep(layer.url, layer.ack, count, () => flushesAtEvent.push(layer.counter.flushes));
+  const events = await readInLockstep(layer.url, layer.ack, count, () =>
+    flushesAtEvent.push(layer.counter.flushes),
+  );
   return { events, flushesAtEvent };
 }
 
-describe.each(TRANSPORT_KINDS)('upgradeAware over $name (upstream TestFlushIntervalHeaders, T9)', (kind) => {
-  it('delivers the response headers while the backend body stalls', async () => {
-    const stalled: http.ServerResponse[] = [];
-    const { responder, calls } = fakeResponder();
-    const { proxy, close } = await through(kind, (_req, res) => {
-      res.setHeader('MyHeader', 'hi');
-      res.writeHead(200);
-      res.flushHeaders();
-      stalled.push(res); // never ended until the test is over
-    }, { responder });
-    const req = http.request(proxy.url, { agent: false, headers: { Connection: 'close' } });
-    req.on('error', () => {}); // the request is destroyed mid-body at the end of the test
-    try {
-      req.end();
-      const [res] = (await once(req, 'response')) as [http.IncomingMessage];
-      expect(res.statusCode).toBe(200);
-      expect(res.headers.myheader).toBe('hi');
-      // The head arrived with the body still open: the backend has not ended its response.
-      expect(res.complete).toBe(false);
-      expect(stalled).toHaveLength(1);
-      expect(stalled[0]!.writableEnded).toBe(false);
-      expect(calls).toHaveLength(0);
-    } finally {
-      req.destroy();
-      for (const res of stalled) res.end();
-      await close();
-    }
-  });
-});
+describe.each(TRANSPORT_KINDS)(
+  'upgradeAware over $name (upstream TestFlushIntervalHeaders, T9)',
+  (kind) => {
+    it('delivers the response headers while the backend body stalls', async () => {
+      const stalled: http.ServerResponse[] = [];
+      const { responder, calls } = fakeResponder();
+      const { proxy, close } = await through(
+        kind,
+        (_req, res) => {
+          res.setHeader('MyHeader', 'hi');
+          res.writeHead(200);
+          res.flushHeaders();
+          stalled.push(res); // never ended until the test is over
+        },
+        { responder },
+      );
+      const req = http.request(proxy.url, { agent: false, headers: { Connection: 'close' } });
+      req.on('error', () => {}); // the request is destroyed mid-body at the end of the test
+      try {
+        req.end();
+        const [res] = (await once(req, 'response')) as [http.IncomingMessage];
+        expect(res.statusCode).toBe(200);
+        expect(res.headers.myheader).toBe('hi');
+        // The head arrived with the body still open: the backend has not ended its response.
+        expect(res.complete).toBe(false);
+        expect(stalled).toHaveLength(1);
+        expect(stalled[0]!.writableEnded).toBe(false);
+        expect(calls).toHaveLength(0);
+      } finally {
+        req.destroy();
+        for (const res of stalled) res.end();
+        await close();
+      }
+    });
+  },
+);
 
 describe.each(TRANSPORT_KINDS)('upgradeAware flushInterval over $name', (kind) => {
   it('delivers text/event-stream events one by one through a plain server', async () => {
@@ -90,17 +107,20 @@ describe.each(TRANSPORT_KINDS)('upgradeAware flushInterval over $name', (kind) =
   it.each([
     ['for text/event-stream, whatever the interval', 'text/event-stream; charset=utf-8', 3_600_000],
     ['with flushInterval -1', 'text/plain', -1],
-  ])('flushes a compression-like layer after every chunk %s', async (_name, contentType, flushInterval) => {
-    const layer = await behindLayer(kind, contentType, 3, { flushInterval });
-    try {
-      const { events, flushesAtEvent } = await readThroughLayer(layer, 3);
-      expect(events).toEqual(EXPECTED);
-      // Every event passed the layer only through a flush made for it.
-      flushesAtEvent.forEach((flushes, i) => expect(flushes).toBeGreaterThanOrEqual(i + 1));
-    } finally {
-      await layer.close();
-    }
-  });
+  ])(
+    'flushes a compression-like layer after every chunk %s',
+    async (_name, contentType, flushInterval) => {
+      const layer = await behindLayer(kind, contentType, 3, { flushInterval });
+      try {
+        const { events, flushesAtEvent } = await readThroughLayer(layer, 3);
+        expect(events).toEqual(EXPECTED);
+        // Every event passed the layer only through a flush made for it.
+        flushesAtEvent.forEach((flushes, i) => expect(flushes).toBeGreaterThanOrEqual(i + 1));
+      } finally {
+        await layer.close();
+      }
+    },
+  );
 
   it('flushes a compression-like layer after writes with a positive interval', async () => {
     const layer = await behindLayer(kind, 'text/plain', 2, { flushInterval: 20 });

@@ -16,9 +16,15 @@ async function text(res: http.IncomingMessage): Promise<string> {
 }
 
 /** PUTs 100 000 bytes with `Expect: 100-continue` to `url`; resolves with the 1xx codes seen and the answer. */
-async function expectContinue(url: string): Promise<{ continues: number[]; status: number | undefined; body: string }> {
+async function expectContinue(
+  url: string,
+): Promise<{ continues: number[]; status: number | undefined; body: string }> {
   const body = Buffer.alloc(100_000, 'c');
-  const client = http.request(url, { method: 'PUT', agent: false, headers: { Expect: '100-continue', 'Content-Length': String(body.length) } });
+  const client = http.request(url, {
+    method: 'PUT',
+    agent: false,
+    headers: { Expect: '100-continue', 'Content-Length': String(body.length) },
+  });
   const continues: number[] = [];
   client.on('information', (info) => continues.push(info.statusCode));
   client.on('continue', () => client.end(body));
@@ -28,18 +34,23 @@ async function expectContinue(url: string): Promise<{ continues: number[]; statu
 }
 
 /** A backend answering `got <bytes read>`. */
-const counting: http.RequestListener = async (req, res) => res.end(`got ${(await digest(req)).bytes}`);
+const counting: http.RequestListener = async (req, res) =>
+  res.end(`got ${(await digest(req)).bytes}`);
 
 describe.each(TRANSPORT_KINDS)('upgradeAware informational responses over $name', (kind) => {
   it('relays 102 Processing and 103 Early Hints before the final response', async () => {
     const { proxy, dispatched, close } = await through(kind, (_req, res) => {
       res.writeProcessing();
-      res.writeEarlyHints({ link: '</style.css>; rel=preload; as=style' }, () => setImmediate(() => res.end('final')));
+      res.writeEarlyHints({ link: '</style.css>; rel=preload; as=style' }, () =>
+        setImmediate(() => res.end('final')),
+      );
     });
     try {
       const events: string[] = [];
       const client = http.get(`${proxy.url}/`, { agent: false });
-      client.on('information', (info) => events.push(`${info.statusCode} ${info.headers.link ?? ''}`.trim()));
+      client.on('information', (info) =>
+        events.push(`${info.statusCode} ${info.headers.link ?? ''}`.trim()),
+      );
       const [res] = (await once(client, 'response')) as [http.IncomingMessage];
       events.push(`response ${res.statusCode}`);
       expect(await text(res)).toBe('final');
@@ -61,7 +72,11 @@ describe.each(TRANSPORT_KINDS)('upgradeAware informational responses over $name'
       });
     });
     try {
-      expect(await expectContinue(`${proxy.url}/`)).toEqual({ continues: [100], status: 200, body: 'got 100000' });
+      expect(await expectContinue(`${proxy.url}/`)).toEqual({
+        continues: [100],
+        status: 200,
+        body: 'got 100000',
+      });
       expect(expects).toEqual(['100-continue']);
     } finally {
       await close();
@@ -73,10 +88,16 @@ describe.each(TRANSPORT_KINDS)('upgradeAware informational responses over $name'
     const transport = kind.make(backend.url);
     const proxy = upgradeAware({ location: `${backend.url}/`, ...transport.options });
     const server = http.createServer(proxy);
-    server.on('checkContinue', (req: http.IncomingMessage, res: http.ServerResponse) => server.emit('request', req, res));
+    server.on('checkContinue', (req: http.IncomingMessage, res: http.ServerResponse) =>
+      server.emit('request', req, res),
+    );
     const front = await listen(server);
     try {
-      expect(await expectContinue(`${front.url}/`)).toEqual({ continues: [100], status: 200, body: 'got 100000' });
+      expect(await expectContinue(`${front.url}/`)).toEqual({
+        continues: [100],
+        status: 200,
+        body: 'got 100000',
+      });
     } finally {
       await proxy.close();
       await front.close();

@@ -25,11 +25,18 @@ async function text(res: http.IncomingMessage): Promise<string> {
 }
 
 function get(url: string): Promise<http.IncomingMessage> {
-  return new Promise((resolve, reject) => http.get(url, { agent: false }, resolve).on('error', reject));
+  return new Promise((resolve, reject) =>
+    http.get(url, { agent: false }, resolve).on('error', reject),
+  );
 }
 
 /** Starts an upload of `count` blocks with `headers`; resolves with the response once the upload is written. */
-async function upload(url: string, count: number, headers: http.OutgoingHttpHeaders, progress?: Progress): Promise<http.IncomingMessage> {
+async function upload(
+  url: string,
+  count: number,
+  headers: http.OutgoingHttpHeaders,
+  progress?: Progress,
+): Promise<http.IncomingMessage> {
   const client = http.request(url, { method: 'POST', agent: false, headers });
   const responded = once(client, 'response') as Promise<[http.IncomingMessage]>;
   await writeBlocks(client, count, progress);
@@ -38,7 +45,8 @@ async function upload(url: string, count: number, headers: http.OutgoingHttpHead
 }
 
 /** A backend that answers with the digest of the body it read. */
-const digesting: http.RequestListener = async (req, res) => res.end(JSON.stringify(await digest(req)));
+const digesting: http.RequestListener = async (req, res) =>
+  res.end(JSON.stringify(await digest(req)));
 
 describe.each(TRANSPORT_KINDS)('upgradeAware streaming large bodies over $name', (kind) => {
   it('uploads a large body intact, through the transport once', async () => {
@@ -73,7 +81,10 @@ describe.each(TRANSPORT_KINDS)('upgradeAware streaming large bodies over $name',
   it('downloads a large body intact with its Content-Length, through the transport once', async () => {
     const count = INTACT / BLOCK.length;
     const { proxy, dispatched, close } = await through(kind, (_req, res) => {
-      res.writeHead(200, { 'Content-Length': String(INTACT), 'Content-Type': 'application/octet-stream' });
+      res.writeHead(200, {
+        'Content-Length': String(INTACT),
+        'Content-Type': 'application/octet-stream',
+      });
       void writeBlocks(res, count).then(() => res.end());
     });
     try {
@@ -94,16 +105,25 @@ describe.each(TRANSPORT_KINDS)('upgradeAware streaming large bodies over $name',
       req.pipe(res);
     });
     try {
-      const client = http.request(`${proxy.url}/echo`, { method: 'POST', agent: false, headers: { 'Transfer-Encoding': 'chunked' } });
+      const client = http.request(`${proxy.url}/echo`, {
+        method: 'POST',
+        agent: false,
+        headers: { 'Transfer-Encoding': 'chunked' },
+      });
       client.write('first chunk|');
       const [res] = (await once(client, 'response')) as [http.IncomingMessage];
       const echoed: Buffer[] = [];
       res.on('data', (chunk: Buffer) => echoed.push(chunk));
-      await waitFor(() => Buffer.concat(echoed).toString() === 'first chunk|', 'the echo of the first chunk');
+      await waitFor(
+        () => Buffer.concat(echoed).toString() === 'first chunk|',
+        'the echo of the first chunk',
+      );
       const rest = Buffer.alloc(MB, 'r');
       client.end(rest);
       await once(res, 'end');
-      expect(Buffer.concat(echoed).equals(Buffer.concat([Buffer.from('first chunk|'), rest]))).toBe(true);
+      expect(Buffer.concat(echoed).equals(Buffer.concat([Buffer.from('first chunk|'), rest]))).toBe(
+        true,
+      );
     } finally {
       await close();
     }
@@ -156,12 +176,20 @@ describe.each(TRANSPORT_KINDS)('upgradeAware streaming large bodies over $name',
     });
     try {
       const progress: Progress = { written: 0, waiting: false };
-      const responded = upload(`${proxy.url}/`, count, { 'Content-Length': String(STALLING) }, progress);
+      const responded = upload(
+        `${proxy.url}/`,
+        count,
+        { 'Content-Length': String(STALLING) },
+        progress,
+      );
       await waitFor(() => startReading !== undefined, 'the backend to get the request');
       await waitForStall(progress);
       expect(progress.written).toBeLessThan(count);
       startReading!();
-      expect(JSON.parse(await text(await responded))).toEqual({ bytes: STALLING, sha256: hashOfBlocks(count) });
+      expect(JSON.parse(await text(await responded))).toEqual({
+        bytes: STALLING,
+        sha256: hashOfBlocks(count),
+      });
     } finally {
       await close();
     }

@@ -7,7 +7,9 @@ import { BLOCK, MB, digest, hashOfBlocks, writeBlocks } from '../helpers/bodies.
 import { TRANSPORT_KINDS, through } from '../helpers/transports.js';
 
 function get(url: string, headers: http.OutgoingHttpHeaders): Promise<http.IncomingMessage> {
-  return new Promise((resolve, reject) => http.get(url, { agent: false, headers }, resolve).on('error', reject));
+  return new Promise((resolve, reject) =>
+    http.get(url, { agent: false, headers }, resolve).on('error', reject),
+  );
 }
 
 describe.each(TRANSPORT_KINDS)('upgradeAware trailers over $name', (kind) => {
@@ -66,7 +68,10 @@ describe.each(TRANSPORT_KINDS)('upgradeAware trailers over $name', (kind) => {
       const [res] = (await once(client, 'response')) as [http.IncomingMessage];
       const chunks: Buffer[] = [];
       for await (const chunk of res as AsyncIterable<Buffer>) chunks.push(chunk);
-      expect(JSON.parse(Buffer.concat(chunks).toString())).toEqual({ bytes: 7, trailers: { 'x-req-sum': 'xyz' } });
+      expect(JSON.parse(Buffer.concat(chunks).toString())).toEqual({
+        bytes: 7,
+        trailers: { 'x-req-sum': 'xyz' },
+      });
       expect(dispatched()).toBe(kind.client === 'undici' ? 0 : 1);
     } finally {
       await close();

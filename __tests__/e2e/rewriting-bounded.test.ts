@@ -119,7 +119,9 @@ afterAll(async () => {
 });
 
 /** GETs the page of `kind` through the proxy; resolves with the gunzipped body's hash. */
-async function fetchPage(kind: string): Promise<{ status: number; encoding: string | undefined; sha256: string }> {
+async function fetchPage(
+  kind: string,
+): Promise<{ status: number; encoding: string | undefined; sha256: string }> {
   const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
     http.get(`${proxyUrl}/via/page?kind=${kind}`, { agent: false }, resolve).on('error', reject);
   });
@@ -134,14 +136,20 @@ async function fetchPage(kind: string): Promise<{ status: number; encoding: stri
 describe('upgradeAware rewriting hostile HTML in a process with a 64 MB heap', () => {
   it(`passes ${CONCURRENT} concurrent 8 MiB tokens through byte for byte, its memory bounded`, async () => {
     const kinds = Array.from({ length: CONCURRENT }, (_, i) => Object.keys(KINDS)[i % 4]!);
-    const pages = await guard(Promise.all(kinds.map(fetchPage)), () => 'the pages did not arrive', 120_000);
+    const pages = await guard(
+      Promise.all(kinds.map(fetchPage)),
+      () => 'the pages did not arrive',
+      120_000,
+    );
     for (const [i, page] of pages.entries()) {
       expect(page).toEqual({ status: 200, encoding: 'gzip', sha256: expected.get(kinds[i]!) });
     }
     child.send('report');
     const { peak } = await message<{ peak: Memory }>();
     if (process.env.HTML_REWRITE_MEMORY) {
-      process.stdout.write(`${CONCURRENT} hostile pages: heap +${((peak.heapUsed - base.heapUsed) / MB).toFixed(1)} MB, rss +${((peak.rss - base.rss) / MB).toFixed(1)} MB\n`);
+      process.stdout.write(
+        `${CONCURRENT} hostile pages: heap +${((peak.heapUsed - base.heapUsed) / MB).toFixed(1)} MB, rss +${((peak.rss - base.rss) / MB).toFixed(1)} MB\n`,
+      );
     }
     expect(child.exitCode).toBeNull();
     expect(peak.heapUsed - base.heapUsed).toBeLessThan(HEAP_LIMIT);

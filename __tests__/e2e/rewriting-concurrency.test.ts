@@ -31,11 +31,21 @@ interface Held {
 
 /** Request `id`: an HTML page (gzip for every third), or a redirect for every fourth. */
 function answerFor(id: number): { headers: http.OutgoingHttpHeaders; parts: [Buffer, Buffer] } {
-  if (id % 4 === 3) return { headers: { Location: `/item/${id}/moved` }, parts: [Buffer.alloc(0), Buffer.alloc(0)] };
-  const html = `<html><body><a href="/item/${id}/link">link</a>` + ' '.repeat(2000) + `<img src="/item/${id}/img.png"></body></html>`;
+  if (id % 4 === 3)
+    return {
+      headers: { Location: `/item/${id}/moved` },
+      parts: [Buffer.alloc(0), Buffer.alloc(0)],
+    };
+  const html =
+    `<html><body><a href="/item/${id}/link">link</a>` +
+    ' '.repeat(2000) +
+    `<img src="/item/${id}/img.png"></body></html>`;
   const body = id % 3 === 0 ? zlib.gzipSync(html) : Buffer.from(html);
   const half = body.length >> 1;
-  const headers: http.OutgoingHttpHeaders = { 'Content-Type': 'text/html', ...(id % 3 === 0 ? { 'Content-Encoding': 'gzip' } : {}) };
+  const headers: http.OutgoingHttpHeaders = {
+    'Content-Type': 'text/html',
+    ...(id % 3 === 0 ? { 'Content-Encoding': 'gzip' } : {}),
+  };
   return { headers, parts: [body.subarray(0, half), body.subarray(half)] };
 }
 
@@ -49,7 +59,12 @@ describe('upgradeAware shared by two mounts (P1)', () => {
       const id = Number(/\/item\/(\d+)$/.exec(req.url ?? '')?.[1]);
       const { headers, parts } = answerFor(id);
       res.writeHead(id % 4 === 3 ? 302 : 200, headers);
-      held.push({ id, res, forwardedUri: req.headers['x-forwarded-uri'] as string | undefined, parts });
+      held.push({
+        id,
+        res,
+        forwardedUri: req.headers['x-forwarded-uri'] as string | undefined,
+        parts,
+      });
       if (held.length === COUNT) void release();
     });
     const proxy = upgradeAware({ location: `${backend.url}/`, useRequestLocation: true });
@@ -75,7 +90,9 @@ describe('upgradeAware shared by two mounts (P1)', () => {
   it('gives every one of 50 interleaved requests its own mount prefix', async () => {
     const ids = Array.from({ length: COUNT }, (_, id) => id);
     const mountOf = (id: number): string => MOUNTS[id % 2]!;
-    const responses = await Promise.all(ids.map((id) => request(`${app.url}${mountOf(id)}/item/${id}`)));
+    const responses = await Promise.all(
+      ids.map((id) => request(`${app.url}${mountOf(id)}/item/${id}`)),
+    );
     expect(held).toHaveLength(COUNT);
     for (const h of held) expect(h.forwardedUri).toBe(`${mountOf(h.id)}/item/${h.id}`);
     for (const id of ids) {
@@ -88,8 +105,11 @@ describe('upgradeAware shared by two mounts (P1)', () => {
       }
       expect(status).toBe(200);
       const html = (id % 3 === 0 ? zlib.gunzipSync(body) : body).toString();
-      expect(html).toBe(`<html><body><a href="${mount}/item/${id}/link">link</a>` + ' '.repeat(2000)
-        + `<img src="${mount}/item/${id}/img.png"></body></html>`);
+      expect(html).toBe(
+        `<html><body><a href="${mount}/item/${id}/link">link</a>` +
+          ' '.repeat(2000) +
+          `<img src="${mount}/item/${id}/img.png"></body></html>`,
+      );
     }
   });
 });

@@ -35,7 +35,11 @@ function lines(seen: Seen, name: string): string[] {
 }
 
 async function proxyFor(options: Partial<UpgradeAwareOptions> = {}): Promise<Running> {
-  const proxy = await startProxy({ location: `${backend.url}/`, useRequestLocation: true, ...options });
+  const proxy = await startProxy({
+    location: `${backend.url}/`,
+    useRequestLocation: true,
+    ...options,
+  });
   opened.push(proxy);
   return proxy;
 }
@@ -51,15 +55,18 @@ async function seenFor(proxy: Running, head: string): Promise<Seen> {
 describe('upgradeAware X-Forwarded-* through the rewriting transport', () => {
   it('replaces every client-supplied X-Forwarded-Host, -Proto and -Uri line with one of its own', async () => {
     const proxy = await proxyFor();
-    const seen = await seenFor(proxy, [
-      'GET /a/b?q=1 HTTP/1.1',
-      'Host: client.example:8443',
-      'X-Forwarded-Host: evil.example',
-      'x-forwarded-host: evil2.example',
-      'X-Forwarded-Proto: https',
-      'X-FORWARDED-URI: /evil',
-      'x-forwarded-uri: /evil2',
-    ].join('\r\n'));
+    const seen = await seenFor(
+      proxy,
+      [
+        'GET /a/b?q=1 HTTP/1.1',
+        'Host: client.example:8443',
+        'X-Forwarded-Host: evil.example',
+        'x-forwarded-host: evil2.example',
+        'X-Forwarded-Proto: https',
+        'X-FORWARDED-URI: /evil',
+        'x-forwarded-uri: /evil2',
+      ].join('\r\n'),
+    );
     expect(lines(seen, 'x-forwarded-host')).toEqual(['client.example:8443']);
     expect(lines(seen, 'x-forwarded-proto')).toEqual(['http']);
     expect(lines(seen, 'x-forwarded-uri')).toEqual(['/a/b']);
@@ -68,13 +75,23 @@ describe('upgradeAware X-Forwarded-* through the rewriting transport', () => {
   it('writes the names it sets in canonical case, as the other headers the proxy sets', async () => {
     const proxy = await proxyFor();
     const seen = await seenFor(proxy, 'GET /a HTTP/1.1\r\nHost: h\r\nx-forwarded-uri: /evil');
-    const names = seen.rawHeaders.filter((_, i) => i % 2 === 0 && /^x-forwarded-/i.test(seen.rawHeaders[i]!));
-    expect(names.sort()).toEqual(['X-Forwarded-For', 'X-Forwarded-Host', 'X-Forwarded-Proto', 'X-Forwarded-Uri']);
+    const names = seen.rawHeaders.filter(
+      (_, i) => i % 2 === 0 && /^x-forwarded-/i.test(seen.rawHeaders[i]!),
+    );
+    expect(names.sort()).toEqual([
+      'X-Forwarded-For',
+      'X-Forwarded-Host',
+      'X-Forwarded-Proto',
+      'X-Forwarded-Uri',
+    ]);
   });
 
   it('removes a client-supplied X-Forwarded-Host when the client sent no Host', async () => {
     const proxy = await proxyFor();
-    const response = await rawExchange(proxy.port, 'GET /a HTTP/1.0\r\nX-Forwarded-Host: evil.example\r\n\r\n');
+    const response = await rawExchange(
+      proxy.port,
+      'GET /a HTTP/1.0\r\nX-Forwarded-Host: evil.example\r\n\r\n',
+    );
     expect(response.status).toBe(200);
     const seen = backend.seen[0]!;
     expect(lines(seen, 'x-forwarded-host')).toEqual([]);
@@ -82,7 +99,7 @@ describe('upgradeAware X-Forwarded-* through the rewriting transport', () => {
     expect(lines(seen, 'x-forwarded-uri')).toEqual(['/a']);
   });
 
-  it('sets X-Forwarded-Host to the client\'s Host, not the location\'s, with useLocationHost', async () => {
+  it("sets X-Forwarded-Host to the client's Host, not the location's, with useLocationHost", async () => {
     const proxy = await proxyFor({ useLocationHost: true });
     const seen = await seenFor(proxy, 'GET /a HTTP/1.1\r\nHost: client.example');
     expect(seen.headers.host).toBe(`127.0.0.1:${backend.port}`);
@@ -95,13 +112,20 @@ describe('upgradeAware X-Forwarded-* through the rewriting transport', () => {
     const app = await startExpress([['/', proxy]], tls);
     opened.push(app);
     const status = await new Promise<number>((resolve, reject) => {
-      const req = https.request({
-        host: '127.0.0.1', port: app.port, path: '/secure', ca: tls.ca, agent: false,
-        headers: { 'X-Forwarded-Proto': 'http', 'X-Forwarded-Host': 'evil.example' },
-      }, (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode!));
-      });
+      const req = https.request(
+        {
+          host: '127.0.0.1',
+          port: app.port,
+          path: '/secure',
+          ca: tls.ca,
+          agent: false,
+          headers: { 'X-Forwarded-Proto': 'http', 'X-Forwarded-Host': 'evil.example' },
+        },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode!));
+        },
+      );
       req.on('error', reject);
       req.end();
     });
@@ -118,14 +142,23 @@ describe('upgradeAware X-Forwarded-* through the rewriting transport', () => {
     ['a path with a trailing slash', '/proxy', '/proxy/a/b/', '/proxy/a/b/'],
     // Go's rule: the slash is added when the decoded path (`/a/`) ends with one.
     ['a path with an escaped slash at the end', '/proxy', '/proxy/a%2F', '/proxy/a%2F/'],
-    ['a path to escape by Go\'s rules', '/proxy', '/proxy/a%20b/<c>(d)?x=<y>', '/proxy/a%20b/%3Cc%3E%28d%29'],
+    [
+      "a path to escape by Go's rules",
+      '/proxy',
+      '/proxy/a%20b/<c>(d)?x=<y>',
+      '/proxy/a%20b/%3Cc%3E%28d%29',
+    ],
     ['a path with dot segments', '/proxy', '/proxy/a/./b/../c', '/proxy/a/c'],
     ['a mount with an escaped character', '/p%20q', '/p%20q/a', '/p%20q/a'],
   ])('sets X-Forwarded-Uri for %s', async (_name, mount, target, forwardedUri) => {
     const proxy = upgradeAware({ location: `${backend.url}/`, useRequestLocation: true });
-    const app = mount === '' ? await startExpress([['/', proxy]]) : await startExpress([[mount, proxy]]);
+    const app =
+      mount === '' ? await startExpress([['/', proxy]]) : await startExpress([[mount, proxy]]);
     opened.push(app);
-    const response = await rawExchange(app.port, `GET ${target} HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n`);
+    const response = await rawExchange(
+      app.port,
+      `GET ${target} HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n`,
+    );
     expect(response.status).toBe(200);
     expect(lines(backend.seen[0]!, 'x-forwarded-uri')).toEqual([forwardedUri]);
   });
@@ -134,7 +167,10 @@ describe('upgradeAware X-Forwarded-* through the rewriting transport', () => {
     const agent = new http.Agent({ keepAlive: true });
     try {
       const proxy = await proxyFor({ transport: agent });
-      const seen = await seenFor(proxy, 'GET /a HTTP/1.1\r\nHost: client.example\r\nX-Forwarded-Host: upstream.example\r\nX-Forwarded-Uri: /outer/a');
+      const seen = await seenFor(
+        proxy,
+        'GET /a HTTP/1.1\r\nHost: client.example\r\nX-Forwarded-Host: upstream.example\r\nX-Forwarded-Uri: /outer/a',
+      );
       expect(lines(seen, 'x-forwarded-host')).toEqual(['upstream.example']);
       expect(lines(seen, 'x-forwarded-uri')).toEqual(['/outer/a']);
       expect(lines(seen, 'x-forwarded-proto')).toEqual([]);

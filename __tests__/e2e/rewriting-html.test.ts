@@ -26,7 +26,9 @@ beforeAll(async () => {
     }
     void Promise.resolve(handler(req, res)).catch(() => res.destroy());
   });
-  app = await startExpress([['/proxy', upgradeAware({ location: `${backend.url}/`, useRequestLocation: true })]]);
+  app = await startExpress([
+    ['/proxy', upgradeAware({ location: `${backend.url}/`, useRequestLocation: true })],
+  ]);
 });
 afterAll(async () => {
   await app.close();
@@ -50,10 +52,12 @@ async function writeSlowly(res: http.ServerResponse, body: Buffer, size = 61): P
   res.end();
 }
 
-const PAGE = '<html><head><link href="/style.css" rel="stylesheet"></head><body>'
-  + '<a href="/docs/a">a</a><img src="/img/b.png"><a href="http://example.com/x">x</a><a href="rel">rel</a></body></html>';
-const REWRITTEN = '<html><head><link href="/proxy/style.css" rel="stylesheet"></head><body>'
-  + '<a href="/proxy/docs/a">a</a><img src="/proxy/img/b.png"><a href="http://example.com/x">x</a><a href="rel">rel</a></body></html>';
+const PAGE =
+  '<html><head><link href="/style.css" rel="stylesheet"></head><body>' +
+  '<a href="/docs/a">a</a><img src="/img/b.png"><a href="http://example.com/x">x</a><a href="rel">rel</a></body></html>';
+const REWRITTEN =
+  '<html><head><link href="/proxy/style.css" rel="stylesheet"></head><body>' +
+  '<a href="/proxy/docs/a">a</a><img src="/proxy/img/b.png"><a href="http://example.com/x">x</a><a href="rel">rel</a></body></html>';
 
 interface Coding {
   name: string;
@@ -63,7 +67,12 @@ interface Coding {
 }
 
 const CODINGS: Coding[] = [
-  { name: 'gzip', header: 'gzip', encode: (b) => zlib.gzipSync(b), decode: (b) => zlib.gunzipSync(b) },
+  {
+    name: 'gzip',
+    header: 'gzip',
+    encode: (b) => zlib.gzipSync(b),
+    decode: (b) => zlib.gunzipSync(b),
+  },
   // Go's (and so Kubernetes') form of deflate: raw RFC 1951 at best compression. The answer must
   // stay raw: zlib.inflateRawSync would fail on a zlib header.
   {
@@ -73,24 +82,41 @@ const CODINGS: Coding[] = [
     decode: (b) => zlib.inflateRawSync(b),
   },
   // RFC 9110's deflate: zlib-wrapped (RFC 1950); the answer must stay zlib-wrapped.
-  { name: 'zlib deflate', header: 'deflate', encode: (b) => zlib.deflateSync(b), decode: (b) => zlib.inflateSync(b) },
-  { name: 'br', header: 'br', encode: (b) => zlib.brotliCompressSync(b), decode: (b) => zlib.brotliDecompressSync(b) },
+  {
+    name: 'zlib deflate',
+    header: 'deflate',
+    encode: (b) => zlib.deflateSync(b),
+    decode: (b) => zlib.inflateSync(b),
+  },
+  {
+    name: 'br',
+    header: 'br',
+    encode: (b) => zlib.brotliCompressSync(b),
+    decode: (b) => zlib.brotliDecompressSync(b),
+  },
 ];
 
 describe('upgradeAware HTML rewriting of compressed bodies (TestRewriteResponse)', () => {
-  it.each(CODINGS.map((c) => [c.name, c] as const))('%s: decodes, rewrites the links and re-encodes in the coding received', async (_name, coding) => {
-    const compressed = coding.encode(Buffer.from(PAGE));
-    const path = route((_req, res) => {
-      res.writeHead(200, { 'Content-Type': 'text/html', 'Content-Encoding': coding.header, 'Content-Length': compressed.length });
-      return writeSlowly(res, compressed);
-    });
-    const { status, headers, body } = await request(`${app.url}/proxy${path}`);
-    expect(status).toBe(200);
-    expect(headers['content-encoding']).toBe(coding.header);
-    // The length changed: the backend's Content-Length cannot stand.
-    expect(headers['content-length']).toBeUndefined();
-    expect(coding.decode(body).toString()).toBe(REWRITTEN);
-  });
+  it.each(CODINGS.map((c) => [c.name, c] as const))(
+    '%s: decodes, rewrites the links and re-encodes in the coding received',
+    async (_name, coding) => {
+      const compressed = coding.encode(Buffer.from(PAGE));
+      const path = route((_req, res) => {
+        res.writeHead(200, {
+          'Content-Type': 'text/html',
+          'Content-Encoding': coding.header,
+          'Content-Length': compressed.length,
+        });
+        return writeSlowly(res, compressed);
+      });
+      const { status, headers, body } = await request(`${app.url}/proxy${path}`);
+      expect(status).toBe(200);
+      expect(headers['content-encoding']).toBe(coding.header);
+      // The length changed: the backend's Content-Length cannot stand.
+      expect(headers['content-length']).toBeUndefined();
+      expect(coding.decode(body).toString()).toBe(REWRITTEN);
+    },
+  );
 
   it('answers raw deflate with raw deflate and zlib deflate with zlib deflate', async () => {
     const raw = route((_req, res) => {
@@ -129,16 +155,19 @@ describe('upgradeAware HTML rewriting of compressed bodies (TestRewriteResponse)
 
     // What upstream's test actually exercises: its fake response carries no Content-Encoding, so
     // the compressed bytes go through the HTML rewriter as they are and must come out the same.
-    it.each(BODIES)('%s compressed but sent without Content-Encoding passes byte for byte', async (_body, text) => {
-      const compressed = coding.encode(Buffer.from(text));
-      const path = route((_req, res) => {
-        res.writeHead(200, { 'Content-Type': 'text/html' });
-        res.end(compressed);
-      });
-      const { body } = await request(`${app.url}/proxy${path}`);
-      expect(body.equals(compressed)).toBe(true);
-      expect(coding.decode(body).toString()).toBe(text);
-    });
+    it.each(BODIES)(
+      '%s compressed but sent without Content-Encoding passes byte for byte',
+      async (_body, text) => {
+        const compressed = coding.encode(Buffer.from(text));
+        const path = route((_req, res) => {
+          res.writeHead(200, { 'Content-Type': 'text/html' });
+          res.end(compressed);
+        });
+        const { body } = await request(`${app.url}/proxy${path}`);
+        expect(body.equals(compressed)).toBe(true);
+        expect(coding.decode(body).toString()).toBe(text);
+      },
+    );
   });
 
   it.each([
@@ -149,7 +178,11 @@ describe('upgradeAware HTML rewriting of compressed bodies (TestRewriteResponse)
     // Not actually encoded: links the proxy would rewrite, had it understood the coding.
     const bytes = Buffer.concat([Buffer.from(PAGE), Buffer.from([0, 0xff, 0x1f, 0x8b])]);
     const path = route((_req, res) => {
-      res.writeHead(200, [['Content-Type', 'text/html'], ...codings.map((c) => ['Content-Encoding', c]), ['Content-Length', String(bytes.length)]]);
+      res.writeHead(200, [
+        ['Content-Type', 'text/html'],
+        ...codings.map((c) => ['Content-Encoding', c]),
+        ['Content-Length', String(bytes.length)],
+      ]);
       res.end(bytes);
     });
     const { status, headers, body } = await request(`${app.url}/proxy${path}`);
@@ -162,7 +195,11 @@ describe('upgradeAware HTML rewriting of compressed bodies (TestRewriteResponse)
   it('answers HEAD for a gzip text/html page with its headers and no body, without error', async () => {
     const compressed = zlib.gzipSync(PAGE);
     const path = route((req, res) => {
-      res.writeHead(200, { 'Content-Type': 'text/html', 'Content-Encoding': 'gzip', 'Content-Length': compressed.length });
+      res.writeHead(200, {
+        'Content-Type': 'text/html',
+        'Content-Encoding': 'gzip',
+        'Content-Length': compressed.length,
+      });
       res.end(req.method === 'HEAD' ? undefined : compressed);
     });
     const { status, headers, body } = await request(`${app.url}/proxy${path}`, { method: 'HEAD' });
@@ -174,9 +211,17 @@ describe('upgradeAware HTML rewriting of compressed bodies (TestRewriteResponse)
 
   it.each<[string, number, Record<string, string>]>([
     ['204', 204, { 'Content-Type': 'text/html' }],
-    ['204 with Content-Encoding: gzip', 204, { 'Content-Type': 'text/html', 'Content-Encoding': 'gzip' }],
-    ['304', 304, { 'Content-Type': 'text/html', 'ETag': '"v1"' }],
-    ['304 with Content-Encoding: gzip', 304, { 'Content-Type': 'text/html', 'Content-Encoding': 'gzip', 'ETag': '"v1"' }],
+    [
+      '204 with Content-Encoding: gzip',
+      204,
+      { 'Content-Type': 'text/html', 'Content-Encoding': 'gzip' },
+    ],
+    ['304', 304, { 'Content-Type': 'text/html', ETag: '"v1"' }],
+    [
+      '304 with Content-Encoding: gzip',
+      304,
+      { 'Content-Type': 'text/html', 'Content-Encoding': 'gzip', ETag: '"v1"' },
+    ],
   ])('passes a body-less %s of text/html without error', async (_name, status, headers) => {
     const path = route((_req, res) => {
       res.writeHead(status, headers);
@@ -192,13 +237,17 @@ describe('upgradeAware HTML rewriting of compressed bodies (TestRewriteResponse)
     const good = zlib.gzipSync(PAGE.repeat(200));
     const corrupt = Buffer.concat([good.subarray(0, good.length >> 1), Buffer.alloc(64, 0xff)]);
     const path = route((_req, res) => {
-      res.writeHead(200, { 'Content-Type': 'text/html', 'Content-Encoding': 'gzip', 'Content-Length': corrupt.length });
+      res.writeHead(200, {
+        'Content-Type': 'text/html',
+        'Content-Encoding': 'gzip',
+        'Content-Length': corrupt.length,
+      });
       res.end(corrupt);
     });
     await expect(request(`${app.url}/proxy${path}`)).rejects.toThrow();
   });
 
-  it('stops the backend\'s page when the client leaves in the middle of a gzip page', async () => {
+  it("stops the backend's page when the client leaves in the middle of a gzip page", async () => {
     let closed!: Promise<unknown>;
     const path = route((_req, res) => {
       closed = once(res, 'close');
@@ -222,44 +271,65 @@ describe('upgradeAware HTML rewriting of compressed bodies (TestRewriteResponse)
     await closed;
   });
 
-  it.each(CODINGS.map((c) => [c.name, c] as const))('passes an empty 200 text/html body in %s as an empty body', async (_name, coding) => {
-    const path = route((_req, res) => {
-      res.writeHead(200, { 'Content-Type': 'text/html', 'Content-Encoding': coding.header, 'Content-Length': 0 });
-      res.end();
-    });
-    const { status, headers, body } = await request(`${app.url}/proxy${path}`);
-    expect(status).toBe(200);
-    expect(headers['content-encoding']).toBe(coding.header);
-    expect(body.length).toBe(0);
-  });
+  it.each(CODINGS.map((c) => [c.name, c] as const))(
+    'passes an empty 200 text/html body in %s as an empty body',
+    async (_name, coding) => {
+      const path = route((_req, res) => {
+        res.writeHead(200, {
+          'Content-Type': 'text/html',
+          'Content-Encoding': coding.header,
+          'Content-Length': 0,
+        });
+        res.end();
+      });
+      const { status, headers, body } = await request(`${app.url}/proxy${path}`);
+      expect(status).toBe(200);
+      expect(headers['content-encoding']).toBe(coding.header);
+      expect(body.length).toBe(0);
+    },
+  );
 });
 
 describe('upgradeAware HTML rewriting: which responses are HTML', () => {
-  it.each(['text/html', 'TEXT/HTML', 'Text/Html; Charset=UTF-8', 'text/html;charset=iso-8859-1', ' text/html ; q=1'])(
-    'rewrites a %p body', async (contentType) => {
-      const path = route((_req, res) => {
-        res.writeHead(200, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(PAGE) });
-        res.end(PAGE);
+  it.each([
+    'text/html',
+    'TEXT/HTML',
+    'Text/Html; Charset=UTF-8',
+    'text/html;charset=iso-8859-1',
+    ' text/html ; q=1',
+  ])('rewrites a %p body', async (contentType) => {
+    const path = route((_req, res) => {
+      res.writeHead(200, {
+        'Content-Type': contentType,
+        'Content-Length': Buffer.byteLength(PAGE),
       });
-      const { headers, body } = await request(`${app.url}/proxy${path}`);
-      expect(headers['content-type']).toBe(contentType.trim());
-      expect(headers['content-length']).toBeUndefined();
-      expect(body.toString()).toBe(REWRITTEN);
+      res.end(PAGE);
     });
+    const { headers, body } = await request(`${app.url}/proxy${path}`);
+    expect(headers['content-type']).toBe(contentType.trim());
+    expect(headers['content-length']).toBeUndefined();
+    expect(body.toString()).toBe(REWRITTEN);
+  });
 
-  it.each([['text/plain'], ['application/xhtml+xml'], ['text/htmlx'], ['application/json'], ['text/x-html'], [undefined]])(
-    'passes a %p body byte for byte, Content-Length kept', async (contentType) => {
-      const bytes = Buffer.concat([Buffer.from(PAGE), Buffer.from([0xc3, 0x28, 0xff])]);
-      const path = route((_req, res) => {
-        if (contentType !== undefined) res.setHeader('Content-Type', contentType);
-        res.setHeader('Content-Length', bytes.length);
-        res.end(bytes);
-      });
-      const { headers, body } = await request(`${app.url}/proxy${path}`);
-      expect(headers['content-type']).toBe(contentType);
-      expect(headers['content-length']).toBe(String(bytes.length));
-      expect(body.equals(bytes)).toBe(true);
+  it.each([
+    ['text/plain'],
+    ['application/xhtml+xml'],
+    ['text/htmlx'],
+    ['application/json'],
+    ['text/x-html'],
+    [undefined],
+  ])('passes a %p body byte for byte, Content-Length kept', async (contentType) => {
+    const bytes = Buffer.concat([Buffer.from(PAGE), Buffer.from([0xc3, 0x28, 0xff])]);
+    const path = route((_req, res) => {
+      if (contentType !== undefined) res.setHeader('Content-Type', contentType);
+      res.setHeader('Content-Length', bytes.length);
+      res.end(bytes);
     });
+    const { headers, body } = await request(`${app.url}/proxy${path}`);
+    expect(headers['content-type']).toBe(contentType);
+    expect(headers['content-length']).toBe(String(bytes.length));
+    expect(body.equals(bytes)).toBe(true);
+  });
 });
 
 describe('upgradeAware HTML rewriting: the bytes around the links (P5)', () => {
@@ -270,7 +340,7 @@ describe('upgradeAware HTML rewriting: the bytes around the links (P5)', () => {
       '<!-- <a href="/in-comment"> -->',
       '<BODY Background=/bg.png>',
       '<A HREF = "/docs?a=1&amp;b=2" Title="/not-a-link">docs</A>',
-      "<img src='/i.png' alt=\"/x\"><img   SRC=/j.png >",
+      '<img src=\'/i.png\' alt="/x"><img   SRC=/j.png >',
       '<script>document.write(\'<a href="/in-script">\')</script>',
       '<a href="#top">top</a><a href="rel/x">rel</a><a href="mailto:x@y">m</a><a href="//example.com/p">p</a>',
       '<a href="http://example.com/ext">ext</a><form ACTION="/submit"><input formaction=/go></form>',

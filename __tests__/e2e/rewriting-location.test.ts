@@ -16,7 +16,10 @@ beforeAll(async () => {
   backend = await startUpstream((req, res) => {
     const url = new URL(req.url ?? '/', 'http://unused');
     const location = url.searchParams.get('to') ?? '';
-    res.writeHead(Number(url.searchParams.get('status') ?? 302), { 'Location': location, 'Content-Type': 'text/html' });
+    res.writeHead(Number(url.searchParams.get('status') ?? 302), {
+      Location: location,
+      'Content-Type': 'text/html',
+    });
     res.end('<a href="/body-link">moved</a>');
   });
   backendHost = `127.0.0.1:${backend.port}`;
@@ -31,7 +34,9 @@ afterEach(async () => {
 });
 
 async function mounted(options: Partial<UpgradeAwareOptions> = {}): Promise<Running> {
-  const app = await startExpress([['/proxy', upgradeAware({ location: `${backend.url}/`, useRequestLocation: true, ...options })]]);
+  const app = await startExpress([
+    ['/proxy', upgradeAware({ location: `${backend.url}/`, useRequestLocation: true, ...options })],
+  ]);
   opened.push(app);
   return app;
 }
@@ -41,13 +46,17 @@ async function redirectTo(app: Running, to: string, status = 302) {
   return request(`${app.url}/proxy/redirect?status=${status}&to=${encodeURIComponent(to)}`);
 }
 
-describe('upgradeAware Location rewriting under app.use(\'/proxy\', proxy)', () => {
+describe("upgradeAware Location rewriting under app.use('/proxy', proxy)", () => {
   it.each([
     ['a path-only Location', '/next', '/proxy/next'],
-    ['a path-only Location with query and fragment', '/next/?x=1&y=%2F#top', '/proxy/next/?x=1&y=%2F#top'],
+    [
+      'a path-only Location with query and fragment',
+      '/next/?x=1&y=%2F#top',
+      '/proxy/next/?x=1&y=%2F#top',
+    ],
     ['a path-only Location with dot segments', '/a/../b/./c', '/proxy/b/c'],
-    ['a Location on the backend\'s host', 'http://BACKEND/next', '/proxy/next'],
-    ['a Location on the backend\'s host, other scheme', 'https://BACKEND/next', '/proxy/next'],
+    ["a Location on the backend's host", 'http://BACKEND/next', '/proxy/next'],
+    ["a Location on the backend's host, other scheme", 'https://BACKEND/next', '/proxy/next'],
   ])('gives %s the mount prefix', async (_name, location, expected) => {
     const app = await mounted();
     const { status, headers } = await redirectTo(app, location.replace('BACKEND', backendHost));
@@ -64,7 +73,7 @@ describe('upgradeAware Location rewriting under app.use(\'/proxy\', proxy)', () 
 
   it.each([
     ['another host', 'http://example.com/next'],
-    ['the backend\'s address on another port', 'http://127.0.0.1:1/next'],
+    ["the backend's address on another port", 'http://127.0.0.1:1/next'],
     ['a relative reference', 'next/page'],
     ['a fragment', '#top'],
     ['a mailto: URL', 'mailto:admin@example.com'],
@@ -80,7 +89,7 @@ describe('upgradeAware Location rewriting under app.use(\'/proxy\', proxy)', () 
   it.each([
     ['a path-only Location', '/a b/<c>(d)', '/proxy/a%20b/%3Cc%3E%28d%29'],
     ['another host', 'http://example.com/a b/<c>', 'http://example.com/a%20b/%3Cc%3E'],
-  ])('escapes %s by Go\'s rules', async (_name, location, expected) => {
+  ])("escapes %s by Go's rules", async (_name, location, expected) => {
     const app = await mounted();
     const { headers } = await redirectTo(app, location);
     expect(headers.location).toBe(expected);
@@ -111,25 +120,28 @@ describe('upgradeAware with an unparsable Location', () => {
     ['http://[::1', `${BAD_LOCATION}parse "http://[::1": missing ']' in host`],
     ['%zz', `${BAD_LOCATION}parse "%zz": invalid URL escape "%zz"`],
     [':no-scheme', `${BAD_LOCATION}parse ":no-scheme": missing protocol scheme`],
-  ])('hands %s to the responder as ERR_PROXY_BAD_LOCATION, status 500', async (location, message) => {
-    const errors: ProxyError[] = [];
-    const app = await mounted({
-      responder(err, _req, res) {
-        errors.push(err as ProxyError);
-        res.statusCode = 567;
-        res.end(err.message);
-      },
-    });
-    const { status, body } = await redirectTo(app, location);
-    expect(status).toBe(567);
-    expect(errors).toHaveLength(1);
-    expect(errors[0]!.code).toBe('ERR_PROXY_BAD_LOCATION');
-    expect(errors[0]!.status).toBe(500);
-    expect(errors[0]!.message).toBe(message);
-    expect(body.toString()).toBe(message);
-  });
+  ])(
+    'hands %s to the responder as ERR_PROXY_BAD_LOCATION, status 500',
+    async (location, message) => {
+      const errors: ProxyError[] = [];
+      const app = await mounted({
+        responder(err, _req, res) {
+          errors.push(err as ProxyError);
+          res.statusCode = 567;
+          res.end(err.message);
+        },
+      });
+      const { status, body } = await redirectTo(app, location);
+      expect(status).toBe(567);
+      expect(errors).toHaveLength(1);
+      expect(errors[0]!.code).toBe('ERR_PROXY_BAD_LOCATION');
+      expect(errors[0]!.status).toBe(500);
+      expect(errors[0]!.message).toBe(message);
+      expect(body.toString()).toBe(message);
+    },
+  );
 
-  it('answers 500 with Kubernetes\' message through the default responder', async () => {
+  it("answers 500 with Kubernetes' message through the default responder", async () => {
     const app = await mounted();
     const { status, headers, body } = await redirectTo(app, 'http://[::1');
     expect(status).toBe(500);

@@ -68,14 +68,16 @@ process.on('disconnect', () => process.exit(0));
 `;
 
 /** Text between the links: the tokenizer reads text faster than tags, and links are many all the same. */
-const TEXT = 'Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt.';
+const TEXT =
+  'Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt.';
 
 /** Lines of `<li><a href="/item/N">item N</a> TEXT</li>` in chunks of 64 KiB or so, until `bytes`. */
 function* page(bytes: number, counter: { links: number }): Generator<Buffer> {
   yield Buffer.from('<!DOCTYPE html><html><head><title>big</title></head><body><ul>\n');
-  for (let sent = 0; sent < bytes; ) {
+  for (let sent = 0; sent < bytes;) {
     let chunk = '';
-    while (chunk.length < 64 * 1024) chunk += `<li><a href="/item/${counter.links}">item ${counter.links++}</a> ${TEXT}</li>\n`;
+    while (chunk.length < 64 * 1024)
+      chunk += `<li><a href="/item/${counter.links}">item ${counter.links++}</a> ${TEXT}</li>\n`;
     sent += chunk.length;
     yield Buffer.from(chunk);
   }
@@ -93,11 +95,16 @@ class Counter extends Transform {
   ) {
     super();
   }
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: (err: null, chunk: Buffer) => void): void {
+  override _transform(
+    chunk: Buffer,
+    _encoding: BufferEncoding,
+    callback: (err: null, chunk: Buffer) => void,
+  ): void {
     this.bytes += chunk.length;
     this.onBytes(this.bytes);
     const text = this.tail + chunk.toString('latin1');
-    for (let at = text.indexOf(this.needle); at !== -1; at = text.indexOf(this.needle, at + 1)) this.count++;
+    for (let at = text.indexOf(this.needle); at !== -1; at = text.indexOf(this.needle, at + 1))
+      this.count++;
     this.tail = text.slice(Math.max(0, text.length - this.needle.length + 1));
     callback(null, chunk);
   }
@@ -107,7 +114,10 @@ class Counter extends Transform {
 const served = { links: 0, resume: () => {} };
 
 /** Writes the page of `bytes` to `out` with backpressure, waiting halfway for the client's go-ahead. */
-async function writePage(out: NodeJS.WritableStream & { flush?(done: () => void): void }, bytes: number): Promise<void> {
+async function writePage(
+  out: NodeJS.WritableStream & { flush?(done: () => void): void },
+  bytes: number,
+): Promise<void> {
   const resumed = new Promise<void>((resolve) => (served.resume = resolve));
   let sent = 0;
   for (const chunk of page(bytes, served)) {
@@ -139,11 +149,20 @@ beforeAll(async () => {
     served.links = 0;
     const url = new URL(req.url ?? '/', 'http://backend');
     const gzip = url.pathname.endsWith('.gz') ? zlib.createGzip({ level: 1 }) : null;
-    res.writeHead(200, gzip ? { 'Content-Type': 'text/html', 'Content-Encoding': 'gzip' } : { 'Content-Type': 'text/html' });
+    res.writeHead(
+      200,
+      gzip
+        ? { 'Content-Type': 'text/html', 'Content-Encoding': 'gzip' }
+        : { 'Content-Type': 'text/html' },
+    );
     gzip?.pipe(res);
     writePage(gzip ?? res, Number(url.searchParams.get('bytes'))).catch(() => res.destroy());
   });
-  child = spawn(process.execPath, ['--expose-gc', '--max-semi-space-size=1', '-e', CHILD, `${backend.url}/`], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  child = spawn(
+    process.execPath,
+    ['--expose-gc', '--max-semi-space-size=1', '-e', CHILD, `${backend.url}/`],
+    { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
+  );
   proxyUrl = `http://127.0.0.1:${(await message<{ port: number }>()).port}/proxy`;
   // Warm-up, so that the baseline has the code and the buffers every response needs.
   for (const path of ['/big.html', '/big.html.gz']) await fetchAndCount(path, 2 * MB);
@@ -172,28 +191,42 @@ function fetchAndCount(path: string, bytes: number): Promise<Fetched> {
     const drain = new Writable({ write: (_chunk, _encoding, done) => done() });
     if (path.endsWith('.gz')) await pipeline(res, zlib.createGunzip(), rewritten, original, drain);
     else await pipeline(res, rewritten, original, drain);
-    return { encoding: res.headers['content-encoding'], rewritten: rewritten.count, original: original.count, bytes: rewritten.bytes };
+    return {
+      encoding: res.headers['content-encoding'],
+      rewritten: rewritten.count,
+      original: original.count,
+      bytes: rewritten.bytes,
+    };
   })();
-  return guard(fetched, () => `the page stopped after ${rewritten.bytes} bytes: does the proxy hold it?`, 60_000);
+  return guard(
+    fetched,
+    () => `the page stopped after ${rewritten.bytes} bytes: does the proxy hold it?`,
+    60_000,
+  );
 }
 
 describe('upgradeAware rewriting an 8 MB HTML page', () => {
   it.each([
     ['identity', '/big.html', undefined],
     ['gzip', '/big.html.gz', 'gzip'],
-  ])('streams it (%s) with bounded memory and rewrites every link', async (_name, path, encoding) => {
-    child.send('start');
-    await message();
-    const result = await fetchAndCount(path, PAGE_BYTES);
-    child.send('stop');
-    const growth = await message<{ live: number; rss: number }>();
-    expect(result.encoding).toBe(encoding);
-    expect(result.bytes).toBeGreaterThan(PAGE_BYTES);
-    expect(served.links).toBeGreaterThan(PAGE_BYTES / 150); // one every 136 bytes or so
-    expect(result.rewritten).toBe(served.links);
-    expect(result.original).toBe(0);
-    if (process.env.REWRITE_STREAMING_MEMORY) process.stdout.write(`${path}: ${JSON.stringify(growth)}\n`);
-    expect(growth.live).toBeLessThan(LIVE_LIMIT);
-    expect(growth.rss).toBeLessThan(RSS_LIMIT);
-  }, 180_000);
+  ])(
+    'streams it (%s) with bounded memory and rewrites every link',
+    async (_name, path, encoding) => {
+      child.send('start');
+      await message();
+      const result = await fetchAndCount(path, PAGE_BYTES);
+      child.send('stop');
+      const growth = await message<{ live: number; rss: number }>();
+      expect(result.encoding).toBe(encoding);
+      expect(result.bytes).toBeGreaterThan(PAGE_BYTES);
+      expect(served.links).toBeGreaterThan(PAGE_BYTES / 150); // one every 136 bytes or so
+      expect(result.rewritten).toBe(served.links);
+      expect(result.original).toBe(0);
+      if (process.env.REWRITE_STREAMING_MEMORY)
+        process.stdout.write(`${path}: ${JSON.stringify(growth)}\n`);
+      expect(growth.live).toBeLessThan(LIVE_LIMIT);
+      expect(growth.rss).toBeLessThan(RSS_LIMIT);
+    },
+    180_000,
+  );
 });

@@ -14,10 +14,12 @@ import type { Transport } from '../helpers/transports.js';
 
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
 
-const PAGE = '<html><head><link href="/style.css" rel="stylesheet"></head><body>'
-  + '<a href="/docs/a">a</a><img src="/img/b.png"><a href="http://example.com/x">x</a><a href="rel">rel</a></body></html>';
-const REWRITTEN = '<html><head><link href="/proxy/style.css" rel="stylesheet"></head><body>'
-  + '<a href="/proxy/docs/a">a</a><img src="/proxy/img/b.png"><a href="http://example.com/x">x</a><a href="rel">rel</a></body></html>';
+const PAGE =
+  '<html><head><link href="/style.css" rel="stylesheet"></head><body>' +
+  '<a href="/docs/a">a</a><img src="/img/b.png"><a href="http://example.com/x">x</a><a href="rel">rel</a></body></html>';
+const REWRITTEN =
+  '<html><head><link href="/proxy/style.css" rel="stylesheet"></head><body>' +
+  '<a href="/proxy/docs/a">a</a><img src="/proxy/img/b.png"><a href="http://example.com/x">x</a><a href="rel">rel</a></body></html>';
 
 describe.each(CLEARTEXT_KINDS)('upgradeAware over $name with the rewriting transport', (kind) => {
   let backend: Running & { seen: Seen[] };
@@ -34,7 +36,17 @@ describe.each(CLEARTEXT_KINDS)('upgradeAware over $name with the rewriting trans
       else res.writeHead(404).end();
     });
     transport = kind.make(backend.url);
-    app = await startExpress([['/proxy', upgradeAware({ location: `${backend.url}/`, useRequestLocation: true, ...transport.options, wrapTransport: true })]]);
+    app = await startExpress([
+      [
+        '/proxy',
+        upgradeAware({
+          location: `${backend.url}/`,
+          useRequestLocation: true,
+          ...transport.options,
+          wrapTransport: true,
+        }),
+      ],
+    ]);
   });
   afterAll(async () => {
     await app.close();
@@ -57,7 +69,10 @@ describe.each(CLEARTEXT_KINDS)('upgradeAware over $name with the rewriting trans
   describe('HTML bodies', () => {
     it('rewrites the links of a text/html body under the mount, Content-Length dropped', async () => {
       const path = route((_req, res) => {
-        res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Content-Length': Buffer.byteLength(PAGE) });
+        res.writeHead(200, {
+          'Content-Type': 'text/html; charset=utf-8',
+          'Content-Length': Buffer.byteLength(PAGE),
+        });
         res.end(PAGE);
       });
       const { status, headers, body } = await request(`${app.url}/proxy${path}`);
@@ -69,20 +84,37 @@ describe.each(CLEARTEXT_KINDS)('upgradeAware over $name with the rewriting trans
 
     it.each([
       ['gzip', 'gzip', (b: Buffer) => zlib.gzipSync(b), (b: Buffer) => zlib.gunzipSync(b)],
-      ['raw deflate', 'deflate', (b: Buffer) => zlib.deflateRawSync(b, { level: 9 }), (b: Buffer) => zlib.inflateRawSync(b)],
-      ['br', 'br', (b: Buffer) => zlib.brotliCompressSync(b), (b: Buffer) => zlib.brotliDecompressSync(b)],
-    ])('decodes a %s page, rewrites it and re-encodes it in the same coding', async (_name, coding, encode, decode) => {
-      const compressed = encode(Buffer.from(PAGE));
-      const path = route((_req, res) => {
-        res.writeHead(200, { 'Content-Type': 'text/html', 'Content-Encoding': coding, 'Content-Length': compressed.length });
-        // Split anywhere: the proxy must not rely on the page arriving in one piece.
-        res.write(compressed.subarray(0, 7));
-        setImmediate(() => res.end(compressed.subarray(7)));
-      });
-      const { headers, body } = await request(`${app.url}/proxy${path}`);
-      expect(headers['content-encoding']).toBe(coding);
-      expect(decode(body).toString()).toBe(REWRITTEN);
-    });
+      [
+        'raw deflate',
+        'deflate',
+        (b: Buffer) => zlib.deflateRawSync(b, { level: 9 }),
+        (b: Buffer) => zlib.inflateRawSync(b),
+      ],
+      [
+        'br',
+        'br',
+        (b: Buffer) => zlib.brotliCompressSync(b),
+        (b: Buffer) => zlib.brotliDecompressSync(b),
+      ],
+    ])(
+      'decodes a %s page, rewrites it and re-encodes it in the same coding',
+      async (_name, coding, encode, decode) => {
+        const compressed = encode(Buffer.from(PAGE));
+        const path = route((_req, res) => {
+          res.writeHead(200, {
+            'Content-Type': 'text/html',
+            'Content-Encoding': coding,
+            'Content-Length': compressed.length,
+          });
+          // Split anywhere: the proxy must not rely on the page arriving in one piece.
+          res.write(compressed.subarray(0, 7));
+          setImmediate(() => res.end(compressed.subarray(7)));
+        });
+        const { headers, body } = await request(`${app.url}/proxy${path}`);
+        expect(headers['content-encoding']).toBe(coding);
+        expect(decode(body).toString()).toBe(REWRITTEN);
+      },
+    );
 
     it('passes a body that is not HTML byte for byte, Content-Length kept', async () => {
       const bytes = Buffer.concat([Buffer.from(PAGE), Buffer.from([0xc3, 0x28, 0xff])]);
@@ -98,11 +130,21 @@ describe.each(CLEARTEXT_KINDS)('upgradeAware over $name with the rewriting trans
     it('answers HEAD for a gzip text/html page with its headers and no body', async () => {
       const compressed = zlib.gzipSync(PAGE);
       const path = route((req, res) => {
-        res.writeHead(200, { 'Content-Type': 'text/html', 'Content-Encoding': 'gzip', 'Content-Length': compressed.length });
+        res.writeHead(200, {
+          'Content-Type': 'text/html',
+          'Content-Encoding': 'gzip',
+          'Content-Length': compressed.length,
+        });
         res.end(req.method === 'HEAD' ? undefined : compressed);
       });
-      const { status, headers, body } = await request(`${app.url}/proxy${path}`, { method: 'HEAD' });
-      expect([status, headers['content-length'], body.length]).toEqual([200, String(compressed.length), 0]);
+      const { status, headers, body } = await request(`${app.url}/proxy${path}`, {
+        method: 'HEAD',
+      });
+      expect([status, headers['content-length'], body.length]).toEqual([
+        200,
+        String(compressed.length),
+        0,
+      ]);
     });
   });
 
@@ -117,7 +159,11 @@ describe.each(CLEARTEXT_KINDS)('upgradeAware over $name with the rewriting trans
 
     it.each([
       ['a path-only Location', '/next', '/proxy/next'],
-      ['a path-only Location with query and fragment', '/next/?x=1&y=%2F#top', '/proxy/next/?x=1&y=%2F#top'],
+      [
+        'a path-only Location with query and fragment',
+        '/next/?x=1&y=%2F#top',
+        '/proxy/next/?x=1&y=%2F#top',
+      ],
       ["a Location on the backend's host", 'http://BACKEND/next', '/proxy/next'],
     ])('gives %s the mount prefix', async (_name, location, expected) => {
       const path = redirect(location.replace('BACKEND', `127.0.0.1:${backend.port}`));
@@ -139,14 +185,23 @@ describe.each(CLEARTEXT_KINDS)('upgradeAware over $name with the rewriting trans
   });
 
   describe('headers', () => {
-    it('sets X-Forwarded-Host, -Proto and -Uri, replacing the client\'s, and appends X-Forwarded-For', async () => {
+    it("sets X-Forwarded-Host, -Proto and -Uri, replacing the client's, and appends X-Forwarded-For", async () => {
       const path = route((_req, res) => res.end('ok'));
       await request(`${app.url}/proxy${path}?q=1`, {
-        headers: { Host: 'client.example:8443', 'X-Forwarded-Host': 'evil.example', 'X-Forwarded-Uri': '/evil', 'X-Forwarded-For': '127.0.0.9' },
+        headers: {
+          Host: 'client.example:8443',
+          'X-Forwarded-Host': 'evil.example',
+          'X-Forwarded-Uri': '/evil',
+          'X-Forwarded-For': '127.0.0.9',
+        },
       });
       const seen = backend.seen[0]!.headers;
-      expect([seen['x-forwarded-host'], seen['x-forwarded-proto'], seen['x-forwarded-uri'], seen['x-forwarded-for']])
-        .toEqual(['client.example:8443', 'http', `/proxy${path}`, '127.0.0.9, 127.0.0.1']);
+      expect([
+        seen['x-forwarded-host'],
+        seen['x-forwarded-proto'],
+        seen['x-forwarded-uri'],
+        seen['x-forwarded-for'],
+      ]).toEqual(['client.example:8443', 'http', `/proxy${path}`, '127.0.0.9, 127.0.0.1']);
     });
 
     it('keeps several Set-Cookie lines separate, though Express set a header of its own first', async () => {
@@ -155,12 +210,15 @@ describe.each(CLEARTEXT_KINDS)('upgradeAware over $name with the rewriting trans
         res.setHeader('Content-Type', 'text/plain');
         res.end('ok');
       });
-      const res = await rawExchange(app.port, `GET /proxy${path} HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n`);
+      const res = await rawExchange(
+        app.port,
+        `GET /proxy${path} HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n`,
+      );
       expect(res.headers['x-powered-by']).toEqual(['Express']);
       expect(res.headers['set-cookie']).toEqual(['a=1; Path=/', 'b=2; HttpOnly', 'c=3']);
     });
 
-    it('removes the backend\'s CORS grants and keeps the rest', async () => {
+    it("removes the backend's CORS grants and keeps the rest", async () => {
       const path = route((_req, res) => {
         res.writeHead(200, {
           'Access-Control-Allow-Origin': '*',
@@ -171,7 +229,10 @@ describe.each(CLEARTEXT_KINDS)('upgradeAware over $name with the rewriting trans
         res.end('ok');
       });
       const { headers } = await request(`${app.url}/proxy${path}`);
-      expect([headers['access-control-allow-origin'], headers['access-control-allow-credentials']]).toEqual([undefined, undefined]);
+      expect([
+        headers['access-control-allow-origin'],
+        headers['access-control-allow-credentials'],
+      ]).toEqual([undefined, undefined]);
       expect([headers['access-control-max-age'], headers['x-kept']]).toEqual(['600', 'yes']);
     });
   });

@@ -11,7 +11,14 @@ import https from 'node:https';
 import { upgradeAware } from '../../lib/index.js';
 import type { UpgradeAwareMiddleware } from '../../lib/index.js';
 import { makeTls, type TlsFixture } from '../fixtures/tls.js';
-import { listen, rawExchange, request, startExpress, startProxy, startRecorder } from '../helpers/servers.js';
+import {
+  listen,
+  rawExchange,
+  request,
+  startExpress,
+  startProxy,
+  startRecorder,
+} from '../helpers/servers.js';
 import type { Running } from '../helpers/servers.js';
 
 const CORS_CASE_BODY = '<html><head></head><body><a href="/test/path">Hello</a></body></html>';
@@ -35,7 +42,11 @@ describe('upgradeAware with the rewriting transport (TestServeHTTP case 7: remov
       res.end(CORS_CASE_BODY);
     });
     opened.push(backend);
-    const proxy = await startProxy(transport ? { location: `${backend.url}/some/path`, transport } : { location: `${backend.url}/some/path` });
+    const proxy = await startProxy(
+      transport
+        ? { location: `${backend.url}/some/path`, transport }
+        : { location: `${backend.url}/some/path` },
+    );
     opened.push(proxy);
     const response = await request(`${proxy.url}/some/path`);
     expect(backend.seen.map((s) => s.url)).toEqual(['/some/path']);
@@ -47,7 +58,8 @@ describe('upgradeAware with the rewriting transport (TestServeHTTP case 7: remov
     expect(status).toBe(200);
     expect(headers['header1']).toBe('value1');
     expect(headers['content-type']).toBe('text/html');
-    for (const name of ['origin', 'methods', 'headers', 'credentials']) expect(headers[`access-control-allow-${name}`]).toBeUndefined();
+    for (const name of ['origin', 'methods', 'headers', 'credentials'])
+      expect(headers[`access-control-allow-${name}`]).toBeUndefined();
     expect(headers['access-control-expose-headers']).toBe('Header1');
     expect(headers['access-control-max-age']).toBe('600');
     // As upstream: the HTML rewrite is an identity for this page.
@@ -70,8 +82,20 @@ describe('upgradeAware path prefix without a mount (TestDefaultProxyTransport)',
   // Upstream: defaultProxyTransport(url, nil) for `url` on a handler for `location` gives Scheme
   // `http`, Host `test.server:8080`, PathPrepend `/a/test`. Here the request is `GET url` in
   // absolute form, and the three fields show in the headers the backend gets and in a link.
-  const CASES: [name: string, url: string, locationPath: string, backendPath: string, forwardedUri: string][] = [
-    ['simple path', 'http://test.server:8080/a/test/location', '/location', '/location', '/a/test/location'],
+  const CASES: [
+    name: string,
+    url: string,
+    locationPath: string,
+    backendPath: string,
+    forwardedUri: string,
+  ][] = [
+    [
+      'simple path',
+      'http://test.server:8080/a/test/location',
+      '/location',
+      '/location',
+      '/a/test/location',
+    ],
     ['empty path', 'http://test.server:8080/a/test/', '', '/', '/a/test/'],
     ['location ending in slash', 'http://test.server:8080/a/test/', '/', '/', '/a/test/'],
   ];
@@ -86,12 +110,16 @@ describe('upgradeAware path prefix without a mount (TestDefaultProxyTransport)',
     await backend.close();
   });
 
-  it.each(CASES)('%s: takes scheme and host from the request line and strips the location path off the request path',
+  it.each(CASES)(
+    '%s: takes scheme and host from the request line and strips the location path off the request path',
     async (_name, url, locationPath, backendPath, forwardedUri) => {
       backend.seen.length = 0;
       const proxy = await startProxy({ location: `${backend.url}${locationPath}` });
       try {
-        const response = await rawExchange(proxy.port, `GET ${url} HTTP/1.1\r\nHost: test.server:8080\r\nConnection: close\r\n\r\n`);
+        const response = await rawExchange(
+          proxy.port,
+          `GET ${url} HTTP/1.1\r\nHost: test.server:8080\r\nConnection: close\r\n\r\n`,
+        );
         expect(response.status).toBe(200);
         expect(backend.seen).toHaveLength(1);
         const seen = backend.seen[0]!;
@@ -99,11 +127,14 @@ describe('upgradeAware path prefix without a mount (TestDefaultProxyTransport)',
         expect(seen.headers['x-forwarded-uri']).toBe(forwardedUri);
         expect(seen.headers['x-forwarded-host']).toBe('test.server:8080');
         expect(seen.headers['x-forwarded-proto']).toBe('http');
-        expect(response.body.toString()).toBe('<a href="http://test.server:8080/a/test/link">link</a><a href="relative">relative</a>');
+        expect(response.body.toString()).toBe(
+          '<a href="http://test.server:8080/a/test/link">link</a><a href="relative">relative</a>',
+        );
       } finally {
         await proxy.close();
       }
-    });
+    },
+  );
 });
 
 // TestProxyTransport (spec 9.2 T12).
@@ -136,113 +167,180 @@ const SCRIPT = '%00<script>alert(1)</script>';
 const SCRIPT_ESCAPED = '%00%3Cscript%3Ealert%281%29%3C/script%3E';
 const LOGS = '/proxy/node/node1:10250/logs/log.log';
 const REDIRECT = '/proxy/node/node1:10250/redirect';
-const LINKS = (second: string): string => `<a href="kubelet.log">kubelet.log</a><a href="${second}">google.log</a>`;
+const LINKS = (second: string): string =>
+  `<a href="kubelet.log">kubelet.log</a><a href="${second}">google.log</a>`;
 
 const T12: T12Case[] = [
   {
-    name: 'normal', transport: 'T', path: '/logs/log.log',
+    name: 'normal',
+    transport: 'T',
+    path: '/logs/log.log',
     input: `<pre>${LINKS('/google.log')}</pre>`,
     output: `<pre>${LINKS('http://foo.com/proxy/node/node1:10250/google.log')}</pre>`,
     forwardedUri: LOGS,
   },
   {
-    name: 'full document', transport: 'T', path: '/logs/log.log',
+    name: 'full document',
+    transport: 'T',
+    path: '/logs/log.log',
     input: `<html><header></header><body><pre>${LINKS('/google.log')}</pre></body></html>`,
     output: `<html><header></header><body><pre>${LINKS('http://foo.com/proxy/node/node1:10250/google.log')}</pre></body></html>`,
     forwardedUri: LOGS,
   },
   {
-    name: 'trailing slash', transport: 'T', path: '/logs/log.log',
+    name: 'trailing slash',
+    transport: 'T',
+    path: '/logs/log.log',
     input: `<pre>${LINKS('/google.log/')}</pre>`,
     output: `<pre>${LINKS('http://foo.com/proxy/node/node1:10250/google.log/')}</pre>`,
     forwardedUri: LOGS,
   },
   {
-    name: 'content-type charset', transport: 'T', path: '/logs/log.log', contentType: 'text/html; charset=utf-8',
+    name: 'content-type charset',
+    transport: 'T',
+    path: '/logs/log.log',
+    contentType: 'text/html; charset=utf-8',
     input: `<pre>${LINKS('/google.log')}</pre>`,
     output: `<pre>${LINKS('http://foo.com/proxy/node/node1:10250/google.log')}</pre>`,
     forwardedUri: LOGS,
   },
   {
-    name: 'content-type passthrough', transport: 'T', path: '/logs/log.log', contentType: 'text/plain',
+    name: 'content-type passthrough',
+    transport: 'T',
+    path: '/logs/log.log',
+    contentType: 'text/plain',
     input: `<pre>${LINKS('/google.log')}</pre>`,
     output: `<pre>${LINKS('/google.log')}</pre>`,
     forwardedUri: LOGS,
   },
   {
-    name: 'subdir', transport: 'T2', path: '/whatever/apt/somelog.log',
+    name: 'subdir',
+    transport: 'T2',
+    path: '/whatever/apt/somelog.log',
     input: LINKS('/google.log'),
     output: LINKS('https://foo.com/proxy/node/node1:8080/google.log'),
     forwardedUri: '/proxy/node/node1:8080/whatever/apt/somelog.log',
   },
   {
-    name: 'image', transport: 'T', path: '/',
+    name: 'image',
+    transport: 'T',
+    path: '/',
     input: '<pre><img src="kubernetes.jpg"/><img src="/kubernetes_abs.jpg"/></pre>',
-    output: '<pre><img src="kubernetes.jpg"/><img src="http://foo.com/proxy/node/node1:10250/kubernetes_abs.jpg"/></pre>',
+    output:
+      '<pre><img src="kubernetes.jpg"/><img src="http://foo.com/proxy/node/node1:10250/kubernetes_abs.jpg"/></pre>',
     forwardedUri: '/proxy/node/node1:10250/',
   },
   {
-    name: 'abs', transport: 'T', path: '/any/path/',
+    name: 'abs',
+    transport: 'T',
+    path: '/any/path/',
     input: '<script src="http://google.com/kubernetes.js"/>',
     output: '<script src="http://google.com/kubernetes.js"/>',
     forwardedUri: '/proxy/node/node1:10250/any/path/',
   },
   {
-    name: 'abs but same host', transport: 'T', path: '/any/path/',
+    name: 'abs but same host',
+    transport: 'T',
+    path: '/any/path/',
     input: '<script src="http://mynode.com/kubernetes.js"/>',
     output: '<script src="http://foo.com/proxy/node/node1:10250/kubernetes.js"/>',
     forwardedUri: '/proxy/node/node1:10250/any/path/',
   },
   {
-    name: 'redirect rel', transport: 'T', path: '/redirect',
-    redirect: '/redirected/target/', location: 'http://foo.com/proxy/node/node1:10250/redirected/target/',
+    name: 'redirect rel',
+    transport: 'T',
+    path: '/redirect',
+    redirect: '/redirected/target/',
+    location: 'http://foo.com/proxy/node/node1:10250/redirected/target/',
     forwardedUri: REDIRECT,
   },
   {
-    name: 'redirect abs same host', transport: 'T', path: '/redirect',
-    redirect: 'http://mynode.com/redirected/target/', location: 'http://foo.com/proxy/node/node1:10250/redirected/target/',
+    name: 'redirect abs same host',
+    transport: 'T',
+    path: '/redirect',
+    redirect: 'http://mynode.com/redirected/target/',
+    location: 'http://foo.com/proxy/node/node1:10250/redirected/target/',
     forwardedUri: REDIRECT,
   },
   {
-    name: 'redirect abs other host', transport: 'T', path: '/redirect',
-    redirect: 'http://example.com/redirected/target/', location: 'http://example.com/redirected/target/',
+    name: 'redirect abs other host',
+    transport: 'T',
+    path: '/redirect',
+    redirect: 'http://example.com/redirected/target/',
+    location: 'http://example.com/redirected/target/',
     forwardedUri: REDIRECT,
   },
   {
-    name: 'redirect abs use reqHost no host no scheme', transport: 'Empty', path: '/redirect', reqHost: '10.0.0.1:8001',
-    redirect: 'http://10.0.0.1:8001/redirected/target/', location: 'http://10.0.0.1:8001/proxy/node/node1:10250/redirected/target/',
+    name: 'redirect abs use reqHost no host no scheme',
+    transport: 'Empty',
+    path: '/redirect',
+    reqHost: '10.0.0.1:8001',
+    redirect: 'http://10.0.0.1:8001/redirected/target/',
+    location: 'http://10.0.0.1:8001/proxy/node/node1:10250/redirected/target/',
     forwardedUri: REDIRECT,
   },
   {
-    name: 'source contains the redirect already', transport: 'T', path: '/logs/log.log', sourceHost: 'foo.com',
+    name: 'source contains the redirect already',
+    transport: 'T',
+    path: '/logs/log.log',
+    sourceHost: 'foo.com',
     input: `<pre>${LINKS('http://foo.com/proxy/node/node1:10250/google.log')}</pre>`,
     output: `<pre>${LINKS('http://foo.com/proxy/node/node1:10250/google.log')}</pre>`,
     forwardedUri: LOGS,
   },
-  { name: 'no host', transport: 'NoHost', path: '/logs/log.log', input: '<html></html>', output: '<html></html>', forwardedUri: LOGS },
-  { name: 'no scheme', transport: 'NoScheme', path: '/logs/log.log', input: '<html></html>', output: '<html></html>', forwardedUri: LOGS },
   {
-    name: 'forwarded URI must be escaped', transport: 'T', path: `/logs/log.log${SCRIPT}`,
-    input: '<html></html>', output: '<html></html>',
+    name: 'no host',
+    transport: 'NoHost',
+    path: '/logs/log.log',
+    input: '<html></html>',
+    output: '<html></html>',
+    forwardedUri: LOGS,
+  },
+  {
+    name: 'no scheme',
+    transport: 'NoScheme',
+    path: '/logs/log.log',
+    input: '<html></html>',
+    output: '<html></html>',
+    forwardedUri: LOGS,
+  },
+  {
+    name: 'forwarded URI must be escaped',
+    transport: 'T',
+    path: `/logs/log.log${SCRIPT}`,
+    input: '<html></html>',
+    output: '<html></html>',
     forwardedUri: `/proxy/node/node1:10250/logs/log.log${SCRIPT_ESCAPED}`,
   },
   {
-    name: 'redirect rel must be escaped', transport: 'T', path: '/redirect',
-    redirect: `/redirected/target/${SCRIPT}/`, location: `http://foo.com/proxy/node/node1:10250/redirected/target/${SCRIPT_ESCAPED}/`,
+    name: 'redirect rel must be escaped',
+    transport: 'T',
+    path: '/redirect',
+    redirect: `/redirected/target/${SCRIPT}/`,
+    location: `http://foo.com/proxy/node/node1:10250/redirected/target/${SCRIPT_ESCAPED}/`,
     forwardedUri: REDIRECT,
   },
   {
-    name: 'redirect abs same host must be escaped', transport: 'T', path: '/redirect',
-    redirect: `http://mynode.com/redirected/target/${SCRIPT}/`, location: `http://foo.com/proxy/node/node1:10250/redirected/target/${SCRIPT_ESCAPED}/`,
+    name: 'redirect abs same host must be escaped',
+    transport: 'T',
+    path: '/redirect',
+    redirect: `http://mynode.com/redirected/target/${SCRIPT}/`,
+    location: `http://foo.com/proxy/node/node1:10250/redirected/target/${SCRIPT_ESCAPED}/`,
     forwardedUri: REDIRECT,
   },
   {
-    name: 'redirect abs other host must be escaped', transport: 'T', path: '/redirect',
-    redirect: `http://example.com/redirected/target/${SCRIPT}/`, location: `http://example.com/redirected/target/${SCRIPT_ESCAPED}/`,
+    name: 'redirect abs other host must be escaped',
+    transport: 'T',
+    path: '/redirect',
+    redirect: `http://example.com/redirected/target/${SCRIPT}/`,
+    location: `http://example.com/redirected/target/${SCRIPT_ESCAPED}/`,
     forwardedUri: REDIRECT,
   },
   {
-    name: 'redirect abs use reqHost no host no scheme must be escaped', transport: 'Empty', path: '/redirect', reqHost: '10.0.0.1:8001',
+    name: 'redirect abs use reqHost no host no scheme must be escaped',
+    transport: 'Empty',
+    path: '/redirect',
+    reqHost: '10.0.0.1:8001',
     redirect: `http://10.0.0.1:8001/redirected/target/${SCRIPT}/`,
     location: `http://10.0.0.1:8001/proxy/node/node1:10250/redirected/target/${SCRIPT_ESCAPED}/`,
     forwardedUri: REDIRECT,
@@ -313,7 +411,12 @@ async function t12Backend(c: T12Case) {
 /** `express` mounts the proxy where the prefix says (useRequestLocation); `location` puts the path in the location, unmounted. */
 type Setup = 'express' | 'location';
 
-async function t12Proxy(setup: Setup, c: T12Case, backendUrl: string, tls: TlsFixture | undefined): Promise<Running> {
+async function t12Proxy(
+  setup: Setup,
+  c: T12Case,
+  backendUrl: string,
+  tls: TlsFixture | undefined,
+): Promise<Running> {
   if (setup === 'express') {
     const proxy = upgradeAware({ location: `${backendUrl}/`, useRequestLocation: true });
     // path-to-regexp reads `:10250` as a parameter; escaped, the mount is the literal path.
@@ -366,4 +469,3 @@ describe.each<[Setup, string]>([
     }
   });
 });
-

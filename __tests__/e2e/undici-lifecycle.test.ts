@@ -10,7 +10,14 @@ import type * as undici from 'undici';
 import WebSocket, { WebSocketServer } from 'ws';
 import { upgradeAware } from '../../lib/index.js';
 import type { UndiciDispatcher } from '../../lib/index.js';
-import { closedPort, listen, rawExchange, request, startProxy, startUpstream } from '../helpers/servers.js';
+import {
+  closedPort,
+  listen,
+  rawExchange,
+  request,
+  startProxy,
+  startUpstream,
+} from '../helpers/servers.js';
 import type { Running } from '../helpers/servers.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -68,7 +75,11 @@ describe('upgradeAware upgrades with an undici dispatcher as transport', () => {
     const dispatcher = new Agent();
     const dispatches = jest.spyOn(dispatcher, 'dispatch');
     const dials = jest.spyOn(http.Agent.prototype, 'createConnection');
-    const proxy = await startProxy({ location: `${backend.url}/`, useRequestLocation: true, transport: dispatcher });
+    const proxy = await startProxy({
+      location: `${backend.url}/`,
+      useRequestLocation: true,
+      transport: dispatcher,
+    });
     try {
       const ws = await openSocket(`ws://127.0.0.1:${proxy.port}/chat?room=1`);
       sockets.push(ws);
@@ -92,7 +103,12 @@ describe('upgradeAware upgrades with an undici dispatcher as transport', () => {
     const dispatcher = new Pool(backend.url);
     const agent = new http.Agent();
     const dials = jest.spyOn(agent, 'createConnection');
-    const proxy = await startProxy({ location: `${backend.url}/`, useRequestLocation: true, transport: dispatcher, upgradeTransport: { agent } });
+    const proxy = await startProxy({
+      location: `${backend.url}/`,
+      useRequestLocation: true,
+      transport: dispatcher,
+      upgradeTransport: { agent },
+    });
     try {
       const ws = await openSocket(`ws://127.0.0.1:${proxy.port}/ws`);
       sockets.push(ws);
@@ -145,7 +161,11 @@ describe('upgradeAware close() with an undici dispatcher as transport', () => {
 
   /** A POST whose client declares trailers: the dispatcher cannot send them, so the middleware's own agent does. */
   async function postWithTrailers(url: string): Promise<number | undefined> {
-    const client = http.request(url, { method: 'POST', agent: false, headers: { 'Transfer-Encoding': 'chunked', Trailer: 'X-Sum' } });
+    const client = http.request(url, {
+      method: 'POST',
+      agent: false,
+      headers: { 'Transfer-Encoding': 'chunked', Trailer: 'X-Sum' },
+    });
     client.write('payload');
     client.addTrailers({ 'X-Sum': '1' });
     client.end();
@@ -159,7 +179,11 @@ describe('upgradeAware close() with an undici dispatcher as transport', () => {
     const dispatcher = new Agent();
     const destroy = jest.spyOn(dispatcher, 'destroy');
     const close = jest.spyOn(dispatcher, 'close');
-    const proxy = await startProxy({ location: `${backend.url}/`, useRequestLocation: true, transport: dispatcher });
+    const proxy = await startProxy({
+      location: `${backend.url}/`,
+      useRequestLocation: true,
+      transport: dispatcher,
+    });
     try {
       expect((await request(`${proxy.url}/through-dispatcher`)).status).toBe(200);
       expect(await postWithTrailers(`${proxy.url}/through-own-agent`)).toBe(200);
@@ -173,7 +197,11 @@ describe('upgradeAware close() with an undici dispatcher as transport', () => {
       expect(destroy).not.toHaveBeenCalled();
       expect(close).not.toHaveBeenCalled();
       expect(dispatcher.destroyed).toBe(false);
-      const after = await dispatcher.request({ origin: backend.url, path: '/after-close', method: 'GET' });
+      const after = await dispatcher.request({
+        origin: backend.url,
+        path: '/after-close',
+        method: 'GET',
+      });
       expect([after.statusCode, await after.body.text()]).toEqual([200, 'ok /after-close']);
     } finally {
       await proxy.close();
@@ -189,7 +217,10 @@ describe('upgradeAware close() with an undici dispatcher as transport', () => {
       const sockets = [arrivedOn.get('/default')!, arrivedOn.get('/fallback')!];
       expect(sockets.map((socket) => socket.destroyed)).toEqual([false, false]);
       await proxy.proxy.close();
-      await waitFor(() => sockets.every((socket) => socket.destroyed), 'the connections of the default client to close');
+      await waitFor(
+        () => sockets.every((socket) => socket.destroyed),
+        'the connections of the default client to close',
+      );
     } finally {
       await proxy.close();
     }
@@ -197,8 +228,16 @@ describe('upgradeAware close() with an undici dispatcher as transport', () => {
 
   it('serves through the same dispatcher from a second proxy after the first was closed', async () => {
     const dispatcher = new Agent();
-    const first = await startProxy({ location: `${backend.url}/`, useRequestLocation: true, transport: dispatcher });
-    const second = await startProxy({ location: `${backend.url}/`, useRequestLocation: true, transport: dispatcher });
+    const first = await startProxy({
+      location: `${backend.url}/`,
+      useRequestLocation: true,
+      transport: dispatcher,
+    });
+    const second = await startProxy({
+      location: `${backend.url}/`,
+      useRequestLocation: true,
+      transport: dispatcher,
+    });
     try {
       expect((await request(`${first.url}/one`)).status).toBe(200);
       await first.close();
@@ -215,7 +254,12 @@ describe('upgradeAware close() with an undici dispatcher as transport', () => {
     const dispatcher = new Agent();
     const agent = new http.Agent({ keepAlive: true });
     const destroyed = jest.spyOn(agent, 'destroy');
-    const proxy = await startProxy({ location: `${backend.url}/`, useRequestLocation: true, transport: dispatcher, upgradeTransport: { agent } });
+    const proxy = await startProxy({
+      location: `${backend.url}/`,
+      useRequestLocation: true,
+      transport: dispatcher,
+      upgradeTransport: { agent },
+    });
     try {
       await proxy.proxy.close();
       expect(destroyed).not.toHaveBeenCalled();
@@ -228,7 +272,10 @@ describe('upgradeAware close() with an undici dispatcher as transport', () => {
 });
 
 /** A Dispatcher that is no undici object: it answers every request itself and records what it was asked. */
-function fakeDispatcher(): UndiciDispatcher & { asked: undici.Dispatcher.DispatchOptions[]; destroyed: number } {
+function fakeDispatcher(): UndiciDispatcher & {
+  asked: undici.Dispatcher.DispatchOptions[];
+  destroyed: number;
+} {
   return {
     asked: [],
     destroyed: 0,
@@ -237,7 +284,12 @@ function fakeDispatcher(): UndiciDispatcher & { asked: undici.Dispatcher.Dispatc
       const h = handler as undici.Dispatcher.DispatchHandlers;
       h.onConnect!(() => {});
       setImmediate(() => {
-        h.onHeaders!(203, [Buffer.from('X-Fake'), Buffer.from('yes')] as unknown as Buffer[], () => {}, 'From The Fake');
+        h.onHeaders!(
+          203,
+          [Buffer.from('X-Fake'), Buffer.from('yes')] as unknown as Buffer[],
+          () => {},
+          'From The Fake',
+        );
         h.onData!(Buffer.from('answered by the fake'));
         h.onComplete!([]);
       });
@@ -253,15 +305,31 @@ describe('upgradeAware option `transport` with a dispatcher', () => {
   it('accepts any object with a dispatch function and sends the request through it', async () => {
     const transport = fakeDispatcher();
     const port = await closedPort(); // nothing listens: only the fake can answer
-    const proxy = await startProxy({ location: `http://127.0.0.1:${port}/base/`, useRequestLocation: true, transport });
+    const proxy = await startProxy({
+      location: `http://127.0.0.1:${port}/base/`,
+      useRequestLocation: true,
+      transport,
+    });
     try {
-      const res = await rawExchange(proxy.port, 'DELETE /a%2Fb?q=%2F HTTP/1.1\r\nHost: front.example\r\nX-Client: c\r\nConnection: close\r\n\r\n');
+      const res = await rawExchange(
+        proxy.port,
+        'DELETE /a%2Fb?q=%2F HTTP/1.1\r\nHost: front.example\r\nX-Client: c\r\nConnection: close\r\n\r\n',
+      );
       expect(res.head.split('\r\n')[0]).toBe('HTTP/1.1 203 From The Fake');
-      expect([res.headers['x-fake'], res.body.toString()]).toEqual([['yes'], 'answered by the fake']);
+      expect([res.headers['x-fake'], res.body.toString()]).toEqual([
+        ['yes'],
+        'answered by the fake',
+      ]);
       expect(transport.asked).toHaveLength(1);
       const asked = transport.asked[0]!;
-      expect([asked.origin, asked.path, asked.method]).toEqual([`http://127.0.0.1:${port}`, '/a%2Fb?q=%2F', 'DELETE']);
-      expect(asked.headers).toEqual(expect.arrayContaining(['Host', 'front.example', 'X-Client', 'c']));
+      expect([asked.origin, asked.path, asked.method]).toEqual([
+        `http://127.0.0.1:${port}`,
+        '/a%2Fb?q=%2F',
+        'DELETE',
+      ]);
+      expect(asked.headers).toEqual(
+        expect.arrayContaining(['Host', 'front.example', 'X-Client', 'c']),
+      );
     } finally {
       await proxy.close();
     }
@@ -274,15 +342,25 @@ describe('upgradeAware option `transport` with a dispatcher', () => {
     ['a function', () => {}],
     ['a string', 'undici'],
   ])('refuses %s with a TypeError naming `transport`', (_name, transport) => {
-    expect(() => upgradeAware({ location: 'http://127.0.0.1:1/', transport: transport as never })).toThrow(TypeError);
-    expect(() => upgradeAware({ location: 'http://127.0.0.1:1/', transport: transport as never })).toThrow(/`transport`/);
+    expect(() =>
+      upgradeAware({ location: 'http://127.0.0.1:1/', transport: transport as never }),
+    ).toThrow(TypeError);
+    expect(() =>
+      upgradeAware({ location: 'http://127.0.0.1:1/', transport: transport as never }),
+    ).toThrow(/`transport`/);
   });
 
   it('still checks upgradeTransport.agent against the location when the transport is a dispatcher', async () => {
     const dispatcher = new Agent();
     const agent = new http.Agent();
     try {
-      expect(() => upgradeAware({ location: 'https://127.0.0.1:1/', transport: dispatcher, upgradeTransport: { agent } })).toThrow(/upgradeTransport\.agent/);
+      expect(() =>
+        upgradeAware({
+          location: 'https://127.0.0.1:1/',
+          transport: dispatcher,
+          upgradeTransport: { agent },
+        }),
+      ).toThrow(/upgradeTransport\.agent/);
     } finally {
       await dispatcher.destroy();
       agent.destroy();

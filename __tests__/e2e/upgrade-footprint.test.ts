@@ -27,7 +27,9 @@ async function echoBackend(): Promise<Running> {
   const server = http.createServer((_req, res) => res.end());
   server.on('upgrade', (_req, socket: Duplex) => {
     socket.on('error', () => socket.destroy());
-    socket.write('HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n');
+    socket.write(
+      'HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n',
+    );
     socket.pipe(socket);
   });
   const running = await listen(server);
@@ -59,11 +61,17 @@ describe('an open tunnel', () => {
     opened.push(proxy);
     const requests: WeakRef<http.IncomingMessage>[] = [];
     // Before the proxy's listener, so it sees every upgrade; it holds the request only weakly.
-    proxy.server.prependListener('upgrade', (req: http.IncomingMessage) => requests.push(new WeakRef(req)));
+    proxy.server.prependListener('upgrade', (req: http.IncomingMessage) =>
+      requests.push(new WeakRef(req)),
+    );
 
     const client = net.connect(proxy.port, '127.0.0.1');
     sockets.push(client);
-    client.write('GET /chat HTTP/1.1\r\nHost: proxy.test\r\nConnection: Upgrade\r\nUpgrade: echo\r\nX-Big: ' + 'x'.repeat(4096) + '\r\n\r\n');
+    client.write(
+      'GET /chat HTTP/1.1\r\nHost: proxy.test\r\nConnection: Upgrade\r\nUpgrade: echo\r\nX-Big: ' +
+        'x'.repeat(4096) +
+        '\r\n\r\n',
+    );
     expect(await readUntil(client, '\r\n\r\n')).toMatch(/^HTTP\/1\.1 101 /);
     client.write('ping');
     await readUntil(client, 'ping');
@@ -83,7 +91,9 @@ describe('an open tunnel', () => {
     opened.push(proxy);
     const client = net.connect(proxy.port, '127.0.0.1');
     sockets.push(client);
-    client.write('GET / HTTP/1.1\r\nHost: proxy.test\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n');
+    client.write(
+      'GET / HTTP/1.1\r\nHost: proxy.test\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n',
+    );
     await readUntil(client, '\r\n\r\n');
     await collect();
     client.end();

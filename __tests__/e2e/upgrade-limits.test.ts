@@ -69,11 +69,15 @@ async function startChild(target: string): Promise<ChildProxy> {
   let stdout = '';
   let stderr = '';
   child.stderr!.setEncoding('utf8').on('data', (text: string) => (stderr += text));
-  const line = new Promise<string>((resolve) => child.stdout!.setEncoding('utf8').on('data', (text: string) => {
-    stdout += text;
-    if (stdout.includes('\n')) resolve(stdout);
-  }));
-  const ports = JSON.parse(await guard(line, () => `the child did not start: ${stderr}`)) as ChildProxy['ports'];
+  const line = new Promise<string>((resolve) =>
+    child.stdout!.setEncoding('utf8').on('data', (text: string) => {
+      stdout += text;
+      if (stdout.includes('\n')) resolve(stdout);
+    }),
+  );
+  const ports = JSON.parse(
+    await guard(line, () => `the child did not start: ${stderr}`),
+  ) as ChildProxy['ports'];
   const pid = child.pid!;
   return {
     child,
@@ -81,7 +85,9 @@ async function startChild(target: string): Promise<ChildProxy> {
     fds: () => readdirSync(`/proc/${pid}/fd`).length,
     rss: () => {
       try {
-        return Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) * 1024;
+        return (
+          Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) * 1024
+        );
       } catch {
         return 0;
       }
@@ -90,7 +96,9 @@ async function startChild(target: string): Promise<ChildProxy> {
 }
 
 /** A raw backend: `onRequest` gets each connection once a request head has arrived on it. */
-async function startBackend(onRequest: (socket: net.Socket) => void): Promise<{ url: string; open: Set<net.Socket> }> {
+async function startBackend(
+  onRequest: (socket: net.Socket) => void,
+): Promise<{ url: string; open: Set<net.Socket> }> {
   const open = new Set<net.Socket>();
   const server = net.createServer((socket) => {
     open.add(socket);
@@ -120,7 +128,8 @@ async function connect(port: number, request: string): Promise<net.Socket> {
   return socket;
 }
 
-const UPGRADE = 'GET /x HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade\r\nUpgrade: test\r\n\r\n';
+const UPGRADE =
+  'GET /x HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade\r\nUpgrade: test\r\n\r\n';
 /** No Upgrade header: Node hands it to the request handler, and its parser keeps the socket. */
 const PLAIN_UPGRADE = 'GET /x HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade\r\n\r\n';
 
@@ -146,7 +155,10 @@ describe.each([
     clients.forEach((client, i) => (i % 2 === 0 ? client.end() : client.resetAndDestroy()));
     // The backend never answers and responseHeaderTimeout is 60 s: only the clients' leaving can close these.
     await waitFor(() => backend.open.size === 0, 'the backend connections to close');
-    await waitFor(() => proxy.fds() <= baseline, `the proxy's descriptors to return to ${baseline}`);
+    await waitFor(
+      () => proxy.fds() <= baseline,
+      `the proxy's descriptors to return to ${baseline}`,
+    );
     expect(proxy.child.exitCode).toBeNull();
   }, 60_000);
 });
@@ -154,15 +166,24 @@ describe.each([
 /** Samples `proxy.rss()` until `until` holds (hang-guarded); returns the largest sample. */
 async function peakRss(proxy: ChildProxy, until: () => boolean, what: string): Promise<number> {
   let peak = 0;
-  await waitFor(() => {
-    peak = Math.max(peak, proxy.rss());
-    return until() || proxy.child.exitCode !== null;
-  }, what, 40_000);
+  await waitFor(
+    () => {
+      peak = Math.max(peak, proxy.rss());
+      return until() || proxy.child.exitCode !== null;
+    },
+    what,
+    40_000,
+  );
   return peak;
 }
 
 /** Writes `head`, then `filler` again and again with backpressure, until `limit` bytes or the close. */
-function refuseEndlessly(head: string, filler: Buffer, limit: number, sent: { bytes: number; closed: boolean }) {
+function refuseEndlessly(
+  head: string,
+  filler: Buffer,
+  limit: number,
+  sent: { bytes: number; closed: boolean },
+) {
   return (socket: net.Socket): void => {
     socket.once('close', () => (sent.closed = true));
     socket.write(head);
@@ -182,14 +203,28 @@ describe('a failed upgrade whose answer never ends', () => {
 
   it('is read from the backend only as fast as the client takes it, and cut off after 1 MiB', async () => {
     const sent = { bytes: 0, closed: false };
-    const backend = await startBackend(refuseEndlessly('HTTP/1.1 400 Bad Request\r\nContent-Length: 10737418240\r\n\r\n', filler, LIMIT, sent));
+    const backend = await startBackend(
+      refuseEndlessly(
+        'HTTP/1.1 400 Bad Request\r\nContent-Length: 10737418240\r\n\r\n',
+        filler,
+        LIMIT,
+        sent,
+      ),
+    );
     const proxy = await startChild(backend.url);
     const baseline = proxy.rss();
     const client = await connect(proxy.ports.direct, UPGRADE);
     client.pause(); // never reads
-    const peak = await peakRss(proxy, () => sent.closed || sent.bytes >= LIMIT, 'the backend to be closed or done');
-    expect({ alive: proxy.child.exitCode === null, closed: sent.closed, sentUnder32MiB: sent.bytes < 32 * 1024 * 1024 })
-      .toEqual({ alive: true, closed: true, sentUnder32MiB: true });
+    const peak = await peakRss(
+      proxy,
+      () => sent.closed || sent.bytes >= LIMIT,
+      'the backend to be closed or done',
+    );
+    expect({
+      alive: proxy.child.exitCode === null,
+      closed: sent.closed,
+      sentUnder32MiB: sent.bytes < 32 * 1024 * 1024,
+    }).toEqual({ alive: true, closed: true, sentUnder32MiB: true });
     expect(peak - baseline).toBeLessThan(32 * 1024 * 1024);
   }, 60_000);
 
@@ -201,9 +236,16 @@ describe('a failed upgrade whose answer never ends', () => {
     const baseline = proxy.rss();
     const client = await connect(proxy.ports.direct, UPGRADE);
     client.resume(); // reads everything
-    const peak = await peakRss(proxy, () => sent.closed || sent.bytes >= LIMIT, 'the backend to be closed or done');
-    expect({ alive: proxy.child.exitCode === null, closed: sent.closed, sentUnder32MiB: sent.bytes < 32 * 1024 * 1024 })
-      .toEqual({ alive: true, closed: true, sentUnder32MiB: true });
+    const peak = await peakRss(
+      proxy,
+      () => sent.closed || sent.bytes >= LIMIT,
+      'the backend to be closed or done',
+    );
+    expect({
+      alive: proxy.child.exitCode === null,
+      closed: sent.closed,
+      sentUnder32MiB: sent.bytes < 32 * 1024 * 1024,
+    }).toEqual({ alive: true, closed: true, sentUnder32MiB: true });
     expect(peak - baseline).toBeLessThan(32 * 1024 * 1024);
   }, 60_000);
 });

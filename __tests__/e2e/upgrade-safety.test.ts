@@ -67,17 +67,27 @@ async function startPipelinedBackend(options: { switch: boolean }): Promise<Pipe
     socket.on('data', (chunk: Buffer) => {
       if (switched) return void tunnelled.push(chunk);
       pending = Buffer.concat([pending, chunk]);
-      for (let end = pending.indexOf('\r\n\r\n'); end !== -1 && !switched; end = pending.indexOf('\r\n\r\n')) {
+      for (
+        let end = pending.indexOf('\r\n\r\n');
+        end !== -1 && !switched;
+        end = pending.indexOf('\r\n\r\n')
+      ) {
         const head = pending.subarray(0, end).toString('latin1');
         const length = Number(/\r\ncontent-length:\s*(\d+)/i.exec(head)?.[1] ?? 0);
         if (pending.length < end + 4 + length) return;
         pending = pending.subarray(end + 4 + length);
         lines.push(head.slice(0, head.indexOf('\r\n')));
-        if (!/\r\nupgrade:/i.test(head)) answer('HTTP/1.1 200 OK\r\nContent-Length: 4\r\nConnection: keep-alive\r\n\r\ndone');
-        else if (!options.switch) answer('HTTP/1.1 403 Forbidden\r\nContent-Length: 6\r\nConnection: keep-alive\r\n\r\nnot so');
+        if (!/\r\nupgrade:/i.test(head))
+          answer('HTTP/1.1 200 OK\r\nContent-Length: 4\r\nConnection: keep-alive\r\n\r\ndone');
+        else if (!options.switch)
+          answer(
+            'HTTP/1.1 403 Forbidden\r\nContent-Length: 6\r\nConnection: keep-alive\r\n\r\nnot so',
+          );
         else {
           switched = true;
-          answer('HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: test\r\n\r\n');
+          answer(
+            'HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: test\r\n\r\n',
+          );
           if (pending.length > 0) tunnelled.push(pending);
         }
       }
@@ -124,7 +134,8 @@ function upgradeRequest(path: string): string {
   return `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade\r\nUpgrade: test\r\nAuthorization: Bearer ok\r\n\r\n`;
 }
 
-const smuggled = (id: number): string => `DELETE /admin/users/${id} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n`;
+const smuggled = (id: number): string =>
+  `DELETE /admin/users/${id} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n`;
 
 // --- the entry points -------------------------------------------------------------------------
 
@@ -140,7 +151,9 @@ const viaListener: EntryPoint = async (backendUrl) => {
 const viaRouteUpgrades: EntryPoint = async (backendUrl) => {
   const proxy = upgradeAware({ location: `${backendUrl}/`, useRequestLocation: true });
   const app = express();
-  app.use((req, res, next) => (req.headers.authorization === 'Bearer ok' ? next() : res.status(401).end()));
+  app.use((req, res, next) =>
+    req.headers.authorization === 'Bearer ok' ? next() : res.status(401).end(),
+  );
   app.use('/proxy', proxy);
   const server = http.createServer(app);
   server.on('upgrade', routeUpgrades(app));
@@ -150,7 +163,13 @@ const viaRouteUpgrades: EntryPoint = async (backendUrl) => {
 };
 
 const viaCommand: EntryPoint = async (backendUrl) => {
-  const cli = await startCliProcess(['--target', backendUrl, '--port', '0', '--reject-methods=POST,PUT,PATCH,DELETE']);
+  const cli = await startCliProcess([
+    '--target',
+    backendUrl,
+    '--port',
+    '0',
+    '--reject-methods=POST,PUT,PATCH,DELETE',
+  ]);
   return { port: cli.port, path: '/allowed' };
 };
 
@@ -169,7 +188,9 @@ describe.each([
     backend.release();
     await client.closed;
     await waitFor(() => backend.closed === backend.accepted, 'the backend connection to close');
-    expect(backend.lines).toEqual([`GET ${path === '/proxy/allowed' ? '/allowed' : path} HTTP/1.1`]);
+    expect(backend.lines).toEqual([
+      `GET ${path === '/proxy/allowed' ? '/allowed' : path} HTTP/1.1`,
+    ]);
     expect(client.text()).toMatch(/^HTTP\/1\.1 403 Forbidden\r\n[^]*\r\n\r\nnot so$/);
   });
 
@@ -198,30 +219,41 @@ describe('upgradeAware with an upgrade that arrives as a plain request on a busy
     const order: string[] = [];
     let finishSlow!: () => void;
     const slowFinished = new Promise<void>((resolve) => (finishSlow = resolve));
-    const backend: Running = await listen(http.createServer((req, res) => {
-      order.push(req.url!);
-      if (req.url === '/slow') {
-        res.writeHead(200, { 'Content-Type': 'text/plain' });
-        res.write('first part;');
-        // Ended by the test once the first part has reached the client, and later than that
-        // whenever the upgrade's answer would have been written in the middle of it.
-        void slowFinished.then(() => {
-          order.push('/slow done');
-          res.end('second part');
-        });
-      } else {
-        res.writeHead(400, { 'Content-Length': 7, 'Content-Type': 'text/plain' }).end('refused');
-      }
-    }));
+    const backend: Running = await listen(
+      http.createServer((req, res) => {
+        order.push(req.url!);
+        if (req.url === '/slow') {
+          res.writeHead(200, { 'Content-Type': 'text/plain' });
+          res.write('first part;');
+          // Ended by the test once the first part has reached the client, and later than that
+          // whenever the upgrade's answer would have been written in the middle of it.
+          void slowFinished.then(() => {
+            order.push('/slow done');
+            res.end('second part');
+          });
+        } else {
+          res.writeHead(400, { 'Content-Length': 7, 'Content-Type': 'text/plain' }).end('refused');
+        }
+      }),
+    );
     opened.push(backend);
     const proxy = await startProxy({ location: `${backend.url}/`, useRequestLocation: true });
     opened.push(proxy);
     const client = await connectTo(proxy.port);
-    client.socket.write('GET /slow HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n' +
-      'GET /up HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade\r\n\r\n');
-    await waitFor(() => client.text().includes('first part;'), 'the first part of the slow response');
+    client.socket.write(
+      'GET /slow HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n' +
+        'GET /up HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade\r\n\r\n',
+    );
+    await waitFor(
+      () => client.text().includes('first part;'),
+      'the first part of the slow response',
+    );
     // Before the fix the upgrade is asked at once and its answer lands here, inside the stream.
-    await waitFor(() => order.includes('/up') || client.text().includes('400'), 'the upgrade to be asked', 500).catch(() => undefined);
+    await waitFor(
+      () => order.includes('/up') || client.text().includes('400'),
+      'the upgrade to be asked',
+      500,
+    ).catch(() => undefined);
     finishSlow();
     await client.closed;
     const text = client.text();
@@ -229,7 +261,9 @@ describe('upgradeAware with an upgrade that arrives as a plain request on a busy
     expect(text).toMatch(whole); // the streaming response first, whole
     const first = whole.exec(text);
     expect(first![1]!.replace(/[0-9a-f]+\r\n([^]*?)\r\n/g, '$1')).toBe('first part;second part');
-    expect(text.slice(first![0].length)).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n[^]*\r\n\r\nrefused$/);
+    expect(text.slice(first![0].length)).toMatch(
+      /^HTTP\/1\.1 400 Bad Request\r\n[^]*\r\n\r\nrefused$/,
+    );
     expect(order).toEqual(['/slow', '/slow done', '/up']);
   });
 });

@@ -12,18 +12,36 @@ import connect from 'connect';
 import express from 'express';
 import { routeUpgrades, upgradeAware } from '../../lib/index.js';
 import type { UpgradeAwareMiddleware, UpgradeAwareOptions } from '../../lib/index.js';
-import { closedPort, listen, request, startProxy, startRecorder, type Running } from '../helpers/servers.js';
+import {
+  closedPort,
+  listen,
+  request,
+  startProxy,
+  startRecorder,
+  type Running,
+} from '../helpers/servers.js';
 
 // Express 4 is installed under the alias `express4` without types; what is used here is Express 5's API.
 const express4 = createRequire(__filename)('express4') as typeof express;
 
 /** A 101 head with odd spacing and casing, which must reach the client byte for byte. */
-const ODD_101 = 'HTTP/1.1 101 switching   Protocols\r\nupgrade:SPDY/3.1\r\nCONNECTION:   Upgrade  \r\nX-Stream-Protocol-Version:v4.channel.k8s.io\r\n\r\n';
-const PLAIN_101 = 'HTTP/1.1 101 Switching Protocols\r\nUpgrade: SPDY/3.1\r\nConnection: Upgrade\r\n\r\n';
+const ODD_101 =
+  'HTTP/1.1 101 switching   Protocols\r\nupgrade:SPDY/3.1\r\nCONNECTION:   Upgrade  \r\nX-Stream-Protocol-Version:v4.channel.k8s.io\r\n\r\n';
+const PLAIN_101 =
+  'HTTP/1.1 101 Switching Protocols\r\nUpgrade: SPDY/3.1\r\nConnection: Upgrade\r\n\r\n';
 
 /** A kubectl-exec-like upgrade request that is not a WebSocket. */
 function spdyRequest(path = '/exec?command=sh', extra: string[] = []): string {
-  return [`POST ${path} HTTP/1.1`, 'Host: proxy.test', 'Connection: Upgrade', 'Upgrade: SPDY/3.1', 'X-Stream-Protocol-Version: v4.channel.k8s.io', ...extra, '', ''].join('\r\n');
+  return [
+    `POST ${path} HTTP/1.1`,
+    'Host: proxy.test',
+    'Connection: Upgrade',
+    'Upgrade: SPDY/3.1',
+    'X-Stream-Protocol-Version: v4.channel.k8s.io',
+    ...extra,
+    '',
+    '',
+  ].join('\r\n');
 }
 
 /** Polls `check` until it holds; the timeout is generous, the test does not depend on speed. */
@@ -53,12 +71,14 @@ class RawClient {
       this.notify();
     });
     socket.on('error', () => {}); // resets are part of several tests; they look at 'close'
-    this.closed = new Promise((resolve) => socket.once('close', () => {
-      this.closedFlag = true;
-      clients.delete(this);
-      this.notify();
-      resolve();
-    }));
+    this.closed = new Promise((resolve) =>
+      socket.once('close', () => {
+        this.closedFlag = true;
+        clients.delete(this);
+        this.notify();
+        resolve();
+      }),
+    );
   }
 
   get text(): string {
@@ -79,7 +99,9 @@ class RawClient {
           resolve(text);
         } else if (this.closedFlag) {
           this.waiters.delete(test);
-          reject(new Error(`closed before the expected bytes arrived; got ${JSON.stringify(text)}`));
+          reject(
+            new Error(`closed before the expected bytes arrived; got ${JSON.stringify(text)}`),
+          );
         }
       };
       this.waiters.add(test);
@@ -125,10 +147,12 @@ class BackendConn extends EventEmitter {
 
   constructor(readonly socket: net.Socket) {
     super();
-    this.closed = new Promise((resolve) => socket.once('close', () => {
-      this.isClosed = true;
-      resolve();
-    }));
+    this.closed = new Promise((resolve) =>
+      socket.once('close', () => {
+        this.isClosed = true;
+        resolve();
+      }),
+    );
   }
 
   get body(): string {
@@ -137,7 +161,9 @@ class BackendConn extends EventEmitter {
 
   /** A request header's values by lower-case name. */
   header(name: string): string[] {
-    return this.head.split('\r\n').slice(1)
+    return this.head
+      .split('\r\n')
+      .slice(1)
       .filter((line) => line.slice(0, line.indexOf(':')).toLowerCase() === name)
       .map((line) => line.slice(line.indexOf(':') + 1).trim());
   }
@@ -226,24 +252,32 @@ async function startRawBackend(onRequest: OnRequest = echo()): Promise<RawBacken
 
 const running: Running[] = [];
 
-async function proxyTo(options: UpgradeAwareOptions): Promise<Running & { proxy: UpgradeAwareMiddleware }> {
+async function proxyTo(
+  options: UpgradeAwareOptions,
+): Promise<Running & { proxy: UpgradeAwareMiddleware }> {
   const proxy = await startProxy(options);
   running.push(proxy);
   return proxy;
 }
 
 /** A server running `app`, closed with the proxies it uses after each test. */
-async function serve(handler: http.RequestListener, proxies: UpgradeAwareMiddleware[], upgrade?: (req: http.IncomingMessage, socket: Duplex, head: Buffer) => void): Promise<Running> {
+async function serve(
+  handler: http.RequestListener,
+  proxies: UpgradeAwareMiddleware[],
+  upgrade?: (req: http.IncomingMessage, socket: Duplex, head: Buffer) => void,
+): Promise<Running> {
   const server = http.createServer(handler);
   if (upgrade) server.on('upgrade', upgrade);
   const served = await listen(server);
   const closeServer = served.close;
-  running.push(Object.assign(served, {
-    async close() {
-      for (const proxy of proxies) await proxy.close();
-      await closeServer();
-    },
-  }));
+  running.push(
+    Object.assign(served, {
+      async close() {
+        for (const proxy of proxies) await proxy.close();
+        await closeServer();
+      },
+    }),
+  );
   return served;
 }
 
@@ -268,10 +302,14 @@ describe('upgradeAware.upgrade with a protocol other than WebSocket', () => {
       conn.socket.write(ODD_101 + 'server speaks first');
       conn.on('data', (chunk: Buffer) => conn.socket.write(chunk));
     });
-    const { port, proxy } = await proxyTo({ location: `${backend.url}/exec?command=sh&stdin=true` });
+    const { port, proxy } = await proxyTo({
+      location: `${backend.url}/exec?command=sh&stdin=true`,
+    });
     // The early bytes travel in the same packet as the request head (the 'upgrade' event's `head`).
     const client = await send(port, spdyRequest('/some/path?x=1') + 'early bytes');
-    await client.until((text) => text.length >= ODD_101.length + 'server speaks first'.length + 'early bytes'.length);
+    await client.until(
+      (text) => text.length >= ODD_101.length + 'server speaks first'.length + 'early bytes'.length,
+    );
     expect(client.text).toBe(ODD_101 + 'server speaks first' + 'early bytes');
 
     const conn = await backend.conn(0);
@@ -306,21 +344,34 @@ describe('upgradeAware with a request body on an upgrade that arrives as a plain
   it.each([
     ['Content-Length', ['Content-Length: 11'], 'hello world'],
     ['chunked', ['Transfer-Encoding: chunked'], '5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n'],
-  ])('forwards a %s body to the backend and relays its error answer', async (_name, framing, body) => {
-    const backend = await startRecorder((_req, res) => {
-      res.writeHead(400, { 'Content-Type': 'text/plain', 'Content-Length': 7 }).end('refused');
-    });
-    running.push(backend);
-    const { port } = await proxyTo({ location: `${backend.url}/exec` });
-    const client = await send(port, ['POST /some/path HTTP/1.1', 'Host: proxy.test', 'Connection: Upgrade', ...framing, '', ''].join('\r\n') + body);
-    const text = await client.all();
-    expect(text).toMatch(/^HTTP\/1\.1 400 /);
-    expect(text.endsWith('\r\n\r\nrefused')).toBe(true);
-    expect(backend.seen).toHaveLength(1);
-    expect(backend.seen[0]!.url).toBe('/exec');
-    expect(backend.seen[0]!.headers.connection).toBe('Upgrade');
-    expect(backend.seen[0]!.body.toString()).toBe('hello world');
-  });
+  ])(
+    'forwards a %s body to the backend and relays its error answer',
+    async (_name, framing, body) => {
+      const backend = await startRecorder((_req, res) => {
+        res.writeHead(400, { 'Content-Type': 'text/plain', 'Content-Length': 7 }).end('refused');
+      });
+      running.push(backend);
+      const { port } = await proxyTo({ location: `${backend.url}/exec` });
+      const client = await send(
+        port,
+        [
+          'POST /some/path HTTP/1.1',
+          'Host: proxy.test',
+          'Connection: Upgrade',
+          ...framing,
+          '',
+          '',
+        ].join('\r\n') + body,
+      );
+      const text = await client.all();
+      expect(text).toMatch(/^HTTP\/1\.1 400 /);
+      expect(text.endsWith('\r\n\r\nrefused')).toBe(true);
+      expect(backend.seen).toHaveLength(1);
+      expect(backend.seen[0]!.url).toBe('/exec');
+      expect(backend.seen[0]!.headers.connection).toBe('Upgrade');
+      expect(backend.seen[0]!.body.toString()).toBe('hello world');
+    },
+  );
 });
 
 describe('upgradeAware option maxBytesPerSec', () => {
@@ -378,27 +429,41 @@ describe('upgradeAware option maxBytesPerSec', () => {
       if (head === PLAIN_101) socket.write(Buffer.alloc(SIZE, 1));
     });
     client.write(spdyRequest());
-    await eventually(() => backendTotal === SIZE && clientTotal === SIZE, 'both directions have carried 256 KiB', 40_000);
-    for (const [direction, samples] of [['client to backend', atBackend], ['backend to client', atClient]] as const) {
+    await eventually(
+      () => backendTotal === SIZE && clientTotal === SIZE,
+      'both directions have carried 256 KiB',
+      40_000,
+    );
+    for (const [direction, samples] of [
+      ['client to backend', atBackend],
+      ['backend to client', atClient],
+    ] as const) {
       const { rate, ahead } = measure(samples, QUOTA);
       // `rate` is not matched, only shown when the check fails.
-      expect({ direction, ahead, withinFivePercent: Math.abs(rate - RATE) / RATE <= 0.05, rate: Math.round(rate) })
-        .toMatchObject({ direction, ahead: 0, withinFivePercent: true });
+      expect({
+        direction,
+        ahead,
+        withinFivePercent: Math.abs(rate - RATE) / RATE <= 0.05,
+        rate: Math.round(rate),
+      }).toMatchObject({ direction, ahead: 0, withinFivePercent: true });
     }
   }, 60_000);
 });
 
 describe('upgradeAware tunnel teardown', () => {
-  it.each([0, 1024 * 1024])('closes the backend when the client closes (maxBytesPerSec %i)', async (maxBytesPerSec) => {
-    const backend = await startRawBackend();
-    const { port, proxy } = await proxyTo({ location: backend.url, maxBytesPerSec });
-    const client = await openTunnel(port);
-    const conn = await backend.conn(0);
-    client.socket.end();
-    await conn.closed;
-    await client.closed;
-    await eventually(() => proxy.tunnels === 0, 'the tunnel is counted as closed');
-  });
+  it.each([0, 1024 * 1024])(
+    'closes the backend when the client closes (maxBytesPerSec %i)',
+    async (maxBytesPerSec) => {
+      const backend = await startRawBackend();
+      const { port, proxy } = await proxyTo({ location: backend.url, maxBytesPerSec });
+      const client = await openTunnel(port);
+      const conn = await backend.conn(0);
+      client.socket.end();
+      await conn.closed;
+      await client.closed;
+      await eventually(() => proxy.tunnels === 0, 'the tunnel is counted as closed');
+    },
+  );
 
   it('closes the client when the backend closes, after delivering its last bytes', async () => {
     const backend = await startRawBackend();
@@ -466,14 +531,25 @@ describe('upgradeAware lifecycle', () => {
       await client.closed;
     };
     await tunnel(0); // warm-up: lazily loaded code and the like are not leaks
-    await eventually(() => proxy.tunnels === 0 && backend.conns.every((conn) => conn.isClosed), 'the warm-up tunnel has closed');
+    await eventually(
+      () => proxy.tunnels === 0 && backend.conns.every((conn) => conn.isClosed),
+      'the warm-up tunnel has closed',
+    );
     const before = fds();
     for (let batch = 0; batch < 10; batch++) {
       await Promise.all(Array.from({ length: 50 }, (_, i) => tunnel(1 + batch * 50 + i)));
     }
     expect(backend.conns).toHaveLength(501);
-    await eventually(() => proxy.tunnels === 0 && backend.conns.every((conn) => conn.isClosed), 'every tunnel has closed', 30_000);
-    await eventually(() => fds() <= before, `the open descriptors are back to ${before} (now ${fds()})`, 30_000);
+    await eventually(
+      () => proxy.tunnels === 0 && backend.conns.every((conn) => conn.isClosed),
+      'every tunnel has closed',
+      30_000,
+    );
+    await eventually(
+      () => fds() <= before,
+      `the open descriptors are back to ${before} (now ${fds()})`,
+      30_000,
+    );
   }, 90_000);
 });
 
@@ -496,7 +572,11 @@ describe('upgradeAware errors in the upgrade listener', () => {
     const { port: proxyPort } = await proxyTo({
       location: `http://127.0.0.1:${port}/`,
       responder(err, req, res) {
-        calls.push({ code: (err as { code?: unknown }).code, isResponse: res instanceof http.ServerResponse, boundToSocket: res.socket === req.socket });
+        calls.push({
+          code: (err as { code?: unknown }).code,
+          isResponse: res instanceof http.ServerResponse,
+          boundToSocket: res.socket === req.socket,
+        });
         res.writeHead(418, { 'X-Responder': 'custom' });
         res.end('teapot'); // no length given: Node frames it chunked, a real HTTP response
       },
@@ -547,7 +627,12 @@ describe('upgradeAware errors in the upgrade listener', () => {
     const codes: unknown[] = [];
     const { port } = await proxyTo({
       location: backend.url,
-      upgradeTransport: { wrapRequest: (init) => ({ ...init, headers: { ...init.headers, authorization: 'Bearer x\r\n\r\nGET /injected HTTP/1.1' } }) },
+      upgradeTransport: {
+        wrapRequest: (init) => ({
+          ...init,
+          headers: { ...init.headers, authorization: 'Bearer x\r\n\r\nGET /injected HTTP/1.1' },
+        }),
+      },
       responder(err, _req, res) {
         codes.push((err as { code?: unknown }).code);
         res.statusCode = 567;
@@ -639,18 +724,43 @@ async function startDualBackend(): Promise<Running & { seen: string[] }> {
 
 /** Sends an upgrade for `path` (with `extra` header lines) and waits for the echo of `ping` through the tunnel. */
 async function tunnelThrough(port: number, path: string, extra: string[] = []): Promise<RawClient> {
-  const client = await send(port, [`GET ${path} HTTP/1.1`, 'Host: proxy.test', 'Connection: Upgrade', 'Upgrade: SPDY/3.1', ...extra, '', ''].join('\r\n') + 'ping');
+  const client = await send(
+    port,
+    [
+      `GET ${path} HTTP/1.1`,
+      'Host: proxy.test',
+      'Connection: Upgrade',
+      'Upgrade: SPDY/3.1',
+      ...extra,
+      '',
+      '',
+    ].join('\r\n') + 'ping',
+  );
   await client.until((text) => text === PLAIN_101 + 'ping');
   return client;
 }
 
 /** Sends an upgrade for `path` and returns everything received until the server closed the connection. */
 async function refusedUpgrade(port: number, path: string, extra: string[] = []): Promise<string> {
-  const client = await send(port, [`GET ${path} HTTP/1.1`, 'Host: proxy.test', 'Connection: Upgrade', 'Upgrade: SPDY/3.1', ...extra, '', ''].join('\r\n'));
+  const client = await send(
+    port,
+    [
+      `GET ${path} HTTP/1.1`,
+      'Host: proxy.test',
+      'Connection: Upgrade',
+      'Upgrade: SPDY/3.1',
+      ...extra,
+      '',
+      '',
+    ].join('\r\n'),
+  );
   return client.all();
 }
 
-type Framework = [name: string, make: () => { use(path: string, fn: unknown): unknown } & http.RequestListener];
+type Framework = [
+  name: string,
+  make: () => { use(path: string, fn: unknown): unknown } & http.RequestListener,
+];
 
 const frameworks: Framework[] = [
   ['Express 5', () => express() as unknown as ReturnType<Framework[1]>],
@@ -658,7 +768,7 @@ const frameworks: Framework[] = [
   ['Connect', () => connect() as unknown as ReturnType<Framework[1]>],
 ];
 
-describe('upgradeAware mounted with app.use(\'/proxy\', proxy) and server.on(\'upgrade\', proxy.upgrade)', () => {
+describe("upgradeAware mounted with app.use('/proxy', proxy) and server.on('upgrade', proxy.upgrade)", () => {
   describe.each(frameworks)('in %s', (_name, make) => {
     it('sends an upgrade and a plain request for /proxy/x to the same backend path, the upgrade first', async () => {
       const backend = await startDualBackend();
@@ -685,23 +795,28 @@ describe('upgradeAware mounted with app.use(\'/proxy\', proxy) and server.on(\'u
     });
   });
 
-  it.each(['before', 'after'])('leaves an upgrade outside the mount to another listener registered %s it', async (order) => {
-    const backend = await startDualBackend();
-    const proxy = upgradeAware({ location: `${backend.url}/`, useRequestLocation: true });
-    const app = express();
-    app.use('/proxy', proxy);
-    const other = (req: http.IncomingMessage, socket: Duplex): void => {
-      if (req.url!.startsWith('/proxy')) return;
-      socket.end('HTTP/1.1 403 Forbidden\r\nContent-Length: 5\r\nConnection: close\r\n\r\nother');
-    };
-    const served = await serve(app, [proxy]);
-    if (order === 'before') served.server.on('upgrade', other).on('upgrade', proxy.upgrade);
-    else served.server.on('upgrade', proxy.upgrade).on('upgrade', other);
-    const text = await refusedUpgrade(served.port, '/elsewhere');
-    expect(text).toBe('HTTP/1.1 403 Forbidden\r\nContent-Length: 5\r\nConnection: close\r\n\r\nother');
-    await tunnelThrough(served.port, '/proxy/in');
-    expect(backend.seen).toEqual(['upgrade /in']);
-  });
+  it.each(['before', 'after'])(
+    'leaves an upgrade outside the mount to another listener registered %s it',
+    async (order) => {
+      const backend = await startDualBackend();
+      const proxy = upgradeAware({ location: `${backend.url}/`, useRequestLocation: true });
+      const app = express();
+      app.use('/proxy', proxy);
+      const other = (req: http.IncomingMessage, socket: Duplex): void => {
+        if (req.url!.startsWith('/proxy')) return;
+        socket.end('HTTP/1.1 403 Forbidden\r\nContent-Length: 5\r\nConnection: close\r\n\r\nother');
+      };
+      const served = await serve(app, [proxy]);
+      if (order === 'before') served.server.on('upgrade', other).on('upgrade', proxy.upgrade);
+      else served.server.on('upgrade', proxy.upgrade).on('upgrade', other);
+      const text = await refusedUpgrade(served.port, '/elsewhere');
+      expect(text).toBe(
+        'HTTP/1.1 403 Forbidden\r\nContent-Length: 5\r\nConnection: close\r\n\r\nother',
+      );
+      await tunnelThrough(served.port, '/proxy/in');
+      expect(backend.seen).toEqual(['upgrade /in']);
+    },
+  );
 
   it('lets two proxies at /a and /b on one server each take their own upgrades, and answers the rest once', async () => {
     const [backendA, backendB] = [await startDualBackend(), await startDualBackend()];
@@ -750,19 +865,22 @@ describe('upgradeAware.upgrade with mounts it cannot take twice', () => {
     expect([...backendA.seen, ...backendB.seen]).toHaveLength(1);
   });
 
-  it.each(['before', 'after'])('takes an upgrade once when routeUpgrades(app) is registered %s proxy.upgrade', async (order) => {
-    const backend = await startDualBackend();
-    const proxy = upgradeAware({ location: `${backend.url}/`, useRequestLocation: true });
-    const app = express();
-    app.use('/proxy', proxy);
-    const served = await serve(app, [proxy]);
-    const route = routeUpgrades(app);
-    if (order === 'before') served.server.on('upgrade', route).on('upgrade', proxy.upgrade);
-    else served.server.on('upgrade', proxy.upgrade).on('upgrade', route);
-    const client = await tunnelThrough(served.port, '/proxy/x');
-    expect(client.text.match(/HTTP\/1\.1 101/g)).toHaveLength(1);
-    expect(backend.seen).toEqual(['upgrade /x']);
-  });
+  it.each(['before', 'after'])(
+    'takes an upgrade once when routeUpgrades(app) is registered %s proxy.upgrade',
+    async (order) => {
+      const backend = await startDualBackend();
+      const proxy = upgradeAware({ location: `${backend.url}/`, useRequestLocation: true });
+      const app = express();
+      app.use('/proxy', proxy);
+      const served = await serve(app, [proxy]);
+      const route = routeUpgrades(app);
+      if (order === 'before') served.server.on('upgrade', route).on('upgrade', proxy.upgrade);
+      else served.server.on('upgrade', proxy.upgrade).on('upgrade', route);
+      const client = await tunnelThrough(served.port, '/proxy/x');
+      expect(client.text.match(/HTTP\/1\.1 101/g)).toHaveLength(1);
+      expect(backend.seen).toEqual(['upgrade /x']);
+    },
+  );
 });
 
 describe('routeUpgrades', () => {
@@ -787,7 +905,9 @@ describe('routeUpgrades', () => {
     expect(backend.seen).toEqual([]);
 
     await tunnelThrough(port, '/proxy/x?y=1', ['Authorization: Bearer ok']);
-    const plain = await request(`http://127.0.0.1:${port}/proxy/x?y=1`, { headers: { Authorization: 'Bearer ok' } });
+    const plain = await request(`http://127.0.0.1:${port}/proxy/x?y=1`, {
+      headers: { Authorization: 'Bearer ok' },
+    });
     expect(plain.status).toBe(200);
     expect(backend.seen).toEqual(['upgrade /x?y=1', 'plain /x?y=1']);
 
@@ -797,17 +917,20 @@ describe('routeUpgrades', () => {
     expect(backend.seen).toHaveLength(2);
   });
 
-  it.each(frameworks)('routes upgrades through %s: the mount is stripped, an unrouted one gets 404', async (_name, make) => {
-    const backend = await startDualBackend();
-    const proxy = upgradeAware({ location: `${backend.url}/`, useRequestLocation: true });
-    const app = make();
-    app.use('/proxy', proxy);
-    const { port } = await serve(app, [proxy], routeUpgrades(app));
-    await tunnelThrough(port, '/proxy/deep/path');
-    const text = await refusedUpgrade(port, '/other');
-    expect(text).toMatch(/^HTTP\/1\.1 404 /);
-    expect(backend.seen).toEqual(['upgrade /deep/path']);
-  });
+  it.each(frameworks)(
+    'routes upgrades through %s: the mount is stripped, an unrouted one gets 404',
+    async (_name, make) => {
+      const backend = await startDualBackend();
+      const proxy = upgradeAware({ location: `${backend.url}/`, useRequestLocation: true });
+      const app = make();
+      app.use('/proxy', proxy);
+      const { port } = await serve(app, [proxy], routeUpgrades(app));
+      await tunnelThrough(port, '/proxy/deep/path');
+      const text = await refusedUpgrade(port, '/other');
+      expect(text).toMatch(/^HTTP\/1\.1 404 /);
+      expect(backend.seen).toEqual(['upgrade /deep/path']);
+    },
+  );
 
   it('answers 500 and closes when the application fails the upgrade with an error', async () => {
     const backend = await startDualBackend();
@@ -815,7 +938,11 @@ describe('routeUpgrades', () => {
     app.use(() => {
       throw new Error('middleware bug');
     });
-    const { port } = await serve(app as unknown as http.RequestListener, [], routeUpgrades(app as unknown as http.RequestListener));
+    const { port } = await serve(
+      app as unknown as http.RequestListener,
+      [],
+      routeUpgrades(app as unknown as http.RequestListener),
+    );
     const text = await refusedUpgrade(port, '/proxy/x');
     expect(text).toMatch(/^HTTP\/1\.1 500 /);
     expect(backend.seen).toEqual([]);

@@ -30,7 +30,10 @@ interface Backend extends Running {
  * Authorization is exactly `auth` (absent when undefined), reads a message and answers
  * `hello ` + it; /redirect is a 302 to /hello. Plain HTTP, or HTTPS with `tls`.
  */
-async function startBackend(auth: string | undefined, tlsOptions?: tls.TlsOptions): Promise<Backend> {
+async function startBackend(
+  auth: string | undefined,
+  tlsOptions?: tls.TlsOptions,
+): Promise<Backend> {
   const handler: http.RequestListener = (req, res) => {
     if (req.url === '/redirect') res.writeHead(302, { Location: '/hello' }).end();
     else res.writeHead(404).end();
@@ -63,7 +66,10 @@ async function startBackend(auth: string | undefined, tlsOptions?: tls.TlsOption
 }
 
 /** Kubernetes' `noErrorsAllowed`: every call is recorded and the test asserts there were none. */
-function noErrorsAllowed(): { errors: Error[]; responder(err: Error, req: http.IncomingMessage, res: http.ServerResponse): void } {
+function noErrorsAllowed(): {
+  errors: Error[];
+  responder(err: Error, req: http.IncomingMessage, res: http.ServerResponse): void;
+} {
   const errors: Error[] = [];
   return {
     errors,
@@ -101,7 +107,9 @@ function dialerAgent(options: https.AgentOptions, dialer: Dialer): https.Agent &
   const agent = Object.assign(new https.Agent(options), { dials: 0 });
   agent.createConnection = (opts: tls.ConnectionOptions & { host: string; port: number }) => {
     agent.dials++;
-    return dialer === 'plain socket' ? net.connect({ host: opts.host, port: opts.port }) : tls.connect(opts);
+    return dialer === 'plain socket'
+      ? net.connect({ host: opts.host, port: opts.port })
+      : tls.connect(opts);
   };
   return agent;
 }
@@ -123,9 +131,16 @@ describe('TestProxyUpgrade: a WebSocket through upgradeAware.upgrade', () => {
   });
 
   /** Runs one case: backend, proxy to `${backend}/hello`, the hello-world exchange. */
-  async function run(backend: Backend, options: Omit<UpgradeAwareOptions, 'location' | 'responder'>) {
+  async function run(
+    backend: Backend,
+    options: Omit<UpgradeAwareOptions, 'location' | 'responder'>,
+  ) {
     const responder = noErrorsAllowed();
-    const proxy = await startProxy({ ...options, location: `${backend.url.replace('http:', options.transport ? 'https:' : 'http:')}/hello`, responder: responder.responder });
+    const proxy = await startProxy({
+      ...options,
+      location: `${backend.url.replace('http:', options.transport ? 'https:' : 'http:')}/hello`,
+      responder: responder.responder,
+    });
     opened.push(proxy, backend);
     const answer = await helloWorld(`ws://127.0.0.1:${proxy.port}/some/path`);
     return { answer, errors: responder.errors, proxy };
@@ -141,16 +156,26 @@ describe('TestProxyUpgrade: a WebSocket through upgradeAware.upgrade', () => {
     const { answer, errors } = await run(backend, {});
     expect(answer).toBe('hello world');
     expect(errors).toEqual([]);
-    expect(backend.handshakes).toEqual([{ url: '/hello', authorization: undefined, alpn: undefined }]);
+    expect(backend.handshakes).toEqual([
+      { url: '/hello', authorization: undefined, alpn: undefined },
+    ]);
   });
 
   it('both client and server support h2, but the upgrade is forced to http/1.1', async () => {
-    const backend = await startBackend(undefined, { cert: full.cert, key: full.key, ALPNProtocols: ['h2', 'http/1.1'] });
-    const transport = agent(new https.Agent({ ALPNProtocols: ['h2', 'http/1.1'], rejectUnauthorized: false }));
+    const backend = await startBackend(undefined, {
+      cert: full.cert,
+      key: full.key,
+      ALPNProtocols: ['h2', 'http/1.1'],
+    });
+    const transport = agent(
+      new https.Agent({ ALPNProtocols: ['h2', 'http/1.1'], rejectUnauthorized: false }),
+    );
     const { answer, errors } = await run(backend, { transport });
     expect(answer).toBe('hello world');
     expect(errors).toEqual([]);
-    expect(backend.handshakes).toEqual([{ url: '/hello', authorization: undefined, alpn: 'http/1.1' }]);
+    expect(backend.handshakes).toEqual([
+      { url: '/hello', authorization: undefined, alpn: 'http/1.1' },
+    ]);
   });
 
   it('https (invalid hostname + rejectUnauthorized: false): dials 127.0.0.1 with a certificate for example.com', async () => {
@@ -162,7 +187,7 @@ describe('TestProxyUpgrade: a WebSocket through upgradeAware.upgrade', () => {
     expect(backend.handshakes).toHaveLength(1);
   });
 
-  it('https (valid hostname + ca): verifies the backend against the agent\'s CA', async () => {
+  it("https (valid hostname + ca): verifies the backend against the agent's CA", async () => {
     const backend = await startBackend(undefined, { cert: full.cert, key: full.key });
     const transport = agent(new https.Agent({ ca: full.ca }));
     const { answer, errors } = await run(backend, { transport });
@@ -175,32 +200,47 @@ describe('TestProxyUpgrade: a WebSocket through upgradeAware.upgrade', () => {
     const backend = await startBackend(undefined, { cert: full.cert, key: full.key });
     const transport = agent(new https.Agent());
     const responder = noErrorsAllowed();
-    const proxy = await startProxy({ location: `${backend.url.replace('http:', 'https:')}/hello`, transport, responder: responder.responder });
+    const proxy = await startProxy({
+      location: `${backend.url.replace('http:', 'https:')}/hello`,
+      transport,
+      responder: responder.responder,
+    });
     opened.push(proxy, backend);
-    await expect(helloWorld(`ws://127.0.0.1:${proxy.port}/some/path`)).rejects.toThrow(/Unexpected server response: 599/);
+    await expect(helloWorld(`ws://127.0.0.1:${proxy.port}/some/path`)).rejects.toThrow(
+      /Unexpected server response: 599/,
+    );
     expect(responder.errors).toHaveLength(1);
     expect(responder.errors[0]).toMatchObject({ code: 'ERR_PROXY_DIAL' });
     expect(responder.errors[0]!.message).toMatch(/^error dialing backend: unable to verify/);
     expect(backend.handshakes).toEqual([]);
   });
 
-  it.each<Dialer>(['plain socket', 'own TLS socket'])('https (valid hostname + ca + custom dialer returning a %s)', async (dialer) => {
-    const backend = await startBackend(undefined, { cert: full.cert, key: full.key });
-    const transport = agent(dialerAgent({ ca: full.ca }, dialer));
-    const { answer, errors } = await run(backend, { transport });
-    expect(answer).toBe('hello world');
-    expect(errors).toEqual([]);
-    expect(transport.dials).toBe(1);
-    expect(backend.handshakes).toHaveLength(1);
-  });
+  it.each<Dialer>(['plain socket', 'own TLS socket'])(
+    'https (valid hostname + ca + custom dialer returning a %s)',
+    async (dialer) => {
+      const backend = await startBackend(undefined, { cert: full.cert, key: full.key });
+      const transport = agent(dialerAgent({ ca: full.ca }, dialer));
+      const { answer, errors } = await run(backend, { transport });
+      expect(answer).toBe('hello world');
+      expect(errors).toEqual([]);
+      expect(transport.dials).toBe(1);
+      expect(backend.handshakes).toHaveLength(1);
+    },
+  );
 
   it('https with a custom dialer returning a plain socket still verifies: no CA, no tunnel', async () => {
     const backend = await startBackend(undefined, { cert: full.cert, key: full.key });
     const transport = agent(dialerAgent({}, 'plain socket'));
     const responder = noErrorsAllowed();
-    const proxy = await startProxy({ location: `${backend.url.replace('http:', 'https:')}/hello`, transport, responder: responder.responder });
+    const proxy = await startProxy({
+      location: `${backend.url.replace('http:', 'https:')}/hello`,
+      transport,
+      responder: responder.responder,
+    });
     opened.push(proxy, backend);
-    await expect(helloWorld(`ws://127.0.0.1:${proxy.port}/some/path`)).rejects.toThrow(/Unexpected server response: 599/);
+    await expect(helloWorld(`ws://127.0.0.1:${proxy.port}/some/path`)).rejects.toThrow(
+      /Unexpected server response: 599/,
+    );
     expect(transport.dials).toBe(1);
     expect(responder.errors.map((e) => (e as { code?: string }).code)).toEqual(['ERR_PROXY_DIAL']);
     expect(backend.handshakes).toEqual([]);
@@ -226,6 +266,8 @@ describe('TestProxyUpgrade: a WebSocket through upgradeAware.upgrade', () => {
     expect(errors).toEqual([]);
     expect(seen).toEqual(['GET /hello']);
     expect(upgradeAgent.dials).toBe(1);
-    expect(backend.handshakes).toEqual([{ url: '/hello', authorization: 'Bearer 1234', alpn: 'http/1.1' }]);
+    expect(backend.handshakes).toEqual([
+      { url: '/hello', authorization: 'Bearer 1234', alpn: 'http/1.1' },
+    ]);
   });
 });

@@ -16,12 +16,51 @@ interface Case {
 }
 
 const CASES: Case[] = [
-  { name: 'reject redirection enabled in proxy, backend server sending 200 response', reject: true, backendStatus: 200, expectedStatus: 200, expectedBody: 'some data' },
-  { name: 'reject redirection enabled in proxy, backend server sending 301 response', reject: true, backendStatus: 301, backendLocation: '/', expectedStatus: 502, expectedBody: REJECTED },
-  { name: 'reject redirection enabled in proxy, backend server sending 304 response with a location header', reject: true, backendStatus: 304, backendLocation: '/', expectedStatus: 502, expectedBody: REJECTED },
-  { name: 'reject redirection enabled in proxy, backend server sending 304 response with no location header', reject: true, backendStatus: 304, expectedStatus: 304, expectedBody: '' },
-  { name: 'reject redirection disabled in proxy, backend server sending 200 response', reject: false, backendStatus: 200, expectedStatus: 200, expectedBody: 'some data' },
-  { name: 'reject redirection disabled in proxy, backend server sending 301 response', reject: false, backendStatus: 301, backendLocation: '/', expectedStatus: 301, expectedBody: 'some data' },
+  {
+    name: 'reject redirection enabled in proxy, backend server sending 200 response',
+    reject: true,
+    backendStatus: 200,
+    expectedStatus: 200,
+    expectedBody: 'some data',
+  },
+  {
+    name: 'reject redirection enabled in proxy, backend server sending 301 response',
+    reject: true,
+    backendStatus: 301,
+    backendLocation: '/',
+    expectedStatus: 502,
+    expectedBody: REJECTED,
+  },
+  {
+    name: 'reject redirection enabled in proxy, backend server sending 304 response with a location header',
+    reject: true,
+    backendStatus: 304,
+    backendLocation: '/',
+    expectedStatus: 502,
+    expectedBody: REJECTED,
+  },
+  {
+    name: 'reject redirection enabled in proxy, backend server sending 304 response with no location header',
+    reject: true,
+    backendStatus: 304,
+    expectedStatus: 304,
+    expectedBody: '',
+  },
+  {
+    name: 'reject redirection disabled in proxy, backend server sending 200 response',
+    reject: false,
+    backendStatus: 200,
+    expectedStatus: 200,
+    expectedBody: 'some data',
+  },
+  {
+    name: 'reject redirection disabled in proxy, backend server sending 301 response',
+    reject: false,
+    backendStatus: 301,
+    backendLocation: '/',
+    expectedStatus: 301,
+    expectedBody: 'some data',
+  },
 ];
 
 describe('upgradeAware rejectForwardingRedirects (upstream TestRejectForwardingRedirectsOption)', () => {
@@ -34,7 +73,10 @@ describe('upgradeAware rejectForwardingRedirects (upstream TestRejectForwardingR
     });
     const proxy = await startProxy({ location: backend.url, rejectForwardingRedirects: tc.reject });
     try {
-      const res = await rawRequest(proxy.port, `GET / HTTP/1.1\r\nHost: 127.0.0.1:${proxy.port}\r\nConnection: close\r\n\r\n`);
+      const res = await rawRequest(
+        proxy.port,
+        `GET / HTTP/1.1\r\nHost: 127.0.0.1:${proxy.port}\r\nConnection: close\r\n\r\n`,
+      );
       expect(res.status).toBe(tc.expectedStatus);
       expect(res.body.toString()).toBe(tc.expectedBody);
       expect(res.headers['transfer-encoding']).toBeUndefined();

@@ -5,7 +5,13 @@
 // fake responder that answers 567 with the error's message.
 import http from 'node:http';
 import type { ProxyError } from '../../lib/index.js';
-import { FAKE_STATUS, fakeResponder, request, startProxy, startRecorder } from '../helpers/servers.js';
+import {
+  FAKE_STATUS,
+  fakeResponder,
+  request,
+  startProxy,
+  startRecorder,
+} from '../helpers/servers.js';
 
 const BACKEND_BODY = '<html><head></head><body><a href="/test/path">Hello</a></body></html>';
 
@@ -25,7 +31,13 @@ interface Case {
 }
 
 const CASES: Case[] = [
-  { name: 'root path, simple get', behaviour: 'forwards GET / to the backend root', method: 'GET', requestPath: '/', expectedPath: '/' },
+  {
+    name: 'root path, simple get',
+    behaviour: 'forwards GET / to the backend root',
+    method: 'GET',
+    requestPath: '/',
+    expectedPath: '/',
+  },
   {
     name: 'no upgrade header sent',
     behaviour: 'hands a plain request to the responder when an upgrade is required',
@@ -34,7 +46,13 @@ const CASES: Case[] = [
     upgradeRequired: true,
     expectError: { code: 'ERR_PROXY_UPGRADE_REQUIRED', message: 'Upgrade request required' },
   },
-  { name: 'simple path, get', behaviour: 'forwards GET to the location path', method: 'GET', requestPath: '/path/to/test', expectedPath: '/path/to/test' },
+  {
+    name: 'simple path, get',
+    behaviour: 'forwards GET to the location path',
+    method: 'GET',
+    requestPath: '/path/to/test',
+    expectedPath: '/path/to/test',
+  },
   {
     name: 'request params',
     behaviour: 'forwards the query parameters and the POST body intact',
@@ -95,17 +113,24 @@ const CASES: Case[] = [
 type Reply = Awaited<ReturnType<typeof request>>;
 
 /** A client that follows redirects as Go's http.Client does (a 301/302/303 after POST becomes GET). */
-async function follow(url: string, init: Parameters<typeof request>[1] = {}): Promise<Reply & { hops: Reply[] }> {
+async function follow(
+  url: string,
+  init: Parameters<typeof request>[1] = {},
+): Promise<Reply & { hops: Reply[] }> {
   const hops: Reply[] = [];
   let current = url;
   let options = init;
   for (;;) {
     const reply = await request(current, options);
     const location = reply.headers.location;
-    if (![301, 302, 303, 307, 308].includes(reply.status) || location === undefined) return { ...reply, hops };
+    if (![301, 302, 303, 307, 308].includes(reply.status) || location === undefined)
+      return { ...reply, hops };
     if (hops.push(reply) > 10) throw new Error('stopped after 10 redirects');
     current = new URL(location, current).href;
-    if (reply.status === 303 || (reply.status !== 307 && reply.status !== 308 && options.method === 'POST')) {
+    if (
+      reply.status === 303 ||
+      (reply.status !== 307 && reply.status !== 308 && options.method === 'POST')
+    ) {
       options = { ...options, method: 'GET', body: undefined };
     }
   }
@@ -182,7 +207,10 @@ describe('upgradeAware (upstream TestServeHTTP)', () => {
     try {
       // `GET http://127.0.0.1:PORT HTTP/1.1`: the only request line whose path is empty.
       const first = await new Promise<http.IncomingMessage>((resolve, reject) => {
-        const req = http.request({ host: '127.0.0.1', port: proxy.port, path: proxy.url, agent: false }, resolve);
+        const req = http.request(
+          { host: '127.0.0.1', port: proxy.port, path: proxy.url, agent: false },
+          resolve,
+        );
         req.on('error', reject);
         req.end();
       });

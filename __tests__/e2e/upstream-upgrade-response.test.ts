@@ -7,13 +7,17 @@ import type { ProxyError } from '../../lib/index.js';
 import { startProxy, startUpstream, type Running } from '../helpers/servers.js';
 
 /** The upstream tests' fakeResponder: 567 and the message; a second call fails the test. */
-function fakeResponder(): { errors: Error[]; error(err: Error, req: IncomingMessage, res: ServerResponse): void } {
+function fakeResponder(): {
+  errors: Error[];
+  error(err: Error, req: IncomingMessage, res: ServerResponse): void;
+} {
   const errors: Error[] = [];
   return {
     errors,
     error(err, _req, res) {
       errors.push(err);
-      if (errors.length > 1) throw new Error(`responder called twice: ${errors.map((e) => e.message).join('; ')}`);
+      if (errors.length > 1)
+        throw new Error(`responder called twice: ${errors.map((e) => e.message).join('; ')}`);
       res.statusCode = 567;
       res.end(err.message);
     },
@@ -24,7 +28,11 @@ function fakeResponder(): { errors: Error[]; error(err: Error, req: IncomingMess
  * Writes raw bytes on a fresh connection and collects what comes back until the proxy closes
  * the connection, or until `until` holds of the text so far.
  */
-async function sendRaw(port: number, request: string, until: (text: string) => boolean = () => false): Promise<{ text: string; ended: boolean; socket: net.Socket }> {
+async function sendRaw(
+  port: number,
+  request: string,
+  until: (text: string) => boolean = () => false,
+): Promise<{ text: string; ended: boolean; socket: net.Socket }> {
   const socket = net.connect(port, '127.0.0.1');
   await once(socket, 'connect');
   let text = '';
@@ -55,10 +63,21 @@ describe('T1 case 9: use location host - invalid upgrade', () => {
       res.end('<html></html>');
     });
     const responder = fakeResponder();
-    const proxy = await startProxy({ location: `${backend.url}/some/path`, upgradeRequired: true, useLocationHost: true, responder });
+    const proxy = await startProxy({
+      location: `${backend.url}/some/path`,
+      upgradeRequired: true,
+      useLocationHost: true,
+      responder,
+    });
     opened.push(proxy, backend);
     const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
-      http.get(`${proxy.url}/some/path`, { agent: false, headers: { Connection: 'Upgrade' } }, resolve).on('error', reject);
+      http
+        .get(
+          `${proxy.url}/some/path`,
+          { agent: false, headers: { Connection: 'Upgrade' } },
+          resolve,
+        )
+        .on('error', reject);
     });
     res.resume();
     expect(res.statusCode).toBe(567);
@@ -80,9 +99,18 @@ describe('T3: TestProxyUpgradeConnectionErrorResponse', () => {
     const agent = new http.Agent();
     (agent as unknown as { createConnection: () => Duplex }).createConnection = () => new Failing();
     const responder = fakeResponder();
-    const proxy = await startProxy({ location: 'fake-backend', transport: agent, upgradeRequired: true, responder });
+    const proxy = await startProxy({
+      location: 'fake-backend',
+      transport: agent,
+      upgradeRequired: true,
+      responder,
+    });
     opened.push(proxy);
-    const { text, socket } = await sendRaw(proxy.port, 'POST /some/path HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nContent-Length: 0\r\n\r\n', (t) => t.endsWith('EXPECTED'));
+    const { text, socket } = await sendRaw(
+      proxy.port,
+      'POST /some/path HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nContent-Length: 0\r\n\r\n',
+      (t) => t.endsWith('EXPECTED'),
+    );
     socket.destroy();
     expect(text).toMatch(/^HTTP\/1\.1 567 /);
     expect(responder.errors).toHaveLength(1);
@@ -92,39 +120,57 @@ describe('T3: TestProxyUpgradeConnectionErrorResponse', () => {
 });
 
 describe('T4: TestProxyUpgradeErrorResponseTerminates', () => {
-  it.each([400, 500])('relays a %i answer, then closes and never forwards a later request', async (code) => {
-    const paths: string[] = [];
-    const backend = await startUpstream((req, res) => {
-      paths.push(req.url!);
-      res.statusCode = code;
-      res.end('some data');
-    });
-    const proxy = await startProxy({ location: `${backend.url}/hello`, responder: fakeResponder() });
-    opened.push(proxy, backend);
-    const { text, ended, socket } = await sendRaw(proxy.port, 'GET / HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\n\r\n');
-    expect(ended).toBe(true);
-    expect(text).toMatch(new RegExp(`^HTTP/1\\.1 ${code} `));
-    expect(text.endsWith('\r\n\r\nsome data')).toBe(true);
-    // The connection is closed: a second request on it cannot reach the backend.
-    socket.write('GET /there HTTP/1.1\r\nHost: x\r\n\r\n', () => {});
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    expect(paths).toEqual(['/hello']);
-  });
+  it.each([400, 500])(
+    'relays a %i answer, then closes and never forwards a later request',
+    async (code) => {
+      const paths: string[] = [];
+      const backend = await startUpstream((req, res) => {
+        paths.push(req.url!);
+        res.statusCode = code;
+        res.end('some data');
+      });
+      const proxy = await startProxy({
+        location: `${backend.url}/hello`,
+        responder: fakeResponder(),
+      });
+      opened.push(proxy, backend);
+      const { text, ended, socket } = await sendRaw(
+        proxy.port,
+        'GET / HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\n\r\n',
+      );
+      expect(ended).toBe(true);
+      expect(text).toMatch(new RegExp(`^HTTP/1\\.1 ${code} `));
+      expect(text.endsWith('\r\n\r\nsome data')).toBe(true);
+      // The connection is closed: a second request on it cannot reach the backend.
+      socket.write('GET /there HTTP/1.1\r\nHost: x\r\n\r\n', () => {});
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(paths).toEqual(['/hello']);
+    },
+  );
 
-  it.each([400, 500])('over the upgrade event, relays a %i answer byte for byte and closes', async (code) => {
-    const backend = await startUpstream((_req, res) => {
-      res.statusCode = code;
-      res.setHeader('X-Reason', 'refused');
-      res.end('some data');
-    });
-    const proxy = await startProxy({ location: `${backend.url}/hello`, responder: fakeResponder() });
-    opened.push(proxy, backend);
-    const { text, ended } = await sendRaw(proxy.port, 'GET / HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n');
-    expect(ended).toBe(true);
-    expect(text).toMatch(new RegExp(`^HTTP/1\\.1 ${code} `));
-    expect(text).toContain('X-Reason: refused');
-    expect(text.endsWith('some data')).toBe(true);
-  });
+  it.each([400, 500])(
+    'over the upgrade event, relays a %i answer byte for byte and closes',
+    async (code) => {
+      const backend = await startUpstream((_req, res) => {
+        res.statusCode = code;
+        res.setHeader('X-Reason', 'refused');
+        res.end('some data');
+      });
+      const proxy = await startProxy({
+        location: `${backend.url}/hello`,
+        responder: fakeResponder(),
+      });
+      opened.push(proxy, backend);
+      const { text, ended } = await sendRaw(
+        proxy.port,
+        'GET / HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n',
+      );
+      expect(ended).toBe(true);
+      expect(text).toMatch(new RegExp(`^HTTP/1\\.1 ${code} `));
+      expect(text).toContain('X-Reason: refused');
+      expect(text.endsWith('some data')).toBe(true);
+    },
+  );
 });
 
 describe('T5: TestProxyUpgradeErrorResponse', () => {
@@ -138,7 +184,11 @@ describe('T5: TestProxyUpgradeErrorResponse', () => {
     opened.push(proxy, backend);
     for (const upgrade of ['', 'Upgrade: websocket\r\n']) {
       responder.errors.length = 0;
-      const { text, socket } = await sendRaw(proxy.port, `GET / HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\n${upgrade}\r\n`, (t) => t.includes('status code'));
+      const { text, socket } = await sendRaw(
+        proxy.port,
+        `GET / HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\n${upgrade}\r\n`,
+        (t) => t.includes('status code'),
+      );
       socket.destroy();
       expect(text).toMatch(/^HTTP\/1\.1 567 /);
       expect(text).not.toContain('example.com');

@@ -30,7 +30,7 @@ describe('ProxyError', () => {
     expect(String(err)).toBe('ProxyError: Upgrade request required');
   });
 
-  it('takes a status that overrides the code\'s usual one', () => {
+  it("takes a status that overrides the code's usual one", () => {
     expect(new ProxyError('ERR_PROXY_BACKEND_UNREACHABLE', 'x', { status: 503 }).status).toBe(503);
   });
 
@@ -44,7 +44,10 @@ describe('ProxyError', () => {
 describe('messageOf', () => {
   it.each([
     [new Error('boom'), 'boom'],
-    [new ProxyError('ERR_PROXY_SEND', 'error sending request: EXPECTED'), 'error sending request: EXPECTED'],
+    [
+      new ProxyError('ERR_PROXY_SEND', 'error sending request: EXPECTED'),
+      'error sending request: EXPECTED',
+    ],
     ['plain text', 'plain text'],
     [42, '42'],
     [undefined, 'undefined'],

@@ -36,7 +36,11 @@ describe('respond', () => {
     respond(withResponder(responder), req, res, 'plain text');
     const given = responder.mock.calls[0]![0];
     expect(given).toBeInstanceOf(ProxyError);
-    expect(given).toMatchObject({ code: 'ERR_PROXY_BACKEND_UNREACHABLE', status: 502, message: 'plain text' });
+    expect(given).toMatchObject({
+      code: 'ERR_PROXY_BACKEND_UNREACHABLE',
+      status: 502,
+      message: 'plain text',
+    });
   });
 
   it('falls back to the default responder when the responder throws', async () => {
@@ -44,7 +48,9 @@ describe('respond', () => {
     const throwing = withResponder(() => {
       throw new Error('responder bug');
     });
-    expect(() => respond(throwing, req, res, new ProxyError('ERR_PROXY_BODY_CONSUMED', 'body gone'))).not.toThrow();
+    expect(() =>
+      respond(throwing, req, res, new ProxyError('ERR_PROXY_BODY_CONSUMED', 'body gone')),
+    ).not.toThrow();
     const wire = await response();
     expect(wire).toMatch(/^HTTP\/1\.1 500 Internal Server Error\r\n/);
     expect(wire.endsWith('\r\n\r\nbody gone\n')).toBe(true);
@@ -83,7 +89,9 @@ describe('respond', () => {
   });
 
   it('discards the rest of an upload it will not forward', async () => {
-    const { req, res, client } = await sourceOf().send(head('POST / HTTP/1.1', 'Host: client.example', 'Content-Length: 10') + '12345');
+    const { req, res, client } = await sourceOf().send(
+      head('POST / HTTP/1.1', 'Host: client.example', 'Content-Length: 10') + '12345',
+    );
     expect(req.complete).toBe(false);
     respond(withResponder(jest.fn()), req, res, new Error('boom'));
     expect(req.readableFlowing).toBe(true);

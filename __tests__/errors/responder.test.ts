@@ -44,7 +44,11 @@ describe('statusOf', () => {
 describe('defaultResponder', () => {
   it('answers with the error status and a text/plain body of the message and a newline', async () => {
     const { req, res, response } = await source.send(GET);
-    defaultResponder.error(new ProxyError('ERR_PROXY_BACKEND_TIMEOUT', 'timeout awaiting response headers'), req, res);
+    defaultResponder.error(
+      new ProxyError('ERR_PROXY_BACKEND_TIMEOUT', 'timeout awaiting response headers'),
+      req,
+      res,
+    );
     const { statusLine, headers, body } = parse(await response());
     expect(statusLine).toBe('HTTP/1.1 504 Gateway Timeout');
     expect(headers['content-type']).toBe('text/plain; charset=utf-8');

@@ -9,7 +9,13 @@ import { waitFor } from './wait.js';
 export const MB = 1024 * 1024;
 
 /** A deterministic, non-repeating-looking 64 KiB block; bodies are made of it. */
-export const BLOCK = Buffer.from(createHash('sha512').update('seed').digest('hex').repeat(512).slice(0, 64 * 1024));
+export const BLOCK = Buffer.from(
+  createHash('sha512')
+    .update('seed')
+    .digest('hex')
+    .repeat(512)
+    .slice(0, 64 * 1024),
+);
 
 export function sha256(...parts: Buffer[]): string {
   const hash = createHash('sha256');
@@ -31,7 +37,11 @@ export interface Progress {
 }
 
 /** Writes `count` blocks to `out`, waiting for 'drain' whenever it asks to; tracks progress. */
-export function writeBlocks(out: NodeJS.WritableStream, count: number, progress: Progress = { written: 0, waiting: false }): Promise<void> {
+export function writeBlocks(
+  out: NodeJS.WritableStream,
+  count: number,
+  progress: Progress = { written: 0, waiting: false },
+): Promise<void> {
   return new Promise((resolve, reject) => {
     out.on('error', reject);
     const next = (): void => {
@@ -65,7 +75,9 @@ export async function waitForStall(progress: Progress): Promise<void> {
 }
 
 /** Reads a whole stream into a hash and a byte count. */
-export async function digest(stream: AsyncIterable<Buffer> | http.IncomingMessage): Promise<{ bytes: number; sha256: string }> {
+export async function digest(
+  stream: AsyncIterable<Buffer> | http.IncomingMessage,
+): Promise<{ bytes: number; sha256: string }> {
   const hash = createHash('sha256');
   let bytes = 0;
   for await (const chunk of stream as AsyncIterable<Buffer>) {
@@ -109,7 +121,10 @@ export function bufferingLayer(counter: { flushes: number }) {
  * A backend handler that writes one event, then the next only once the client has acknowledged
  * the previous one, and keeps the stream open: events held back anywhere would make it wait forever.
  */
-export function lockstep(contentType: string, count: number): { handler: http.RequestListener; ack(): void } {
+export function lockstep(
+  contentType: string,
+  count: number,
+): { handler: http.RequestListener; ack(): void } {
   let acks = 0;
   let wake: (() => void) | undefined;
   return {
@@ -129,8 +144,15 @@ export function lockstep(contentType: string, count: number): { handler: http.Re
 }
 
 /** Reads `count` events from `url`, acknowledging each as it arrives; `onEvent` sees the count so far. */
-export async function readInLockstep(url: string, ack: () => void, count: number, onEvent: (n: number) => void = () => {}): Promise<string[]> {
-  const res = await new Promise<http.IncomingMessage>((resolve, reject) => http.get(url, { agent: false }, resolve).on('error', reject));
+export async function readInLockstep(
+  url: string,
+  ack: () => void,
+  count: number,
+  onEvent: (n: number) => void = () => {},
+): Promise<string[]> {
+  const res = await new Promise<http.IncomingMessage>((resolve, reject) =>
+    http.get(url, { agent: false }, resolve).on('error', reject),
+  );
   res.setEncoding('utf8');
   const events: string[] = [];
   let buffered = '';

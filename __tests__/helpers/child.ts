@@ -44,9 +44,18 @@ export function guard<T>(promise: Promise<T>, what: () => string, ms = DEADLINE)
  * Starts `node script ...args` in the project root and collects what it writes; fails at once when
  * `script` has not been built.
  */
-export function spawnNode(script: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env): ChildRun {
-  if (!existsSync(script)) throw new Error(`${script} is missing: run \`npm run build\` first (npm test does)`);
-  const child = spawn(process.execPath, [script, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+export function spawnNode(
+  script: string,
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+): ChildRun {
+  if (!existsSync(script))
+    throw new Error(`${script} is missing: run \`npm run build\` first (npm test does)`);
+  const child = spawn(process.execPath, [script, ...args], {
+    cwd: ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const out = { stdout: '', stderr: '' };
   child.stdout!.setEncoding('utf8').on('data', (text: string) => (out.stdout += text));
   child.stderr!.setEncoding('utf8').on('data', (text: string) => (out.stderr += text));
@@ -58,11 +67,20 @@ export function spawnNode(script: string, args: readonly string[], env: NodeJS.P
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     await exited.catch(() => undefined);
   };
-  return { child, exited, output: () => ({ code: child.exitCode, signal: child.signalCode, ...out }), kill };
+  return {
+    child,
+    exited,
+    output: () => ({ code: child.exitCode, signal: child.signalCode, ...out }),
+    kill,
+  };
 }
 
 /** Resolves when `read()` passes `test` after a `data` event of `stream` (or at once). */
-export function whenWritten(stream: NodeJS.ReadableStream, read: () => string, test: (text: string) => boolean): Promise<string> {
+export function whenWritten(
+  stream: NodeJS.ReadableStream,
+  read: () => string,
+  test: (text: string) => boolean,
+): Promise<string> {
   return new Promise((resolve) => {
     const check = (): void => {
       if (!test(read())) return;

@@ -24,10 +24,16 @@ export interface Received {
  * do). Requests are written as raw bytes, which keeps header case, order and repetition exact.
  */
 export class RequestSource {
-  private readonly waiting = new Map<number, (pair: { req: http.IncomingMessage; res: http.ServerResponse }) => void>();
+  private readonly waiting = new Map<
+    number,
+    (pair: { req: http.IncomingMessage; res: http.ServerResponse }) => void
+  >();
   private readonly clients = new Set<net.Socket>();
 
-  private constructor(private readonly server: http.Server, readonly port: number) {
+  private constructor(
+    private readonly server: http.Server,
+    readonly port: number,
+  ) {
     server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
       this.waiting.get(req.socket.remotePort!)?.({ req, res });
     });
@@ -96,7 +102,12 @@ export function options(input: UpgradeAwareOptions): ResolvedOptions {
 }
 
 /** Receives `raw` from `source` and wraps it in an Exchange with `input` resolved. */
-export async function exchangeFor(source: RequestSource, raw: string, input: UpgradeAwareOptions, mount?: string): Promise<Exchange> {
+export async function exchangeFor(
+  source: RequestSource,
+  raw: string,
+  input: UpgradeAwareOptions,
+  mount?: string,
+): Promise<Exchange> {
   const { req, res } = await source.send(raw);
   if (mount !== undefined) mountAt(req, mount);
   return createExchange(req, res, options(input));

@@ -20,9 +20,13 @@ export function fetchOutcome(url: string): Promise<Outcome> {
     const req = http.request(url, { agent: false }, (res) => {
       let bytes = 0;
       res.on('data', (chunk: Buffer) => (bytes += chunk.length));
-      res.on('end', () => settle({ status: res.statusCode, bytes, ending: res.complete ? 'complete' : 'truncated' }));
+      res.on('end', () =>
+        settle({ status: res.statusCode, bytes, ending: res.complete ? 'complete' : 'truncated' }),
+      );
       res.on('error', () => settle({ status: res.statusCode, bytes, ending: 'response-error' }));
-      res.on('close', () => settle({ status: res.statusCode, bytes, ending: res.complete ? 'complete' : 'truncated' }));
+      res.on('close', () =>
+        settle({ status: res.statusCode, bytes, ending: res.complete ? 'complete' : 'truncated' }),
+      );
     });
     req.on('error', () => settle({ status: undefined, bytes: 0, ending: 'request-error' }));
     req.end();

@@ -40,7 +40,9 @@ export async function listen(server: http.Server): Promise<Running> {
 
 /** How many connections `server` holds now. */
 export function connections(server: http.Server): Promise<number> {
-  return new Promise((resolve, reject) => server.getConnections((err, count) => (err ? reject(err) : resolve(count))));
+  return new Promise((resolve, reject) =>
+    server.getConnections((err, count) => (err ? reject(err) : resolve(count))),
+  );
 }
 
 /** A backend from a plain request handler. */
@@ -74,14 +76,21 @@ export interface Seen {
 
 /** A backend that records each request and answers with `reply` (default: 200 `ok`). */
 export async function startRecorder(
-  reply: (req: http.IncomingMessage, res: http.ServerResponse, seen: Seen) => void = (_req, res) => res.end('ok'),
+  reply: (req: http.IncomingMessage, res: http.ServerResponse, seen: Seen) => void = (_req, res) =>
+    res.end('ok'),
 ): Promise<Running & { seen: Seen[] }> {
   const seen: Seen[] = [];
   const running = await startUpstream((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
-      const entry: Seen = { method: req.method!, url: req.url!, headers: req.headers, rawHeaders: req.rawHeaders, body: Buffer.concat(chunks) };
+      const entry: Seen = {
+        method: req.method!,
+        url: req.url!,
+        headers: req.headers,
+        rawHeaders: req.rawHeaders,
+        body: Buffer.concat(chunks),
+      };
       seen.push(entry);
       reply(req, res, entry);
     });
@@ -90,7 +99,9 @@ export async function startRecorder(
 }
 
 /** The proxy in a plain node:http server, its upgrade listener wired. */
-export async function startProxy(options: UpgradeAwareOptions): Promise<Running & { proxy: UpgradeAwareMiddleware }> {
+export async function startProxy(
+  options: UpgradeAwareOptions,
+): Promise<Running & { proxy: UpgradeAwareMiddleware }> {
   const proxy = upgradeAware(options);
   const server = http.createServer(proxy);
   server.on('upgrade', proxy.upgrade);
@@ -111,12 +122,18 @@ export function request(
   init: { method?: string; headers?: http.OutgoingHttpHeaders; body?: string | Buffer } = {},
 ): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> {
   return new Promise((resolve, reject) => {
-    const req = http.request(url, { method: init.method ?? 'GET', headers: init.headers, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks) }));
-      res.on('error', reject);
-    });
+    const req = http.request(
+      url,
+      { method: init.method ?? 'GET', headers: init.headers, agent: false },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () =>
+          resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks) }),
+        );
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
     req.end(init.body);
   });
@@ -132,7 +149,11 @@ export interface RawResponse {
 }
 
 /** Writes `data` on `socket` once connected and reads every byte until the server closes it. */
-async function readUntilClose(socket: Socket, connected: string, data: string | Buffer): Promise<Buffer> {
+async function readUntilClose(
+  socket: Socket,
+  connected: string,
+  data: string | Buffer,
+): Promise<Buffer> {
   const chunks: Buffer[] = [];
   socket.on('data', (chunk: Buffer) => chunks.push(chunk));
   try {
@@ -148,7 +169,8 @@ async function readUntilClose(socket: Socket, connected: string, data: string | 
 /** Splits a response read off the wire into status, headers, head text and the bytes after the head. */
 function parseRaw(all: Buffer): RawResponse {
   const split = all.indexOf('\r\n\r\n');
-  if (split === -1) throw new Error(`no complete response head in ${JSON.stringify(all.toString('latin1'))}`);
+  if (split === -1)
+    throw new Error(`no complete response head in ${JSON.stringify(all.toString('latin1'))}`);
   const head = all.subarray(0, split).toString('latin1');
   const [statusLine = '', ...lines] = head.split('\r\n');
   const headers: Record<string, string[]> = {};
@@ -175,7 +197,10 @@ export const FAKE_STATUS = 567;
  * Kubernetes' `fakeResponder`: answers 567 with the error's message as the body and records every
  * call, so a test can insist on exactly one call (upstream fails the test on a second call).
  */
-export function fakeResponder(): { responder: (err: Error, req: http.IncomingMessage, res: http.ServerResponse) => void; calls: Error[] } {
+export function fakeResponder(): {
+  responder: (err: Error, req: http.IncomingMessage, res: http.ServerResponse) => void;
+  calls: Error[];
+} {
   const calls: Error[] = [];
   return {
     calls,
@@ -207,10 +232,21 @@ export function dechunk(wire: Buffer): Buffer {
  * it), with a chunked body decoded. The request is written as is, so absolute-form request lines
  * (`GET http://foo.com/a HTTP/1.1`) and requests without Host can be sent. Send `Connection: close`.
  */
-export async function rawExchange(port: number, data: string | Buffer, options: { ca?: string } = {}): Promise<RawResponse> {
-  const socket = options.ca === undefined ? connect(port, '127.0.0.1') : connectTls({ port, host: '127.0.0.1', ca: options.ca });
-  const response = parseRaw(await readUntilClose(socket, options.ca === undefined ? 'connect' : 'secureConnect', data));
-  const chunked = /(?:^|,)\s*chunked\s*$/i.test(response.headers['transfer-encoding']?.join(', ') ?? '');
+export async function rawExchange(
+  port: number,
+  data: string | Buffer,
+  options: { ca?: string } = {},
+): Promise<RawResponse> {
+  const socket =
+    options.ca === undefined
+      ? connect(port, '127.0.0.1')
+      : connectTls({ port, host: '127.0.0.1', ca: options.ca });
+  const response = parseRaw(
+    await readUntilClose(socket, options.ca === undefined ? 'connect' : 'secureConnect', data),
+  );
+  const chunked = /(?:^|,)\s*chunked\s*$/i.test(
+    response.headers['transfer-encoding']?.join(', ') ?? '',
+  );
   return chunked ? { ...response, body: dechunk(response.body) } : response;
 }
 

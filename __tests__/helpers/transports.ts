@@ -41,7 +41,10 @@ export interface TransportKind {
 }
 
 /** Serves over plain HTTP. */
-function serveHttp(handler: http.RequestListener, setup: (server: http.Server) => void = () => {}): Promise<Running> {
+function serveHttp(
+  handler: http.RequestListener,
+  setup: (server: http.Server) => void = () => {},
+): Promise<Running> {
   const server = http.createServer(handler);
   setup(server);
   return listen(server);
@@ -49,12 +52,22 @@ function serveHttp(handler: http.RequestListener, setup: (server: http.Server) =
 
 /** Counts the requests an http.Agent (or https.Agent) takes: every request through it calls addRequest. */
 function agentTransport(agent: http.Agent): Transport {
-  const spy = jest.spyOn(agent as http.Agent & { addRequest(...args: unknown[]): void }, 'addRequest');
-  return { options: { transport: agent }, dispatched: () => spy.mock.calls.length, release: async () => agent.destroy() };
+  const spy = jest.spyOn(
+    agent as http.Agent & { addRequest(...args: unknown[]): void },
+    'addRequest',
+  );
+  return {
+    options: { transport: agent },
+    dispatched: () => spy.mock.calls.length,
+    release: async () => agent.destroy(),
+  };
 }
 
 /** An undici kind made by `create` (Agent, Pool, Client), given as `transport`. */
-export function undiciKind(name: string, create: (origin: string) => UndiciDispatcher): TransportKind {
+export function undiciKind(
+  name: string,
+  create: (origin: string) => UndiciDispatcher,
+): TransportKind {
   return {
     name,
     client: 'undici',
@@ -81,7 +94,11 @@ const DEFAULT_KIND: TransportKind = {
   protocol: 'http:',
   make() {
     const spy = jest.spyOn(Agent.prototype, 'dispatch');
-    return { options: {}, dispatched: () => spy.mock.calls.length, release: async () => spy.mockRestore() };
+    return {
+      options: {},
+      dispatched: () => spy.mock.calls.length,
+      release: async () => spy.mockRestore(),
+    };
   },
   serve: serveHttp,
 };
@@ -110,7 +127,10 @@ const TLS_KIND: TransportKind = {
   make: () => agentTransport(new https.Agent({ ca: fixture().ca })),
   async serve(handler, setup = () => {}) {
     // An https.Server emits the same events as an http.Server; setup() and listen() only need those.
-    const server = https.createServer({ cert: fixture().cert, key: fixture().key }, handler) as unknown as http.Server;
+    const server = https.createServer(
+      { cert: fixture().cert, key: fixture().key },
+      handler,
+    ) as unknown as http.Server;
     setup(server);
     const running = await listen(server);
     return Object.assign(running, { url: running.url.replace(/^http:/, 'https:') });
@@ -118,7 +138,11 @@ const TLS_KIND: TransportKind = {
 };
 
 /** The kinds whose backend is plain HTTP: for scenarios about heads, paths and rewriting. */
-export const CLEARTEXT_KINDS: readonly TransportKind[] = [DEFAULT_KIND, undiciKind('an undici Agent', () => new Agent()), NODE_KIND];
+export const CLEARTEXT_KINDS: readonly TransportKind[] = [
+  DEFAULT_KIND,
+  undiciKind('an undici Agent', () => new Agent()),
+  NODE_KIND,
+];
 
 /** Every kind, the TLS one included: for scenarios about bodies, timing and failures. */
 export const TRANSPORT_KINDS: readonly TransportKind[] = [...CLEARTEXT_KINDS, TLS_KIND];

@@ -12,7 +12,10 @@ const open = new Set<WebSocket>();
  *
  * @example const ws = await openWebSocket(`ws://127.0.0.1:${proxy.port}/ws`);
  */
-export async function openWebSocket(url: string, options: WebSocket.ClientOptions = {}): Promise<WebSocket> {
+export async function openWebSocket(
+  url: string,
+  options: WebSocket.ClientOptions = {},
+): Promise<WebSocket> {
   const ws = new WebSocket(url, options);
   open.add(ws);
   ws.once('close', () => open.delete(ws));

@@ -44,34 +44,56 @@ describe('createExchange', () => {
   });
 
   it('takes path and query from the request and leaves the outgoing fields empty', async () => {
-    const { req, res } = await source.send(head('GET /a/b%2Fc?x=%41 HTTP/1.1', 'Host: client.example'));
+    const { req, res } = await source.send(
+      head('GET /a/b%2Fc?x=%41 HTTP/1.1', 'Host: client.example'),
+    );
     const resolved = options({ location });
     const ex = createExchange(req, res, resolved);
-    expect(ex).toMatchObject({ path: '/a/b%2Fc', query: 'x=%41', mount: '', target: '', forwardedPath: '', host: '', headers: [] });
+    expect(ex).toMatchObject({
+      path: '/a/b%2Fc',
+      query: 'x=%41',
+      mount: '',
+      target: '',
+      forwardedPath: '',
+      host: '',
+      headers: [],
+    });
     expect(ex.req).toBe(req);
     expect(ex.res).toBe(res);
     expect(ex.options).toBe(resolved);
   });
 
   it('uses only path and query of an absolute-form request', async () => {
-    const { req, res } = await source.send(head('GET http://other.example/p?q HTTP/1.1', 'Host: other.example'));
-    expect(createExchange(req, res, options({ location }))).toMatchObject({ path: '/p', query: 'q', mount: '' });
+    const { req, res } = await source.send(
+      head('GET http://other.example/p?q HTTP/1.1', 'Host: other.example'),
+    );
+    expect(createExchange(req, res, options({ location }))).toMatchObject({
+      path: '/p',
+      query: 'q',
+      mount: '',
+    });
   });
 
   it('has no mount when originalUrl equals url', async () => {
     const { req, res } = await source.send(head('GET /x HTTP/1.1', 'Host: client.example'));
     Object.assign(req, { originalUrl: '/x' });
-    expect(createExchange(req, res, options({ location }))).toMatchObject({ path: '/x', mount: '' });
+    expect(createExchange(req, res, options({ location }))).toMatchObject({
+      path: '/x',
+      mount: '',
+    });
   });
 
   it.each([
     ['http://foo.com/proxy/', '/', '/proxy'],
     ['http://foo.com/proxy', '', '/proxy'],
-  ])('reads an absolute-form %j at a mount root, which Express leaves as `http://foo.com`, as path %j', async (original, path, mount) => {
-    const { req, res } = await source.send(head(`GET ${original} HTTP/1.1`, 'Host: foo.com'));
-    Object.assign(req, { url: 'http://foo.com', originalUrl: original });
-    expect(createExchange(req, res, options({ location }))).toMatchObject({ path, mount });
-  });
+  ])(
+    'reads an absolute-form %j at a mount root, which Express leaves as `http://foo.com`, as path %j',
+    async (original, path, mount) => {
+      const { req, res } = await source.send(head(`GET ${original} HTTP/1.1`, 'Host: foo.com'));
+      Object.assign(req, { url: 'http://foo.com', originalUrl: original });
+      expect(createExchange(req, res, options({ location }))).toMatchObject({ path, mount });
+    },
+  );
 
   it('makes a new exchange for every request', async () => {
     const { req, res } = await source.send(head('GET /x HTTP/1.1', 'Host: client.example'));

@@ -3,7 +3,13 @@ import type { BackendResponse } from '../../lib/transport/backend-response.js';
 import { removeCors } from '../../lib/rewrite/cors.js';
 
 function backend(headers: Record<string, string[]>): BackendResponse {
-  return { status: 200, statusMessage: 'OK', headers: new Map(Object.entries(headers)), body: Readable.from([]), trailers: () => [] };
+  return {
+    status: 200,
+    statusMessage: 'OK',
+    headers: new Map(Object.entries(headers)),
+    body: Readable.from([]),
+    trailers: () => [],
+  };
 }
 
 describe('removeCors', () => {
@@ -13,7 +19,7 @@ describe('removeCors', () => {
       'access-control-allow-methods': ['GET'],
       'access-control-allow-headers': ['X-A', 'X-B'],
       'access-control-allow-credentials': ['true'],
-      'header1': ['value1'],
+      header1: ['value1'],
     });
     removeCors(response);
     expect(Object.fromEntries(response.headers)).toEqual({ header1: ['value1'] });
@@ -25,7 +31,7 @@ describe('removeCors', () => {
       'access-control-max-age': ['600'],
       'access-control-allow-private-network': ['true'],
       'access-control-request-method': ['GET'],
-      'vary': ['Origin'],
+      vary: ['Origin'],
     };
     const response = backend({ ...kept, 'access-control-allow-origin': ['*'] });
     removeCors(response);

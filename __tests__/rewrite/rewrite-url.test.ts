@@ -1,14 +1,36 @@
 import { parseUrl } from '../../lib/rewrite/go/url.js';
-import { forwardedUri, pathPrepend, rewriteUrl, type RewriteTarget } from '../../lib/rewrite/rewrite-url.js';
+import {
+  forwardedUri,
+  pathPrepend,
+  rewriteUrl,
+  type RewriteTarget,
+} from '../../lib/rewrite/rewrite-url.js';
 
 // The transports of Kubernetes' TestProxyTransport (spec 9.2 T12).
-const T: RewriteTarget = { scheme: 'http', host: 'foo.com', pathPrepend: '/proxy/node/node1:10250' };
-const T2: RewriteTarget = { scheme: 'https', host: 'foo.com', pathPrepend: '/proxy/node/node1:8080' };
+const T: RewriteTarget = {
+  scheme: 'http',
+  host: 'foo.com',
+  pathPrepend: '/proxy/node/node1:10250',
+};
+const T2: RewriteTarget = {
+  scheme: 'https',
+  host: 'foo.com',
+  pathPrepend: '/proxy/node/node1:8080',
+};
 const EMPTY: RewriteTarget = { scheme: '', host: '', pathPrepend: '/proxy/node/node1:10250' };
-const NO_HOST: RewriteTarget = { scheme: 'https', host: '', pathPrepend: '/proxy/node/node1:10250' };
+const NO_HOST: RewriteTarget = {
+  scheme: 'https',
+  host: '',
+  pathPrepend: '/proxy/node/node1:10250',
+};
 
 /** Rewrites `url` as found on a page of `sourceHost`, asked for with Host `reqHost`. */
-function rewrite(url: string, t: RewriteTarget, sourceHost = 'mynode.com', reqHost = sourceHost): string {
+function rewrite(
+  url: string,
+  t: RewriteTarget,
+  sourceHost = 'mynode.com',
+  reqHost = sourceHost,
+): string {
   return rewriteUrl(parseUrl(url), { host: sourceHost }, reqHost, t);
 }
 
@@ -18,9 +40,27 @@ const SCRIPT_ESCAPED = '%00%3Cscript%3Ealert%281%29%3C/script%3E';
 describe('rewriteUrl', () => {
   describe('Location vectors of T12', () => {
     it.each([
-      ['redirect rel', '/redirected/target/', T, undefined, 'http://foo.com/proxy/node/node1:10250/redirected/target/'],
-      ['redirect abs same host', 'http://mynode.com/redirected/target/', T, undefined, 'http://foo.com/proxy/node/node1:10250/redirected/target/'],
-      ['redirect abs other host', 'http://example.com/redirected/target/', T, undefined, 'http://example.com/redirected/target/'],
+      [
+        'redirect rel',
+        '/redirected/target/',
+        T,
+        undefined,
+        'http://foo.com/proxy/node/node1:10250/redirected/target/',
+      ],
+      [
+        'redirect abs same host',
+        'http://mynode.com/redirected/target/',
+        T,
+        undefined,
+        'http://foo.com/proxy/node/node1:10250/redirected/target/',
+      ],
+      [
+        'redirect abs other host',
+        'http://example.com/redirected/target/',
+        T,
+        undefined,
+        'http://example.com/redirected/target/',
+      ],
       [
         'redirect abs use reqHost no host no scheme',
         'http://10.0.0.1:8001/redirected/target/',
@@ -68,9 +108,24 @@ describe('rewriteUrl', () => {
       ['relative link unchanged', 'kubelet.log', T, 'kubelet.log'],
       ['subdir', '/google.log', T2, 'https://foo.com/proxy/node/node1:8080/google.log'],
       ['image relative unchanged', 'kubernetes.jpg', T, 'kubernetes.jpg'],
-      ['image absolute path', '/kubernetes_abs.jpg', T, 'http://foo.com/proxy/node/node1:10250/kubernetes_abs.jpg'],
-      ['abs other host unchanged', 'http://google.com/kubernetes.js', T, 'http://google.com/kubernetes.js'],
-      ['abs but same host', 'http://mynode.com/kubernetes.js', T, 'http://foo.com/proxy/node/node1:10250/kubernetes.js'],
+      [
+        'image absolute path',
+        '/kubernetes_abs.jpg',
+        T,
+        'http://foo.com/proxy/node/node1:10250/kubernetes_abs.jpg',
+      ],
+      [
+        'abs other host unchanged',
+        'http://google.com/kubernetes.js',
+        T,
+        'http://google.com/kubernetes.js',
+      ],
+      [
+        'abs but same host',
+        'http://mynode.com/kubernetes.js',
+        T,
+        'http://foo.com/proxy/node/node1:10250/kubernetes.js',
+      ],
     ])('%s', (_name, link, t, expected) => {
       expect(rewrite(link, t)).toBe(expected);
     });
@@ -83,12 +138,16 @@ describe('rewriteUrl', () => {
 
   it('compares hosts as exact strings, port included', () => {
     expect(rewrite('http://mynode.com:8080/x', T)).toBe('http://mynode.com:8080/x');
-    expect(rewrite('http://mynode.com:8080/x', T, 'mynode.com:8080')).toBe('http://foo.com/proxy/node/node1:10250/x');
+    expect(rewrite('http://mynode.com:8080/x', T, 'mynode.com:8080')).toBe(
+      'http://foo.com/proxy/node/node1:10250/x',
+    );
     expect(rewrite('http://MYNODE.com/x', T)).toBe('http://MYNODE.com/x');
   });
 
   it('treats the Host sent to the backend as the same host', () => {
-    expect(rewrite('http://front:8001/x', T, 'mynode.com', 'front:8001')).toBe('http://foo.com/proxy/node/node1:10250/x');
+    expect(rewrite('http://front:8001/x', T, 'mynode.com', 'front:8001')).toBe(
+      'http://foo.com/proxy/node/node1:10250/x',
+    );
   });
 
   it('leaves URLs without an absolute path alone', () => {
@@ -100,12 +159,16 @@ describe('rewriteUrl', () => {
   });
 
   it('makes a link path-only when the proxy knows neither scheme nor host', () => {
-    expect(rewrite('http://mynode.com/x', EMPTY, 'mynode.com', '10.0.0.1:8001')).toBe('/proxy/node/node1:10250/x');
+    expect(rewrite('http://mynode.com/x', EMPTY, 'mynode.com', '10.0.0.1:8001')).toBe(
+      '/proxy/node/node1:10250/x',
+    );
     expect(rewrite('/x', EMPTY, 'mynode.com', '10.0.0.1:8001')).toBe('/proxy/node/node1:10250/x');
   });
 
   it('keeps the scheme and host of a URL naming the requested Host when the proxy knows neither', () => {
-    expect(rewrite('http://mynode.com/x', EMPTY)).toBe('http://mynode.com/proxy/node/node1:10250/x');
+    expect(rewrite('http://mynode.com/x', EMPTY)).toBe(
+      'http://mynode.com/proxy/node/node1:10250/x',
+    );
   });
 
   it('writes https:/// when only the scheme is known, as Go does', () => {
@@ -113,7 +176,9 @@ describe('rewriteUrl', () => {
   });
 
   it('checks the prefix as a plain string prefix, not per segment', () => {
-    expect(rewrite('/proxy/node/node1:102500/x', T)).toBe('http://foo.com/proxy/node/node1:102500/x');
+    expect(rewrite('/proxy/node/node1:102500/x', T)).toBe(
+      'http://foo.com/proxy/node/node1:102500/x',
+    );
   });
 
   it('cleans the joined path and restores its trailing slash', () => {
@@ -123,13 +188,19 @@ describe('rewriteUrl', () => {
   });
 
   it('keeps the query and fragment as they came, and the userinfo', () => {
-    expect(rewrite('/x?a=%zz&b=<c>#f%20g', T)).toBe('http://foo.com/proxy/node/node1:10250/x?a=%zz&b=<c>#f%20g');
-    expect(rewrite('http://u:p@mynode.com/x', T)).toBe('http://u:p@foo.com/proxy/node/node1:10250/x');
+    expect(rewrite('/x?a=%zz&b=<c>#f%20g', T)).toBe(
+      'http://foo.com/proxy/node/node1:10250/x?a=%zz&b=<c>#f%20g',
+    );
+    expect(rewrite('http://u:p@mynode.com/x', T)).toBe(
+      'http://u:p@foo.com/proxy/node/node1:10250/x',
+    );
   });
 
   it('keeps a valid raw path that a prefixed path no longer matches out of the result', () => {
     expect(rewrite('/a%2Fb', T)).toBe('http://foo.com/proxy/node/node1:10250/a/b');
-    expect(rewrite('/proxy/node/node1:10250/a%2Fb', T)).toBe('http://foo.com/proxy/node/node1:10250/a%2Fb');
+    expect(rewrite('/proxy/node/node1:10250/a%2Fb', T)).toBe(
+      'http://foo.com/proxy/node/node1:10250/a%2Fb',
+    );
   });
 
   it('escapes a decoded prefix', () => {
@@ -138,7 +209,9 @@ describe('rewriteUrl', () => {
 
   it('does not modify the parsed URL', () => {
     const u = Object.freeze(parseUrl('http://mynode.com/x'));
-    expect(rewriteUrl(u, { host: 'mynode.com' }, 'mynode.com', T)).toBe('http://foo.com/proxy/node/node1:10250/x');
+    expect(rewriteUrl(u, { host: 'mynode.com' }, 'mynode.com', T)).toBe(
+      'http://foo.com/proxy/node/node1:10250/x',
+    );
     expect(u.host).toBe('mynode.com');
   });
 });
@@ -146,7 +219,11 @@ describe('rewriteUrl', () => {
 describe('forwardedUri', () => {
   it.each([
     ['/proxy/node/node1:10250', '/logs/log.log', '/proxy/node/node1:10250/logs/log.log'],
-    ['/proxy/node/node1:8080', '/whatever/apt/somelog.log', '/proxy/node/node1:8080/whatever/apt/somelog.log'],
+    [
+      '/proxy/node/node1:8080',
+      '/whatever/apt/somelog.log',
+      '/proxy/node/node1:8080/whatever/apt/somelog.log',
+    ],
     ['/proxy/node/node1:10250', '/', '/proxy/node/node1:10250/'],
     ['/proxy/node/node1:10250', '/any/path/', '/proxy/node/node1:10250/any/path/'],
     ['/proxy/node/node1:10250', '/redirect', '/proxy/node/node1:10250/redirect'],

@@ -1,7 +1,20 @@
 import { headerMap } from '../../lib/transport/backend-response.js';
 
 describe('headerMap', () => {
-  const raw = ['Content-Type', 'text/plain', 'Set-Cookie', 'a=1', 'set-cookie', 'b=2', 'X-T ', 'bad name', '', 'empty name', 'X-Ok', 'v\u00e9'];
+  const raw = [
+    'Content-Type',
+    'text/plain',
+    'Set-Cookie',
+    'a=1',
+    'set-cookie',
+    'b=2',
+    'X-T ',
+    'bad name',
+    '',
+    'empty name',
+    'X-Ok',
+    'v\u00e9',
+  ];
   const expected = new Map([
     ['content-type', ['text/plain']],
     ['set-cookie', ['a=1', 'b=2']],

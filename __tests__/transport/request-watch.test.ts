@@ -21,14 +21,23 @@ interface Kind {
 }
 
 const KINDS: [string, () => Kind][] = [
-  ["Node's client", () => {
-    const agent = new http.Agent({ keepAlive: true });
-    return { roundTrip: (ex) => nodeRoundTrip(ex, agent), close: () => agent.destroy() };
-  }],
-  ['undici', () => {
-    const dispatcher = new UndiciAgent();
-    return { roundTrip: (ex) => undiciRoundTrip(ex, dispatcher), close: () => dispatcher.destroy() };
-  }],
+  [
+    "Node's client",
+    () => {
+      const agent = new http.Agent({ keepAlive: true });
+      return { roundTrip: (ex) => nodeRoundTrip(ex, agent), close: () => agent.destroy() };
+    },
+  ],
+  [
+    'undici',
+    () => {
+      const dispatcher = new UndiciAgent();
+      return {
+        roundTrip: (ex) => undiciRoundTrip(ex, dispatcher),
+        close: () => dispatcher.destroy(),
+      };
+    },
+  ],
 ];
 
 const source = useRequestSource();
@@ -51,7 +60,11 @@ afterAll(async () => {
 /** A GET for `path` as the request stages leave it, ready for a round trip. */
 async function exchange(path: string): Promise<{ ex: Exchange; received: Received }> {
   const received = await source().send(head(`GET ${path} HTTP/1.1`, 'Host: client.example'));
-  const ex = createExchange(received.req, received.res, options({ location: `${backend.url}/`, useRequestLocation: true }));
+  const ex = createExchange(
+    received.req,
+    received.res,
+    options({ location: `${backend.url}/`, useRequestLocation: true }),
+  );
   for (const stage of requestStages) stage(ex);
   return { ex, received };
 }
@@ -71,7 +84,10 @@ describe.each(KINDS)('RequestWatch through %s', (_name, make) => {
     const trip = kind.roundTrip(ex);
     await waitFor(() => arrived.has('/hang'), 'the backend to get the request');
     received.client.destroy();
-    await expect(trip).rejects.toMatchObject({ code: 'ERR_PROXY_BACKEND_ABORTED', message: 'the client closed the connection' });
+    await expect(trip).rejects.toMatchObject({
+      code: 'ERR_PROXY_BACKEND_ABORTED',
+      message: 'the client closed the connection',
+    });
     await waitFor(() => arrived.get('/hang')!.destroyed, 'the backend connection to close');
   });
 

@@ -44,7 +44,9 @@ afterAll(async () => {
 
 /** createTransport for `input`, closed after the test. */
 function transportFor(input: Partial<UpgradeAwareOptions> = {}): Transport {
-  const transport = createTransport(options({ location: `${backend.url}/`, useRequestLocation: true, ...input }));
+  const transport = createTransport(
+    options({ location: `${backend.url}/`, useRequestLocation: true, ...input }),
+  );
   transports.push(transport);
   return transport;
 }
@@ -55,9 +57,17 @@ function agentOf<T extends http.Agent>(agent: T): T {
 }
 
 /** Sends `raw` (with `Connection: close`) from a client through proxyRequest; resolves with all the client got. */
-async function through(transport: Transport, raw: string, input: Partial<UpgradeAwareOptions> = {}): Promise<string> {
+async function through(
+  transport: Transport,
+  raw: string,
+  input: Partial<UpgradeAwareOptions> = {},
+): Promise<string> {
   const received = await source().send(raw);
-  const ex = createExchange(received.req, received.res, options({ location: `${backend.url}/`, useRequestLocation: true, ...input }));
+  const ex = createExchange(
+    received.req,
+    received.res,
+    options({ location: `${backend.url}/`, useRequestLocation: true, ...input }),
+  );
   void proxyRequest(ex, transport.roundTrip);
   return received.response();
 }
@@ -68,8 +78,15 @@ function get(path: string): string {
 
 /** A chunked POST with a trailer: what undici cannot send. */
 function postWithTrailer(path: string): string {
-  return head(`POST ${path} HTTP/1.1`, 'Host: client.example', 'Connection: close', 'Transfer-Encoding: chunked', 'Trailer: X-Sum')
-    .replace(/\r\n$/, '') + '\r\n4\r\nbody\r\n0\r\nX-Sum: 7\r\n\r\n';
+  return (
+    head(
+      `POST ${path} HTTP/1.1`,
+      'Host: client.example',
+      'Connection: close',
+      'Transfer-Encoding: chunked',
+      'Trailer: X-Sum',
+    ).replace(/\r\n$/, '') + '\r\n4\r\nbody\r\n0\r\nX-Sum: 7\r\n\r\n'
+  );
 }
 
 /** Every request Node's client hands to `agent` (`addRequest` is Node's, missing from @types/node). */
@@ -115,7 +132,9 @@ describe('createTransport', () => {
 
   it('gives its own undici Agent `maxResponseHeaderSize`', async () => {
     const small = transportFor({ maxResponseHeaderSize: 1024 });
-    expect(await through(small, get('/big-head'), { maxResponseHeaderSize: 1024 })).toMatch(/backend response headers exceeded the size limit/);
+    expect(await through(small, get('/big-head'), { maxResponseHeaderSize: 1024 })).toMatch(
+      /backend response headers exceeded the size limit/,
+    );
     expect(await through(transportFor(), get('/big-head'))).toMatch(/^HTTP\/1\.1 200 /);
   });
 
@@ -154,7 +173,10 @@ describe('createTransport', () => {
       expect(await through(transport, get('/plain'))).toMatch(/got \/plain$/);
       expect(await through(transport, postWithTrailer('/trailers'))).toMatch(/got \/trailers$/);
       expect([dispatch.mock.calls.length, added.mock.calls.length]).toEqual([1, 1]);
-      expect(seen).toEqual([{ url: '/plain', trailers: {} }, { url: '/trailers', trailers: { 'x-sum': '7' } }]);
+      expect(seen).toEqual([
+        { url: '/plain', trailers: {} },
+        { url: '/trailers', trailers: { 'x-sum': '7' } },
+      ]);
       await transport.close();
       expect(upgradeDestroy).toHaveBeenCalledTimes(1);
       expect(destroyDispatcher).not.toHaveBeenCalled();
@@ -177,5 +199,4 @@ describe('createTransport', () => {
     expect(destroyed).not.toHaveBeenCalled();
     expect(new Set(destroyOwn.mock.contexts).size).toBe(1);
   });
-
 });

@@ -21,7 +21,11 @@ const agents: http.Agent[] = [];
 
 beforeAll(async () => {
   fixture = makeTls();
-  server = tls.createServer({ key: fixture.key, cert: fixture.cert, ALPNProtocols: ['h2', 'http/1.1'] });
+  server = tls.createServer({
+    key: fixture.key,
+    cert: fixture.cert,
+    ALPNProtocols: ['h2', 'http/1.1'],
+  });
   server.on('connection', (socket: net.Socket) => {
     serverSockets.add(socket);
     socket.once('close', () => serverSockets.delete(socket));
@@ -46,7 +50,10 @@ afterAll(async () => {
 type DialerKind = 'none' | 'plain socket' | 'own TLS socket';
 
 /** An https.Agent whose createConnection is replaced, counting its calls, or the agent as Node makes it. */
-function agentWith(options: https.AgentOptions, kind: DialerKind): https.Agent & { calls: number; made: net.Socket[] } {
+function agentWith(
+  options: https.AgentOptions,
+  kind: DialerKind,
+): https.Agent & { calls: number; made: net.Socket[] } {
   const agent = Object.assign(new https.Agent(options), { calls: 0, made: [] as net.Socket[] });
   agents.push(agent);
   if (kind === 'plain socket') {
@@ -110,7 +117,7 @@ describe('dial', () => {
       expectClosed(agent);
     });
 
-    it('secure with roots: verifies the certificate against the agent\'s ca', async () => {
+    it("secure with roots: verifies the certificate against the agent's ca", async () => {
       const agent = agentWith({ ca: fixture.ca }, kind);
       const socket = await dialServer(agent);
       expect(socket.authorized).toBe(true);
@@ -137,26 +144,43 @@ describe('dial', () => {
 
   describe('ALPN', () => {
     it.each(kinds)('uses h2 if it is all the agent offers (custom dialer: %s)', async (kind) => {
-      const agent = agentWith({ ca: fixture.ca, servername: 'example.com', ALPNProtocols: ['h2'] }, kind);
+      const agent = agentWith(
+        { ca: fixture.ca, servername: 'example.com', ALPNProtocols: ['h2'] },
+        kind,
+      );
       const socket = await dialServer(agent);
       expect(socket.alpnProtocol).toBe('h2');
     });
 
-    it.each(kinds)('uses http/1.1 if the agent offers nothing (custom dialer: %s)', async (kind) => {
-      const agent = agentWith({ ca: fixture.ca, servername: 'example.com' }, kind);
-      const socket = await dialServer(agent);
-      expect(socket.alpnProtocol).toBe('http/1.1');
-    });
+    it.each(kinds)(
+      'uses http/1.1 if the agent offers nothing (custom dialer: %s)',
+      async (kind) => {
+        const agent = agentWith({ ca: fixture.ca, servername: 'example.com' }, kind);
+        const socket = await dialServer(agent);
+        expect(socket.alpnProtocol).toBe('http/1.1');
+      },
+    );
 
-    it.each(kinds)('uses http/1.1 if the agent offers it next to h2 (custom dialer: %s)', async (kind) => {
-      const agent = agentWith({ ca: fixture.ca, servername: 'example.com', ALPNProtocols: ['h2', 'http/1.1'] }, kind);
-      const socket = await dialServer(agent);
-      expect(socket.alpnProtocol).toBe('http/1.1');
-    });
+    it.each(kinds)(
+      'uses http/1.1 if the agent offers it next to h2 (custom dialer: %s)',
+      async (kind) => {
+        const agent = agentWith(
+          { ca: fixture.ca, servername: 'example.com', ALPNProtocols: ['h2', 'http/1.1'] },
+          kind,
+        );
+        const socket = await dialServer(agent);
+        expect(socket.alpnProtocol).toBe('http/1.1');
+      },
+    );
   });
 
-  it.each(kinds)('never changes the agent\'s options (custom dialer: %s)', async (kind) => {
-    const given: https.AgentOptions = { ca: fixture.ca, servername: 'example.com', ALPNProtocols: ['h2', 'http/1.1'], keepAlive: true };
+  it.each(kinds)("never changes the agent's options (custom dialer: %s)", async (kind) => {
+    const given: https.AgentOptions = {
+      ca: fixture.ca,
+      servername: 'example.com',
+      ALPNProtocols: ['h2', 'http/1.1'],
+      keepAlive: true,
+    };
     const givenCopy = { ...given, ALPNProtocols: [...(given.ALPNProtocols as string[])] };
     const agent = agentWith(given, kind);
     const options = (agent as unknown as { options: Record<string, unknown> }).options;
@@ -169,7 +193,7 @@ describe('dial', () => {
     expect(alpn).toEqual(['h2', 'http/1.1']);
   });
 
-  it('connects plain TCP for an http location, through the agent\'s createConnection', async () => {
+  it("connects plain TCP for an http location, through the agent's createConnection", async () => {
     const plain = net.createServer((socket) => socket.end('hi'));
     plain.listen(0, '127.0.0.1');
     await once(plain, 'listening');
@@ -182,7 +206,10 @@ describe('dial', () => {
       return original(...args);
     };
     try {
-      const socket = await dial(agent, parseLocation(`http://127.0.0.1:${(plain.address() as AddressInfo).port}/`));
+      const socket = await dial(
+        agent,
+        parseLocation(`http://127.0.0.1:${(plain.address() as AddressInfo).port}/`),
+      );
       dialled.add(socket);
       expect(socket).not.toBeInstanceOf(tls.TLSSocket);
       expect(calls).toBe(1);
@@ -201,7 +228,9 @@ describe('dial', () => {
     await new Promise<void>((resolve) => closed.close(() => resolve()));
     const agent = new http.Agent();
     agents.push(agent);
-    await expect(dial(agent, parseLocation(`http://127.0.0.1:${refused}/`))).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+    await expect(dial(agent, parseLocation(`http://127.0.0.1:${refused}/`))).rejects.toMatchObject({
+      code: 'ECONNREFUSED',
+    });
   });
 });
 
@@ -224,16 +253,30 @@ describe('tlsOptions', () => {
   it('takes the servername from a DNS host and sends none for an IP address', () => {
     const agent = new https.Agent();
     agents.push(agent);
-    expect(tlsOptions(agent, parseLocation('https://example.com:8443/x')).servername).toBe('example.com');
+    expect(tlsOptions(agent, parseLocation('https://example.com:8443/x')).servername).toBe(
+      'example.com',
+    );
     expect(tlsOptions(agent, parseLocation('https://127.0.0.1/x')).servername).toBeUndefined();
-    expect(tlsOptions(agent, parseLocation('https://[::1]:8443/x'))).toMatchObject({ host: '::1', port: 8443 });
+    expect(tlsOptions(agent, parseLocation('https://[::1]:8443/x'))).toMatchObject({
+      host: '::1',
+      port: 8443,
+    });
   });
 
-  it('keeps the agent\'s servername, ca and rejectUnauthorized', () => {
-    const agent = new https.Agent({ servername: 'example.com', ca: 'CA', rejectUnauthorized: false });
+  it("keeps the agent's servername, ca and rejectUnauthorized", () => {
+    const agent = new https.Agent({
+      servername: 'example.com',
+      ca: 'CA',
+      rejectUnauthorized: false,
+    });
     agents.push(agent);
     expect(tlsOptions(agent, parseLocation('https://127.0.0.1:1/'))).toMatchObject({
-      servername: 'example.com', ca: 'CA', rejectUnauthorized: false, host: '127.0.0.1', port: 1, ALPNProtocols: ['http/1.1'],
+      servername: 'example.com',
+      ca: 'CA',
+      rejectUnauthorized: false,
+      host: '127.0.0.1',
+      port: 1,
+      ALPNProtocols: ['http/1.1'],
     });
   });
 });

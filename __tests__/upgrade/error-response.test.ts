@@ -1,7 +1,11 @@
 import { Duplex } from 'node:stream';
 import { destroySocketPairs, socketPair } from '../helpers/sockets.js';
 import { waitFor } from '../helpers/wait.js';
-import { ERROR_BODY_LIMIT, ERROR_RESPONSE_DEADLINE, relayErrorResponse } from '../../lib/upgrade/error-response.js';
+import {
+  ERROR_BODY_LIMIT,
+  ERROR_RESPONSE_DEADLINE,
+  relayErrorResponse,
+} from '../../lib/upgrade/error-response.js';
 import { MAX_LINE } from '../../lib/upgrade/message-end.js';
 import { readResponseHead } from '../../lib/upgrade/response-head.js';
 
@@ -27,7 +31,12 @@ async function setup(answer: string, method = 'GET') {
   const head = await readResponseHead(backend);
   relayErrorResponse(client, backend, head, method);
   return {
-    client, user, backend, server, userClosed, serverClosed,
+    client,
+    user,
+    backend,
+    server,
+    userClosed,
+    serverClosed,
     text: () => Buffer.concat(received).toString('latin1'),
   };
 }
@@ -35,7 +44,9 @@ async function setup(answer: string, method = 'GET') {
 describe('relayErrorResponse', () => {
   it('relays the head and a Content-Length body, nothing after it, then closes both connections', async () => {
     const message = 'HTTP/1.1 400 Bad Request\r\nContent-Length: 9\r\n\r\nsome data';
-    const { backend, client, userClosed, serverClosed, text } = await setup(message + 'HTTP/1.1 200 OK\r\n\r\nsmuggled');
+    const { backend, client, userClosed, serverClosed, text } = await setup(
+      message + 'HTTP/1.1 200 OK\r\n\r\nsmuggled',
+    );
     await Promise.all([userClosed, serverClosed]);
     expect(text()).toBe(message);
     expect(backend.destroyed).toBe(true);
@@ -67,7 +78,9 @@ describe('relayErrorResponse', () => {
   });
 
   it('reads nothing more from the client', async () => {
-    const { client, user, server } = await setup('HTTP/1.1 401 Unauthorized\r\nContent-Length: 4\r\n\r\n');
+    const { client, user, server } = await setup(
+      'HTTP/1.1 401 Unauthorized\r\nContent-Length: 4\r\n\r\n',
+    );
     expect(client.isPaused()).toBe(true);
     const forwarded: Buffer[] = [];
     server.on('data', (chunk: Buffer) => forwarded.push(chunk));
@@ -78,8 +91,12 @@ describe('relayErrorResponse', () => {
   });
 
   it(`gives the whole exchange ${ERROR_RESPONSE_DEADLINE} ms, then destroys both connections`, async () => {
-    jest.useFakeTimers({ doNotFake: ['nextTick', 'queueMicrotask', 'setImmediate', 'clearImmediate'] });
-    const { client, backend, server, userClosed, text } = await setup('HTTP/1.1 500 Oops\r\nContent-Length: 100\r\n\r\nonly a little');
+    jest.useFakeTimers({
+      doNotFake: ['nextTick', 'queueMicrotask', 'setImmediate', 'clearImmediate'],
+    });
+    const { client, backend, server, userClosed, text } = await setup(
+      'HTTP/1.1 500 Oops\r\nContent-Length: 100\r\n\r\nonly a little',
+    );
     server.write(' more');
     await new Promise((resolve) => setImmediate(resolve));
     jest.advanceTimersByTime(ERROR_RESPONSE_DEADLINE - 1);
@@ -137,7 +154,7 @@ class StalledClient extends Duplex {
 }
 
 describe('relayErrorResponse with a client that does not read', () => {
-  it('stops reading the backend while the client\'s buffer is full, and goes on once it drains', async () => {
+  it("stops reading the backend while the client's buffer is full, and goes on once it drains", async () => {
     const BODY = 512 * 1024;
     const client = new StalledClient();
     const [backend, server] = await socketPair();
@@ -147,9 +164,14 @@ describe('relayErrorResponse with a client that does not read', () => {
     relayErrorResponse(client, backend, response, 'GET');
     server.write(Buffer.alloc(BODY, 'z'));
     // Without backpressure the whole body ends up queued in the client's buffer.
-    await waitFor(() => backend.isPaused() || client.writableLength >= BODY, 'the backend to be paused or the body to be queued');
-    expect({ paused: backend.isPaused(), queuedUnder128KiB: client.writableLength < 128 * 1024 })
-      .toEqual({ paused: true, queuedUnder128KiB: true });
+    await waitFor(
+      () => backend.isPaused() || client.writableLength >= BODY,
+      'the backend to be paused or the body to be queued',
+    );
+    expect({
+      paused: backend.isPaused(),
+      queuedUnder128KiB: client.writableLength < 128 * 1024,
+    }).toEqual({ paused: true, queuedUnder128KiB: true });
     client.release();
     await waitFor(() => client.writableFinished, 'the whole answer to be written');
     expect(Buffer.concat(client.received).length).toBe(head.length + BODY);

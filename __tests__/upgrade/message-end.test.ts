@@ -1,7 +1,9 @@
 import { MAX_LINE, MessageEnd } from '../../lib/upgrade/message-end.js';
 
 function headers(entries: Record<string, string | string[]>): Map<string, string[]> {
-  return new Map(Object.entries(entries).map(([name, value]) => [name, ([] as string[]).concat(value)]));
+  return new Map(
+    Object.entries(entries).map(([name, value]) => [name, ([] as string[]).concat(value)]),
+  );
 }
 
 /**
@@ -18,7 +20,8 @@ function consumed(end: MessageEnd, chunks: Buffer[]): number {
   return -1;
 }
 
-const bytes = (text: string): Buffer[] => [...Buffer.from(text, 'latin1')].map((b) => Buffer.from([b]));
+const bytes = (text: string): Buffer[] =>
+  [...Buffer.from(text, 'latin1')].map((b) => Buffer.from([b]));
 
 describe('MessageEnd', () => {
   describe('with Content-Length', () => {
@@ -33,7 +36,12 @@ describe('MessageEnd', () => {
     });
 
     it('ends on the byte that completes it when fed byte by byte', () => {
-      expect(consumed(new MessageEnd(500, headers({ 'content-length': '9' }), 'GET'), bytes('some dataGET /there'))).toBe(9);
+      expect(
+        consumed(
+          new MessageEnd(500, headers({ 'content-length': '9' }), 'GET'),
+          bytes('some dataGET /there'),
+        ),
+      ).toBe(9);
     });
 
     it('is done with the head alone for Content-Length: 0', () => {
@@ -55,15 +63,23 @@ describe('MessageEnd', () => {
       ['204', 204, 'GET'],
       ['304', 304, 'GET'],
       ['a 1xx', 103, 'GET'],
-    ])('is done with the head alone for %s, whatever Content-Length says', (_name, status, method) => {
-      const end = new MessageEnd(status as number, headers({ 'content-length': '42', 'transfer-encoding': 'chunked' }), method as string);
-      expect(end.done).toBe(true);
-      expect(end.feed(Buffer.from('GET /there HTTP/1.1\r\n\r\n'))).toBe(0);
-    });
+    ])(
+      'is done with the head alone for %s, whatever Content-Length says',
+      (_name, status, method) => {
+        const end = new MessageEnd(
+          status as number,
+          headers({ 'content-length': '42', 'transfer-encoding': 'chunked' }),
+          method as string,
+        );
+        expect(end.done).toBe(true);
+        expect(end.feed(Buffer.from('GET /there HTTP/1.1\r\n\r\n'))).toBe(0);
+      },
+    );
   });
 
   describe('chunked', () => {
-    const body = '5;name=value;other="q;x"\r\nhello\r\n' +
+    const body =
+      '5;name=value;other="q;x"\r\nhello\r\n' +
       'A\r\n\r\n\r\n0\r\n\r\n01\r\n' + // data that looks like framing
       '0;last=1\r\nTrailer-One: 1\r\nTrailer-Two: two\r\n\r\n';
     const after = 'GET /there HTTP/1.1\r\nHost: x\r\n\r\n';
@@ -84,7 +100,10 @@ describe('MessageEnd', () => {
       const all = Buffer.from(body + after, 'latin1');
       for (let split = 1; split < all.length; split++) {
         const end = new MessageEnd(500, headers({ 'transfer-encoding': 'chunked' }), 'GET');
-        expect([split, consumed(end, [all.subarray(0, split), all.subarray(split)])]).toEqual([split, body.length]);
+        expect([split, consumed(end, [all.subarray(0, split), all.subarray(split)])]).toEqual([
+          split,
+          body.length,
+        ]);
       }
     });
 
@@ -109,29 +128,40 @@ describe('MessageEnd', () => {
 
     it('lets chunked win over Content-Length, and finds it as the last of several codings', () => {
       const message = '2\r\nok\r\n0\r\n\r\n';
-      const both = new MessageEnd(400, headers({ 'transfer-encoding': 'chunked', 'content-length': '2' }), 'GET');
+      const both = new MessageEnd(
+        400,
+        headers({ 'transfer-encoding': 'chunked', 'content-length': '2' }),
+        'GET',
+      );
       expect(both.feed(Buffer.from(message))).toBe(message.length);
-      const listed = new MessageEnd(400, headers({ 'transfer-encoding': ['gzip', 'Chunked'] }), 'GET');
+      const listed = new MessageEnd(
+        400,
+        headers({ 'transfer-encoding': ['gzip', 'Chunked'] }),
+        'GET',
+      );
       expect(listed.feed(Buffer.from(message))).toBe(message.length);
     });
   });
 
   describe('chunked framing lines', () => {
-    const chunked = (): MessageEnd => new MessageEnd(400, headers({ 'transfer-encoding': 'chunked' }), 'GET');
+    const chunked = (): MessageEnd =>
+      new MessageEnd(400, headers({ 'transfer-encoding': 'chunked' }), 'GET');
 
     it(`accepts lines of ${MAX_LINE} bytes, CR included, whether or not they arrive in pieces`, () => {
       const size = '1;ext=' + 'x'.repeat(MAX_LINE - 7) + '\r\n';
       const trailer = 'T: ' + 'y'.repeat(MAX_LINE - 4) + '\r\n';
       const message = size + 'a\r\n0\r\n' + trailer + '\r\n';
       expect(consumed(chunked(), [Buffer.from(message, 'latin1')])).toBe(message.length);
-      const pieces = [...message.matchAll(/[^]{1,100}/g)].map(([piece]) => Buffer.from(piece, 'latin1'));
+      const pieces = [...message.matchAll(/[^]{1,100}/g)].map(([piece]) =>
+        Buffer.from(piece, 'latin1'),
+      );
       expect(consumed(chunked(), pieces)).toBe(message.length);
     });
 
     it.each([
       ['a chunk-size line', ''],
       ['a chunk-size line with an extension', '5;name='],
-      ['the line after a chunk\'s data', '1\r\na'],
+      ["the line after a chunk's data", '1\r\na'],
       ['a trailer line', '0\r\nTrailer: '],
     ])(`refuses %s longer than ${MAX_LINE} bytes, fed at once or in pieces`, (_name, start) => {
       const long = Buffer.from(start + 'f'.repeat(MAX_LINE + 1), 'latin1');
@@ -157,12 +187,17 @@ describe('MessageEnd', () => {
     it('never ends before the connection does without Content-Length or chunked', () => {
       const end = new MessageEnd(502, headers({}), 'GET');
       expect(end.done).toBe(false);
-      for (const chunk of bytes('0\r\n\r\nHTTP/1.1 200 OK\r\n\r\n')) expect(end.feed(chunk)).toBe(-1);
+      for (const chunk of bytes('0\r\n\r\nHTTP/1.1 200 OK\r\n\r\n'))
+        expect(end.feed(chunk)).toBe(-1);
       expect(end.done).toBe(false);
     });
 
     it('reads until close when chunked is not the final coding, Content-Length notwithstanding (RFC 9112 section 6.3)', () => {
-      const end = new MessageEnd(400, headers({ 'transfer-encoding': 'chunked, gzip', 'content-length': '3' }), 'GET');
+      const end = new MessageEnd(
+        400,
+        headers({ 'transfer-encoding': 'chunked, gzip', 'content-length': '3' }),
+        'GET',
+      );
       expect(end.feed(Buffer.from('abcdef'))).toBe(-1);
       expect(end.done).toBe(false);
     });

@@ -28,7 +28,7 @@ describe('MountPaths', () => {
     expect(mounts.match('/proxy%2Fx')).toBeUndefined();
   });
 
-  it('matches case-insensitively, as Express and Connect do, and keeps the rest\'s case', () => {
+  it("matches case-insensitively, as Express and Connect do, and keeps the rest's case", () => {
     const mounts = new MountPaths();
     mounts.record('/Proxy');
     expect(mounts.match('/PROXY/Some/Path')).toEqual({ path: '/Some/Path', query: null });
@@ -82,7 +82,10 @@ describe('MountPaths', () => {
 
 describe('the sub-app mount protocol of upgradeAware', () => {
   it('looks like a sub-app to Express and Connect (handle, set, emit) and hides what it is told', () => {
-    const proxy = upgradeAware({ location: 'http://127.0.0.1:1/' }) as unknown as Record<string, unknown> & { close(): Promise<void> };
+    const proxy = upgradeAware({ location: 'http://127.0.0.1:1/' }) as unknown as Record<
+      string,
+      unknown
+    > & { close(): Promise<void> };
     expect(typeof proxy.handle).toBe('function');
     expect(typeof proxy.set).toBe('function');
     expect(typeof proxy.emit).toBe('function');

@@ -4,7 +4,9 @@ import { MAX_HEAD, parseHead, readResponseHead } from '../../lib/upgrade/respons
 
 describe('parseHead', () => {
   it('reads the status and the headers, names lower-cased, values trimmed, repeats kept', () => {
-    const { status, headers } = parseHead('HTTP/1.1 101 Switching Protocols\r\nUpgrade:  websocket \r\nCONNECTION:Upgrade\r\nSet-Cookie: a=1\r\nset-cookie: b=2');
+    const { status, headers } = parseHead(
+      'HTTP/1.1 101 Switching Protocols\r\nUpgrade:  websocket \r\nCONNECTION:Upgrade\r\nSet-Cookie: a=1\r\nset-cookie: b=2',
+    );
     expect(status).toBe(101);
     expect([...headers]).toEqual([
       ['upgrade', ['websocket']],
@@ -19,20 +21,27 @@ describe('parseHead', () => {
     expect(parseHead('HTTP/1.1 101 Switching Protocols').headers.size).toBe(0);
   });
 
-  it('refuses a malformed status line with Go\'s message', () => {
-    expect(() => parseHead('SSH-2.0-OpenSSH_9.6')).toThrow('malformed HTTP response "SSH-2.0-OpenSSH_9.6"');
+  it("refuses a malformed status line with Go's message", () => {
+    expect(() => parseHead('SSH-2.0-OpenSSH_9.6')).toThrow(
+      'malformed HTTP response "SSH-2.0-OpenSSH_9.6"',
+    );
     expect(() => parseHead('HTTP/1.1 20 OK')).toThrow(/^malformed HTTP response/);
     expect(() => parseHead('HTTP/2 200')).toThrow(/^malformed HTTP response/);
   });
 
   it('refuses a header line without a name and a colon', () => {
-    expect(() => parseHead('HTTP/1.1 101 OK\r\nno colon here')).toThrow('malformed MIME header line: no colon here');
-    expect(() => parseHead('HTTP/1.1 101 OK\r\n: empty name')).toThrow('malformed MIME header line: : empty name');
+    expect(() => parseHead('HTTP/1.1 101 OK\r\nno colon here')).toThrow(
+      'malformed MIME header line: no colon here',
+    );
+    expect(() => parseHead('HTTP/1.1 101 OK\r\n: empty name')).toThrow(
+      'malformed MIME header line: : empty name',
+    );
   });
 });
 
 describe('readResponseHead', () => {
-  const HEAD = 'HTTP/1.1 101 Switching Protocols\r\nUpgrade: SPDY/3.1\r\nConnection: Upgrade\r\n\r\n';
+  const HEAD =
+    'HTTP/1.1 101 Switching Protocols\r\nUpgrade: SPDY/3.1\r\nConnection: Upgrade\r\n\r\n';
 
   /** Writes each piece on its own turn of the event loop, so each is its own 'data' chunk. */
   async function feed(stream: PassThrough, pieces: (string | Buffer)[]): Promise<void> {
@@ -56,7 +65,10 @@ describe('readResponseHead', () => {
   it('finds the end of a head delivered one byte at a time, the blank line split across chunks', async () => {
     const socket = new PassThrough();
     const reading = readResponseHead(socket);
-    await feed(socket, [...HEAD].map((c) => Buffer.from(c, 'latin1')));
+    await feed(
+      socket,
+      [...HEAD].map((c) => Buffer.from(c, 'latin1')),
+    );
     const head = await reading;
     expect(head.headLength).toBe(HEAD.length);
     expect(head.raw.toString('latin1')).toBe(HEAD);
@@ -75,7 +87,8 @@ describe('readResponseHead', () => {
   });
 
   it('keeps the bytes of odd spacing and casing exactly', async () => {
-    const odd = 'HTTP/1.1 101 switching   PROTOCOLS\r\nupgrade:websocket\r\nConnection:   upgrade  \r\nsec-websocket-accept: abc=\r\n\r\n';
+    const odd =
+      'HTTP/1.1 101 switching   PROTOCOLS\r\nupgrade:websocket\r\nConnection:   upgrade  \r\nsec-websocket-accept: abc=\r\n\r\n';
     const socket = new PassThrough();
     const reading = readResponseHead(socket);
     socket.write(Buffer.from(odd, 'latin1'));
@@ -122,7 +135,7 @@ describe('readResponseHead', () => {
     await expect(reading).rejects.toThrow(/^unexpected EOF$/);
   });
 
-  it('rejects with the socket\'s own error', async () => {
+  it("rejects with the socket's own error", async () => {
     const socket = new PassThrough();
     const reading = readResponseHead(socket);
     socket.destroy(Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }));
@@ -132,7 +145,10 @@ describe('readResponseHead', () => {
   it('rejects a head larger than 1 MiB instead of buffering without bound', async () => {
     const socket = new PassThrough();
     const reading = readResponseHead(socket);
-    const outcome = reading.then(() => undefined, (err: Error) => err); // it rejects while we still write
+    const outcome = reading.then(
+      () => undefined,
+      (err: Error) => err,
+    ); // it rejects while we still write
     socket.write('HTTP/1.1 101 OK\r\n');
     let written = 0;
     for (let i = 0; i < 1100 && socket.listenerCount('data') > 0; i++) {
@@ -147,11 +163,15 @@ describe('readResponseHead', () => {
     expect(written).toBeLessThan(1060);
   });
 
-  it('accepts a head of 200 KiB, far beyond Node\'s own 16 KiB limit', async () => {
+  it("accepts a head of 200 KiB, far beyond Node's own 16 KiB limit", async () => {
     const socket = new PassThrough();
     const reading = readResponseHead(socket);
     const big = `HTTP/1.1 101 Switching Protocols\r\nX-Big: ${'b'.repeat(200 * 1024)}\r\n\r\n`;
-    await feed(socket, [big.slice(0, 70_000), big.slice(70_000, 140_000), big.slice(140_000) + 'tunnel']);
+    await feed(socket, [
+      big.slice(0, 70_000),
+      big.slice(70_000, 140_000),
+      big.slice(140_000) + 'tunnel',
+    ]);
     const head = await reading;
     expect(head.headLength).toBe(big.length);
     expect(head.raw.toString('latin1')).toBe(big + 'tunnel');
@@ -169,14 +189,17 @@ describe('readResponseHead', () => {
       socket.write('\r\n');
       const head = await reading;
       expect(head.headLength).toBe(17 + 4000 * 256 + 2);
-      const copied = concat.mock.results.reduce((sum, result) => sum + (result.value as Buffer).length, 0);
+      const copied = concat.mock.results.reduce(
+        (sum, result) => sum + (result.value as Buffer).length,
+        0,
+      );
       expect(copied).toBeLessThanOrEqual(2 * head.raw.length);
     } finally {
       concat.mockRestore();
     }
   });
 
-  it('rejects a malformed head with the parser\'s message', async () => {
+  it("rejects a malformed head with the parser's message", async () => {
     const socket = new PassThrough();
     const reading = readResponseHead(socket);
     socket.write('garbage\r\n\r\n');

@@ -4,7 +4,9 @@ import { Throttle } from '../../lib/upgrade/throttle.js';
 // Fake clocks for setTimeout and performance.now; the stream machinery's nextTick, microtasks
 // and setImmediate stay real so that pushed bytes are delivered.
 beforeEach(() => {
-  jest.useFakeTimers({ doNotFake: ['nextTick', 'queueMicrotask', 'setImmediate', 'clearImmediate'] });
+  jest.useFakeTimers({
+    doNotFake: ['nextTick', 'queueMicrotask', 'setImmediate', 'clearImmediate'],
+  });
 });
 afterEach(() => {
   jest.useRealTimers();
@@ -63,7 +65,7 @@ describe('Throttle', () => {
     throttle.destroy();
   });
 
-  it('does not save up an idle tunnel\'s allowance for a burst', async () => {
+  it("does not save up an idle tunnel's allowance for a burst", async () => {
     const { throttle, size } = collect(10_000);
     await advance(5_000);
     throttle.write(Buffer.alloc(3_000));

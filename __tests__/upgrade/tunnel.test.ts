@@ -7,10 +7,11 @@ afterEach(() => {
   destroySocketPairs();
 });
 
-const closed = (socket: net.Socket): Promise<void> => new Promise((resolve) => {
-  if (socket.destroyed) resolve();
-  else socket.once('close', () => resolve());
-});
+const closed = (socket: net.Socket): Promise<void> =>
+  new Promise((resolve) => {
+    if (socket.destroyed) resolve();
+    else socket.once('close', () => resolve());
+  });
 
 /** The proxy's `client` and `backend` sockets tunnelled, and the far ends `user` and `server`. */
 async function setup(maxBytesPerSec = 0) {
@@ -103,7 +104,9 @@ describe('tunnel', () => {
 
   it('throttles each direction on its own with maxBytesPerSec', async () => {
     // Fake clocks for the throttles' timers; socket I/O and the stream machinery stay real.
-    jest.useFakeTimers({ doNotFake: ['nextTick', 'queueMicrotask', 'setImmediate', 'clearImmediate'] });
+    jest.useFakeTimers({
+      doNotFake: ['nextTick', 'queueMicrotask', 'setImmediate', 'clearImmediate'],
+    });
     try {
       const { user, server } = await setup(10_000);
       user.write(Buffer.alloc(5_000, 1));

@@ -27,7 +27,10 @@ async function overUnixSocket<T>(use: (req: http.IncomingMessage) => T): Promise
     const client = http.request({ socketPath, path: '/', agent: false });
     client.on('error', () => {});
     client.end();
-    const [req, res] = (await once(server, 'request')) as [http.IncomingMessage, http.ServerResponse];
+    const [req, res] = (await once(server, 'request')) as [
+      http.IncomingMessage,
+      http.ServerResponse,
+    ];
     const result = use(req);
     res.end();
     return result;
@@ -46,7 +49,9 @@ describe('forwardedFor', () => {
 
   it('appends the client address to earlier values, joined with ", "', async () => {
     const { req } = await source.send(GET);
-    expect(forwardedFor(req, ['192.0.2.1', '192.0.2.2, 192.0.2.3'])).toBe('192.0.2.1, 192.0.2.2, 192.0.2.3, 127.0.0.1');
+    expect(forwardedFor(req, ['192.0.2.1', '192.0.2.2, 192.0.2.3'])).toBe(
+      '192.0.2.1, 192.0.2.2, 192.0.2.3, 127.0.0.1',
+    );
   });
 
   it('shows an IPv4-mapped IPv6 address as IPv4', async () => {
@@ -71,6 +76,8 @@ describe('forwardedFor', () => {
   });
 
   it('is the earlier values alone for a client without an IP address', async () => {
-    await expect(overUnixSocket((req) => forwardedFor(req, ['192.0.2.1', '192.0.2.2']))).resolves.toBe('192.0.2.1, 192.0.2.2');
+    await expect(
+      overUnixSocket((req) => forwardedFor(req, ['192.0.2.1', '192.0.2.2'])),
+    ).resolves.toBe('192.0.2.1, 192.0.2.2');
   });
 });

@@ -1,6 +1,16 @@
 import { hopByHop, isUpgradeRequest } from '../../lib/util/hop-by-hop.js';
 
-const FIXED = ['connection', 'proxy-connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade'];
+const FIXED = [
+  'connection',
+  'proxy-connection',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+];
 
 describe('hopByHop', () => {
   it('is the fixed RFC list without a Connection header', () => {
@@ -9,7 +19,8 @@ describe('hopByHop', () => {
 
   it('adds every name listed in any Connection line, lower-cased', () => {
     const names = hopByHop(['keep-alive, X-Private', 'X-Other ,,  x-third ']);
-    for (const name of [...FIXED, 'x-private', 'x-other', 'x-third']) expect(names.has(name)).toBe(true);
+    for (const name of [...FIXED, 'x-private', 'x-other', 'x-third'])
+      expect(names.has(name)).toBe(true);
     expect(names.size).toBe(FIXED.length + 3);
   });
 

@@ -3,14 +3,23 @@ import { parseLocation } from '../../lib/util/location.js';
 describe('parseLocation', () => {
   it('gives http to a location without scheme', () => {
     expect(parseLocation('127.0.0.1:8080/base')).toMatchObject({
-      protocol: 'http:', host: '127.0.0.1:8080', hostname: '127.0.0.1', port: 8080, path: '/base', query: '',
+      protocol: 'http:',
+      host: '127.0.0.1:8080',
+      hostname: '127.0.0.1',
+      port: 8080,
+      path: '/base',
+      query: '',
       href: 'http://127.0.0.1:8080/base',
     });
   });
 
   it('gives http to a scheme-relative //host location', () => {
     expect(parseLocation('//backend.example/x')).toMatchObject({
-      protocol: 'http:', host: 'backend.example', port: 80, path: '/x', href: 'http://backend.example/x',
+      protocol: 'http:',
+      host: 'backend.example',
+      port: 80,
+      path: '/x',
+      href: 'http://backend.example/x',
     });
   });
 
@@ -27,13 +36,27 @@ describe('parseLocation', () => {
   });
 
   it('drops a fragment', () => {
-    expect(parseLocation('http://backend.example/p?q#frag')).toMatchObject({ path: '/p', query: 'q' });
-    expect(parseLocation('http://backend.example/p#frag?not-a-query')).toMatchObject({ path: '/p', query: '' });
+    expect(parseLocation('http://backend.example/p?q#frag')).toMatchObject({
+      path: '/p',
+      query: 'q',
+    });
+    expect(parseLocation('http://backend.example/p#frag?not-a-query')).toMatchObject({
+      path: '/p',
+      query: '',
+    });
   });
 
   it('removes IPv6 brackets from hostname and keeps them in host', () => {
-    expect(parseLocation('http://[::1]:8080/')).toMatchObject({ host: '[::1]:8080', hostname: '::1', port: 8080 });
-    expect(parseLocation('https://[::1]')).toMatchObject({ host: '[::1]', hostname: '::1', port: 443 });
+    expect(parseLocation('http://[::1]:8080/')).toMatchObject({
+      host: '[::1]:8080',
+      hostname: '::1',
+      port: 8080,
+    });
+    expect(parseLocation('https://[::1]')).toMatchObject({
+      host: '[::1]',
+      hostname: '::1',
+      port: 443,
+    });
   });
 
   it.each([
@@ -48,33 +71,45 @@ describe('parseLocation', () => {
 
   it('keeps host as written and lower-cases only hostname', () => {
     expect(parseLocation('HTTP://Backend.Example:8080/P')).toMatchObject({
-      protocol: 'http:', host: 'Backend.Example:8080', hostname: 'backend.example', path: '/P',
+      protocol: 'http:',
+      host: 'Backend.Example:8080',
+      hostname: 'backend.example',
+      path: '/P',
     });
   });
 
   it('trims surrounding white space', () => {
-    expect(parseLocation('  http://backend.example/p \n')).toMatchObject({ hostname: 'backend.example', path: '/p' });
+    expect(parseLocation('  http://backend.example/p \n')).toMatchObject({
+      hostname: 'backend.example',
+      path: '/p',
+    });
   });
 
-  it.each(['http://user:secret@backend.example/', 'http://user@backend.example/', 'https://:secret@backend.example'])(
-    'rejects the credentials in %s',
-    (location) => {
-      expect(() => parseLocation(location)).toThrow(RangeError);
-      expect(() => parseLocation(location)).toThrow(/credentials/);
-    },
-  );
-
-  it.each(['ftp://backend.example/', 'ws://backend.example/', 'file:///etc/passwd', 'javascript://backend.example/'])(
-    'rejects the non-http scheme of %s',
-    (location) => {
-      expect(() => parseLocation(location)).toThrow(RangeError);
-      expect(() => parseLocation(location)).toThrow(/`location`/);
-    },
-  );
-
-  it.each(['', '   ', 'http://', 'http://exa mple/', 'http://[::1/'])('rejects %j with a RangeError', (location) => {
+  it.each([
+    'http://user:secret@backend.example/',
+    'http://user@backend.example/',
+    'https://:secret@backend.example',
+  ])('rejects the credentials in %s', (location) => {
     expect(() => parseLocation(location)).toThrow(RangeError);
+    expect(() => parseLocation(location)).toThrow(/credentials/);
   });
+
+  it.each([
+    'ftp://backend.example/',
+    'ws://backend.example/',
+    'file:///etc/passwd',
+    'javascript://backend.example/',
+  ])('rejects the non-http scheme of %s', (location) => {
+    expect(() => parseLocation(location)).toThrow(RangeError);
+    expect(() => parseLocation(location)).toThrow(/`location`/);
+  });
+
+  it.each(['', '   ', 'http://', 'http://exa mple/', 'http://[::1/'])(
+    'rejects %j with a RangeError',
+    (location) => {
+      expect(() => parseLocation(location)).toThrow(RangeError);
+    },
+  );
 
   it.each([42, null, undefined, {}])('rejects %p with a TypeError naming location', (location) => {
     expect(() => parseLocation(location as unknown as string)).toThrow(TypeError);
@@ -84,7 +119,13 @@ describe('parseLocation', () => {
   it('accepts a URL object and leaves it unchanged', () => {
     const url = new URL('https://backend.example:8443/base%2Fx?q=1');
     const parsed = parseLocation(url);
-    expect(parsed).toMatchObject({ protocol: 'https:', host: 'backend.example:8443', port: 8443, path: '/base%2Fx', query: 'q=1' });
+    expect(parsed).toMatchObject({
+      protocol: 'https:',
+      host: 'backend.example:8443',
+      port: 8443,
+      path: '/base%2Fx',
+      query: 'q=1',
+    });
     expect(url.href).toBe('https://backend.example:8443/base%2Fx?q=1');
     expect(url.pathname).toBe('/base%2Fx');
   });

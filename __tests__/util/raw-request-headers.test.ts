@@ -43,37 +43,82 @@ async function receivedJoining(raw: string): Promise<http.IncomingMessage> {
 }
 
 describe('forEachRequestHeader', () => {
-  it('visits the client\'s lines as sent: names in their case, in order, with the lower-case name', async () => {
+  it("visits the client's lines as sent: names in their case, in order, with the lower-case name", async () => {
     const req = await received('Host: h', 'X-UPPER: 1', 'accept: */*', 'X-Mixed-Case: 2');
     expect(visited(req)).toEqual([
-      ['host', 'Host', 'h'], ['x-upper', 'X-UPPER', '1'], ['accept', 'accept', '*/*'], ['x-mixed-case', 'X-Mixed-Case', '2'],
+      ['host', 'Host', 'h'],
+      ['x-upper', 'X-UPPER', '1'],
+      ['accept', 'accept', '*/*'],
+      ['x-mixed-case', 'X-Mixed-Case', '2'],
     ]);
   });
 
   it('keeps a repeated name on separate lines, interleaved as sent (Node joins them in req.headers)', async () => {
-    const req = await received('Host: h', 'X-Stream-Protocol-Version: v5.channel.k8s.io', 'Accept: a',
-      'x-stream-protocol-version: v4.channel.k8s.io', 'Cookie: a=1', 'Cookie: b=2');
+    const req = await received(
+      'Host: h',
+      'X-Stream-Protocol-Version: v5.channel.k8s.io',
+      'Accept: a',
+      'x-stream-protocol-version: v4.channel.k8s.io',
+      'Cookie: a=1',
+      'Cookie: b=2',
+    );
     expect(req.headers['x-stream-protocol-version']).toBe('v5.channel.k8s.io, v4.channel.k8s.io');
-    expect(lines(req)).toEqual(['Host: h', 'X-Stream-Protocol-Version: v5.channel.k8s.io', 'Accept: a',
-      'x-stream-protocol-version: v4.channel.k8s.io', 'Cookie: a=1', 'Cookie: b=2']);
+    expect(lines(req)).toEqual([
+      'Host: h',
+      'X-Stream-Protocol-Version: v5.channel.k8s.io',
+      'Accept: a',
+      'x-stream-protocol-version: v4.channel.k8s.io',
+      'Cookie: a=1',
+      'Cookie: b=2',
+    ]);
   });
 
   // Every name Node treats specially (keeps the first line of, joins with `; `, keeps as a list),
   // plus one it joins with `, `: unchanged lines are forwarded as they are. A name whose rule were
   // wrong here would be taken for one a middleware changed, and forwarded as one joined line.
   it.each([
-    'Authorization', 'Proxy-Authorization', 'User-Agent', 'Content-Type', 'Referer', 'From', 'Age', 'ETag',
-    'Expires', 'If-Modified-Since', 'If-Unmodified-Since', 'Last-Modified', 'Location', 'Max-Forwards',
-    'Retry-After', 'Server', 'Cookie', 'Set-Cookie', 'Accept', 'X-Custom',
+    'Authorization',
+    'Proxy-Authorization',
+    'User-Agent',
+    'Content-Type',
+    'Referer',
+    'From',
+    'Age',
+    'ETag',
+    'Expires',
+    'If-Modified-Since',
+    'If-Unmodified-Since',
+    'Last-Modified',
+    'Location',
+    'Max-Forwards',
+    'Retry-After',
+    'Server',
+    'Cookie',
+    'Set-Cookie',
+    'Accept',
+    'X-Custom',
   ])('forwards two unchanged %s lines as two lines', async (name) => {
     const req = await received('Host: h', `${name}: one`, `${name}: two`);
     expect(lines(req)).toEqual(['Host: h', `${name}: one`, `${name}: two`]);
   });
 
   it('keeps the lines of a server made with joinDuplicateHeaders, which joins every name', async () => {
-    const req = await receivedJoining(head('GET / HTTP/1.1', 'Host: h', 'Authorization: a', 'Authorization: b', 'Connection: close'));
+    const req = await receivedJoining(
+      head(
+        'GET / HTTP/1.1',
+        'Host: h',
+        'Authorization: a',
+        'Authorization: b',
+        'Connection: close',
+      ),
+    );
     expect(req.headers.authorization).toBe('a, b');
-    expect(lines(req)).toEqual(['Host: h', 'Authorization: a', 'Authorization: b', 'Connection: close']);
+    expect(lines(req)).toEqual([
+      'Host: h',
+      'Authorization: a',
+      'Authorization: b',
+      'Connection: close',
+    ]);
   });
 
   it('forwards the value a middleware changed, once, where its first line was', async () => {
@@ -83,13 +128,23 @@ describe('forEachRequestHeader', () => {
   });
 
   it('forwards a single line a middleware changed, and a list as one line per item', async () => {
-    const req = await received('Host: h', 'Authorization: Basic eDp5', 'Cookie: a=1', 'Cookie: b=2');
+    const req = await received(
+      'Host: h',
+      'Authorization: Basic eDp5',
+      'Cookie: a=1',
+      'Cookie: b=2',
+    );
     req.headers.authorization = 'Bearer t';
     req.headers.cookie = ['a=1', 'c=3'] as unknown as string;
-    expect(lines(req)).toEqual(['Host: h', 'Authorization: Bearer t', 'Cookie: a=1', 'Cookie: c=3']);
+    expect(lines(req)).toEqual([
+      'Host: h',
+      'Authorization: Bearer t',
+      'Cookie: a=1',
+      'Cookie: c=3',
+    ]);
   });
 
-  it('takes a joined header set to its first line\'s value as changed: one line', async () => {
+  it("takes a joined header set to its first line's value as changed: one line", async () => {
     // A middleware that sets a joined header to its first line's value meant to drop the others.
     const req = await received('Host: h', 'X-A: 1', 'X-A: 2');
     req.headers['x-a'] = '1';
@@ -102,13 +157,17 @@ describe('forEachRequestHeader', () => {
     expect(lines(req)).toEqual(['Host: h', 'Accept: a']);
   });
 
-  it('appends a header a middleware added, after the client\'s, as the middleware named it', async () => {
+  it("appends a header a middleware added, after the client's, as the middleware named it", async () => {
     const req = await received('Host: h', 'Accept: a', 'Accept: b');
     req.headers['x-user'] = 'alice';
     req.headers['X-Groups'] = ['a', 'b'] as unknown as string;
     expect(visited(req)).toEqual([
-      ['host', 'Host', 'h'], ['accept', 'Accept', 'a'], ['accept', 'Accept', 'b'],
-      ['x-user', 'x-user', 'alice'], ['x-groups', 'X-Groups', 'a'], ['x-groups', 'X-Groups', 'b'],
+      ['host', 'Host', 'h'],
+      ['accept', 'Accept', 'a'],
+      ['accept', 'Accept', 'b'],
+      ['x-user', 'x-user', 'alice'],
+      ['x-groups', 'X-Groups', 'a'],
+      ['x-groups', 'X-Groups', 'b'],
     ]);
   });
 
@@ -136,9 +195,19 @@ describe('assertOneHost', () => {
     expect(() => assertOneHost(http10)).not.toThrow();
   });
 
-  it.each([['Host', 'Host'], ['Host', 'host'], ['HOST', 'hOsT']])('refuses two Host lines (%s, %s) with ERR_PROXY_BAD_REQUEST', async (first, second) => {
+  it.each([
+    ['Host', 'Host'],
+    ['Host', 'host'],
+    ['HOST', 'hOsT'],
+  ])('refuses two Host lines (%s, %s) with ERR_PROXY_BAD_REQUEST', async (first, second) => {
     const req = await received(`${first}: a`, 'Accept: */*', `${second}: b`);
     expect(req.headers.host).toBe('a'); // Node keeps the first
-    expect(() => assertOneHost(req)).toThrow(expect.objectContaining({ code: 'ERR_PROXY_BAD_REQUEST', status: 400, message: 'too many Host headers' }));
+    expect(() => assertOneHost(req)).toThrow(
+      expect.objectContaining({
+        code: 'ERR_PROXY_BAD_REQUEST',
+        status: 400,
+        message: 'too many Host headers',
+      }),
+    );
   });
 });

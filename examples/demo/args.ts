@@ -7,7 +7,8 @@ export const DEFAULT_PORT = 8001;
 export const PORT_ATTEMPTS = 20;
 
 /** The one line printed for `--help` and after an unknown argument. */
-export const USAGE = 'usage: node dist/examples/demo/demo.js [--port N]  (N from 0 to 65535, 0 picks a free port; default 8001, or the next free port)';
+export const USAGE =
+  'usage: node dist/examples/demo/demo.js [--port N]  (N from 0 to 65535, 0 picks a free port; default 8001, or the next free port)';
 
 /** What the command line asks for: a fixed port, the default port or the next free one, or the usage text. */
 export type DemoArgs = { help: true } | { help: false; port: number | undefined };
@@ -19,9 +20,13 @@ export class UsageError extends Error {
 
 /** The port in `value`, a decimal integer from 0 to 65535. */
 function parsePort(value: string | undefined): number {
-  if (value === undefined || value === '') throw new UsageError('--port needs a value: a port number from 0 to 65535');
+  if (value === undefined || value === '')
+    throw new UsageError('--port needs a value: a port number from 0 to 65535');
   const port = /^\d{1,5}$/.test(value) ? Number(value) : NaN;
-  if (!(port <= 65535)) throw new UsageError(`--port must be a port number from 0 to 65535, not ${JSON.stringify(value)}`);
+  if (!(port <= 65535))
+    throw new UsageError(
+      `--port must be a port number from 0 to 65535, not ${JSON.stringify(value)}`,
+    );
   return port;
 }
 

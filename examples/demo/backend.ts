@@ -32,12 +32,21 @@ function echo(req: http.IncomingMessage, res: http.ServerResponse): void {
   req.on('data', (chunk: Buffer) => chunks.push(chunk));
   req.on('end', () => {
     const body = Buffer.concat(chunks).toString();
-    send(res, 'application/json', JSON.stringify({ method: req.method, url: req.url, headers: req.headers, body }, null, 2) + '\n');
+    send(
+      res,
+      'application/json',
+      JSON.stringify({ method: req.method, url: req.url, headers: req.headers, body }, null, 2) +
+        '\n',
+    );
   });
 }
 
 /** One event a second (`id:` counting on from the client's `Last-Event-ID`) until the client leaves or `streams` is ended. */
-function serveEvents(req: http.IncomingMessage, res: http.ServerResponse, streams: Set<() => void>): void {
+function serveEvents(
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  streams: Set<() => void>,
+): void {
   res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache' });
   let id = Number.parseInt(String(req.headers['last-event-id'] ?? '0'), 10) || 0;
   const emit = (): void => {
@@ -58,18 +67,29 @@ function serveEvents(req: http.IncomingMessage, res: http.ServerResponse, stream
 function handler(streams: Set<() => void>): http.RequestListener {
   return (req, res) => {
     const path = pathOf(req.url);
-    if (req.method !== 'GET' || !['/', '/app.js', '/style.css', '/events'].includes(path)) return echo(req, res);
+    if (req.method !== 'GET' || !['/', '/app.js', '/style.css', '/events'].includes(path))
+      return echo(req, res);
     if (path === '/app.js') return send(res, 'text/javascript; charset=utf-8', APP_JS);
     if (path === '/style.css') return send(res, 'text/css; charset=utf-8', STYLE_CSS);
     if (path === '/events') return serveEvents(req, res, streams);
     const forwardedUri = req.headers['x-forwarded-uri'];
     const backend = `${req.socket.localAddress}:${req.socket.localPort}`;
-    send(res, 'text/html; charset=utf-8', renderPage({ backend, url: req.url ?? '/', forwardedUri: typeof forwardedUri === 'string' ? forwardedUri : undefined }));
+    send(
+      res,
+      'text/html; charset=utf-8',
+      renderPage({
+        backend,
+        url: req.url ?? '/',
+        forwardedUri: typeof forwardedUri === 'string' ? forwardedUri : undefined,
+      }),
+    );
   };
 }
 
 /** The WebSocket echo at /ws; any other upgrade gets a 404. */
-function upgrades(wss: WebSocketServer): (req: http.IncomingMessage, socket: Duplex, head: Buffer) => void {
+function upgrades(
+  wss: WebSocketServer,
+): (req: http.IncomingMessage, socket: Duplex, head: Buffer) => void {
   return (req, socket, head) => {
     socket.on('error', () => socket.destroy());
     if (pathOf(req.url) !== '/ws') {

@@ -30,7 +30,10 @@ async function listenFromDefault(server: http.Server): Promise<number> {
     } catch (err) {
       const last = port === DEFAULT_PORT + PORT_ATTEMPTS - 1;
       if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
-      if (last) throw new Error(`ports ${DEFAULT_PORT} to ${port} are all in use; pick one with --port N (0 for any free port)`);
+      if (last)
+        throw new Error(
+          `ports ${DEFAULT_PORT} to ${port} are all in use; pick one with --port N (0 for any free port)`,
+        );
     }
   }
 }
@@ -47,7 +50,11 @@ function proxyServer(backendUrl: string): { server: http.Server; proxy: UpgradeA
 }
 
 /** Stops accepting, ends the tunnels, closes every connection and the backend. */
-async function shutDown(server: http.Server, proxy: UpgradeAwareMiddleware, backend: DemoBackend): Promise<void> {
+async function shutDown(
+  server: http.Server,
+  proxy: UpgradeAwareMiddleware,
+  backend: DemoBackend,
+): Promise<void> {
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   await proxy.close();
   server.closeAllConnections();
@@ -60,7 +67,8 @@ async function main(port: number | undefined): Promise<void> {
   const backend = createBackend();
   const backendPort = await listen(backend.server, 0);
   const { server, proxy } = proxyServer(`http://127.0.0.1:${backendPort}/`);
-  const listening = port === undefined ? await listenFromDefault(server) : await listen(server, port);
+  const listening =
+    port === undefined ? await listenFromDefault(server) : await listen(server, port);
   const stop = (): void => {
     process.removeListener('SIGINT', stop);
     process.removeListener('SIGTERM', stop);

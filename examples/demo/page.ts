@@ -13,7 +13,13 @@ export interface PageRequest {
   forwardedUri: string | undefined;
 }
 
-const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+const ESCAPES: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;',
+};
 
 /** `text` made safe to place in HTML text or a quoted attribute value. */
 export function escapeHtml(text: string): string {

@@ -38,8 +38,11 @@ function bytesOf(socket: Counted | null | undefined): { read: number; written: n
 
 /** The path for the log, with control characters and spaces escaped. */
 export function printable(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/[\x00-\x20\x7f-\x9f\\]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  return text.replace(
+    // eslint-disable-next-line no-control-regex
+    /[\x00-\x20\x7f-\x9f\\]/g,
+    (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`,
+  );
 }
 
 /** `3.2ms`, `12.51s`. */
@@ -59,7 +62,12 @@ function watchStatus(socket: Duplex): () => string {
     socket.end = end;
   };
   const read = (chunk: unknown): void => {
-    const head = typeof chunk === 'string' ? chunk.slice(0, 16) : Buffer.isBuffer(chunk) ? chunk.toString('latin1', 0, 16) : '';
+    const head =
+      typeof chunk === 'string'
+        ? chunk.slice(0, 16)
+        : Buffer.isBuffer(chunk)
+          ? chunk.toString('latin1', 0, 16)
+          : '';
     status = /^HTTP\/\d\.\d (\d{3})/.exec(head)?.[1] ?? status;
   };
   socket.write = function (this: Duplex, chunk: unknown, ...rest: unknown[]): boolean {
@@ -86,7 +94,10 @@ export function createAccessLog(write: (line: string) => void): AccessLog {
   const arrival = (req: IncomingMessage): ((fields: string) => void) => {
     const { url, method } = req;
     const who = req.socket.remoteAddress ?? '-';
-    return (fields) => write(`${new Date().toISOString()} ${who} ${method ?? '-'} ${printable(url ?? '')} ${fields}\n`);
+    return (fields) =>
+      write(
+        `${new Date().toISOString()} ${who} ${method ?? '-'} ${printable(url ?? '')} ${fields}\n`,
+      );
   };
   return {
     request(req, res) {

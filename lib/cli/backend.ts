@@ -83,12 +83,16 @@ export function parseTarget(value: string): ParsedTarget {
   } catch {
     throw badTarget(value, 'not a URL');
   }
-  if (url.username || url.password) throw badTarget(value, 'credentials in the URL are not supported; use --token');
+  if (url.username || url.password)
+    throw badTarget(value, 'credentials in the URL are not supported; use --token');
   if (url.search || url.hash) throw badTarget(value, 'a query or fragment is not allowed');
   if (url.protocol === 'http+unix:') {
     const socketPath = decodeURIComponent(url.hostname);
     if (!socketPath) throw badTarget(value, 'write http+unix://%2Fpath%2Fto%2Fsocket/path');
-    return { url: new URL(url.pathname || '/', 'http://localhost'), socketPath: resolve(socketPath) };
+    return {
+      url: new URL(url.pathname || '/', 'http://localhost'),
+      socketPath: resolve(socketPath),
+    };
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw badTarget(value, 'the scheme must be http, https, unix or http+unix');
@@ -101,7 +105,8 @@ export function parseTarget(value: string): ParsedTarget {
 async function kubeTarget(options: CliOptions): Promise<KubeTarget | undefined> {
   if (options.kubeconfig) return loadKubeconfig(options.kubeconfig, options.context);
   if (options.target !== undefined) {
-    if (options.context) throw new FlagError('--context needs a kubeconfig: give --kubeconfig, or drop --target');
+    if (options.context)
+      throw new FlagError('--context needs a kubeconfig: give --kubeconfig, or drop --target');
     return undefined;
   }
   const path = defaultKubeconfigPath();
@@ -109,7 +114,10 @@ async function kubeTarget(options: CliOptions): Promise<KubeTarget | undefined> 
     return await loadKubeconfig(path, options.context);
   } catch (err) {
     const missing = ((err as Error).cause as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';
-    if (missing) throw new FlagError(`no backend: give --target URL, or --kubeconfig FILE (there is no ${path})`);
+    if (missing)
+      throw new FlagError(
+        `no backend: give --target URL, or --kubeconfig FILE (there is no ${path})`,
+      );
     throw err;
   }
 }
@@ -142,6 +150,15 @@ export async function resolveBackend(options: CliOptions): Promise<Backend> {
       withheld,
     };
   }
-  const agent = tls ? new https.Agent({ ...agentOptions, ...(await tlsOf(options, kube)) }) : new http.Agent(agentOptions);
-  return { location: location.href, display: url.href, serverPath, agent, token: tls ? token : undefined, withheld };
+  const agent = tls
+    ? new https.Agent({ ...agentOptions, ...(await tlsOf(options, kube)) })
+    : new http.Agent(agentOptions);
+  return {
+    location: location.href,
+    display: url.href,
+    serverPath,
+    agent,
+    token: tls ? token : undefined,
+    withheld,
+  };
 }

@@ -23,7 +23,8 @@ export const INVALID_RANGE = 'invalid range';
 export const NO_OVERLAP = 'invalid range: failed to overlap';
 
 /** What to send: the whole file, some ranges, or a 416 with Go's message. */
-export type RangePlan = { ranges: ByteRange[] } | { refused: typeof INVALID_RANGE | typeof NO_OVERLAP };
+export type RangePlan =
+  { ranges: ByteRange[] } | { refused: typeof INVALID_RANGE | typeof NO_OVERLAP };
 
 const INT64_MAX = 2n ** 63n - 1n;
 
@@ -82,7 +83,11 @@ export function parseRange(header: string, size: number): RangePlan {
 function ifRangeHolds(ifRange: string | undefined, mtimeMs: number): boolean {
   if (!ifRange) return true;
   const date = Date.parse(ifRange);
-  return !/^\s*(W\/)?"/.test(ifRange) && !Number.isNaN(date) && date / 1000 === Math.floor(mtimeMs / 1000);
+  return (
+    !/^\s*(W\/)?"/.test(ifRange) &&
+    !Number.isNaN(date) &&
+    date / 1000 === Math.floor(mtimeMs / 1000)
+  );
 }
 
 /**
@@ -91,7 +96,12 @@ function ifRangeHolds(ifRange: string | undefined, mtimeMs: number): boolean {
  * @param size The file's size in bytes.
  * @param mtimeMs The file's modification time.
  */
-export function planRanges(range: string | undefined, ifRange: string | undefined, size: number, mtimeMs: number): RangePlan {
+export function planRanges(
+  range: string | undefined,
+  ifRange: string | undefined,
+  size: number,
+  mtimeMs: number,
+): RangePlan {
   if (!range || !ifRangeHolds(ifRange, mtimeMs)) return { ranges: [] };
   const plan = parseRange(range, size);
   if ('refused' in plan) return plan.refused === NO_OVERLAP && size === 0 ? { ranges: [] } : plan;
@@ -100,7 +110,8 @@ export function planRanges(range: string | undefined, ifRange: string | undefine
 }
 
 /** `bytes START-END/SIZE`, for one range. */
-export const contentRange = (r: ByteRange, size: number): string => `bytes ${r.start}-${r.start + r.length - 1}/${size}`;
+export const contentRange = (r: ByteRange, size: number): string =>
+  `bytes ${r.start}-${r.start + r.length - 1}/${size}`;
 
 /** A `multipart/byteranges` body of several ranges of `file`, as Go's `mime/multipart` writes it. */
 export interface Multipart {
@@ -117,19 +128,32 @@ export interface Multipart {
  *
  * @example const parts = multipart('/www/a.txt', ranges, 'text/plain', 20); parts.body().pipe(res);
  */
-export function multipart(file: string, ranges: readonly ByteRange[], type: string, size: number): Multipart {
+export function multipart(
+  file: string,
+  ranges: readonly ByteRange[],
+  type: string,
+  size: number,
+): Multipart {
   const boundary = randomBytes(30).toString('hex');
   // Made as they are sent, not kept: a 1 MiB Range header can hold 250,000 ranges.
   const head = (i: number): string =>
     `${i === 0 ? '' : '\r\n'}--${boundary}\r\nContent-Range: ${contentRange(ranges[i]!, size)}\r\nContent-Type: ${type}\r\n\r\n`;
   const tail = `\r\n--${boundary}--\r\n`;
-  const length = ranges.reduce((sum, r, i) => sum + Buffer.byteLength(head(i)) + r.length, tail.length);
+  const length = ranges.reduce(
+    (sum, r, i) => sum + Buffer.byteLength(head(i)) + r.length,
+    tail.length,
+  );
   async function* parts(): AsyncGenerator<Buffer | string> {
     for (const [i, r] of ranges.entries()) {
       yield head(i);
-      if (r.length > 0) yield* createReadStream(file, { start: r.start, end: r.start + r.length - 1 });
+      if (r.length > 0)
+        yield* createReadStream(file, { start: r.start, end: r.start + r.length - 1 });
     }
     yield tail;
   }
-  return { contentType: `multipart/byteranges; boundary=${boundary}`, length, body: () => Readable.from(parts()) };
+  return {
+    contentType: `multipart/byteranges; boundary=${boundary}`,
+    length,
+    body: () => Readable.from(parts()),
+  };
 }

@@ -21,39 +21,58 @@ export async function readFlagFile(path: string, flag: string): Promise<Buffer> 
     return await readFile(path);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? String(err);
-    throw new FlagError(`invalid value ${JSON.stringify(path)} for --${flag}: cannot read the file (${code})`);
+    throw new FlagError(
+      `invalid value ${JSON.stringify(path)} for --${flag}: cannot read the file (${code})`,
+    );
   }
 }
 
 /** The bearer token: `--token`, the `--token-file`, else the kubeconfig's. */
-export async function tokenOf(options: CliOptions, kube: KubeTarget | undefined): Promise<string | undefined> {
+export async function tokenOf(
+  options: CliOptions,
+  kube: KubeTarget | undefined,
+): Promise<string | undefined> {
   if (options.token) return options.token;
   if (options.tokenFile) {
     const token = (await readFlagFile(options.tokenFile, 'token-file')).toString('utf8').trim();
-    if (!token) throw new FlagError(`invalid value ${JSON.stringify(options.tokenFile)} for --token-file: the file is empty`);
+    if (!token)
+      throw new FlagError(
+        `invalid value ${JSON.stringify(options.tokenFile)} for --token-file: the file is empty`,
+      );
     return token;
   }
   return kube?.token || undefined;
 }
 
 /** TLS settings for an https backend, flags over kubeconfig. */
-export async function tlsOf(options: CliOptions, kube: KubeTarget | undefined): Promise<https.AgentOptions> {
+export async function tlsOf(
+  options: CliOptions,
+  kube: KubeTarget | undefined,
+): Promise<https.AgentOptions> {
   if (options.insecureSkipTlsVerify && options.certificateAuthority) {
-    throw new FlagError('cannot set --insecure-skip-tls-verify together with --certificate-authority');
+    throw new FlagError(
+      'cannot set --insecure-skip-tls-verify together with --certificate-authority',
+    );
   }
   // As client-go's overrides: either verification flag replaces the kubeconfig's choice of both.
   const fromKube = !options.insecureSkipTlsVerify && !options.certificateAuthority;
   const ca = options.certificateAuthority
     ? await readFlagFile(options.certificateAuthority, 'certificate-authority')
-    : fromKube ? kube?.ca : undefined;
-  const insecure = options.insecureSkipTlsVerify || (fromKube && (kube?.insecureSkipTlsVerify ?? false));
-  const cert = options.clientCertificate ? await readFlagFile(options.clientCertificate, 'client-certificate') : kube?.cert;
+    : fromKube
+      ? kube?.ca
+      : undefined;
+  const insecure =
+    options.insecureSkipTlsVerify || (fromKube && (kube?.insecureSkipTlsVerify ?? false));
+  const cert = options.clientCertificate
+    ? await readFlagFile(options.clientCertificate, 'client-certificate')
+    : kube?.cert;
   const key = options.clientKey ? await readFlagFile(options.clientKey, 'client-key') : kube?.key;
   if (Boolean(cert) !== Boolean(key)) {
     throw new FlagError('--client-certificate and --client-key must be given together');
   }
   // client-go drops the kubeconfig's tls-server-name when the server is given on the command line.
-  const servername = options.tlsServerName || (options.target === undefined ? kube?.tlsServerName : undefined);
+  const servername =
+    options.tlsServerName || (options.target === undefined ? kube?.tlsServerName : undefined);
   return { ca, cert, key, rejectUnauthorized: !insecure, ...(servername ? { servername } : {}) };
 }
 
@@ -68,7 +87,8 @@ const TLS_FLAGS = {
 /** TLS flags mean nothing to a plain-http or unix-socket backend: a clear error beats ignoring them. */
 export function refuseTlsFlags(options: CliOptions): void {
   for (const [key, flag] of Object.entries(TLS_FLAGS)) {
-    if (options[key as keyof typeof TLS_FLAGS]) throw new FlagError(`--${flag} needs an https backend`);
+    if (options[key as keyof typeof TLS_FLAGS])
+      throw new FlagError(`--${flag} needs an https backend`);
   }
 }
 
@@ -79,7 +99,11 @@ export function refuseTlsFlags(options: CliOptions): void {
  *
  * @example withheldCredentials('t', undefined, false) // ['token']
  */
-export function withheldCredentials(token: string | undefined, kube: KubeTarget | undefined, unixSocket: boolean): string[] {
+export function withheldCredentials(
+  token: string | undefined,
+  kube: KubeTarget | undefined,
+  unixSocket: boolean,
+): string[] {
   const withheld: string[] = [];
   if (token !== undefined && !unixSocket) withheld.push('token');
   if (kube?.cert) withheld.push('client certificate');

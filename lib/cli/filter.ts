@@ -54,7 +54,9 @@ export function parseRegexpList(text: string, flag: string): RegExp[] {
       return re2ToRegExp(pattern);
     } catch (err) {
       const reason = err instanceof Error ? err.message : String(err);
-      throw new Error(`${name}: invalid regular expression ${JSON.stringify(pattern)}: ${reason}`, { cause: err });
+      throw new Error(`${name}: invalid regular expression ${JSON.stringify(pattern)}: ${reason}`, {
+        cause: err,
+      });
     }
   });
 }
@@ -109,6 +111,8 @@ export function createFilter(options: FilterOptions): RequestFilter {
   return (req, path) => {
     if (matchesAny(path, rejectPaths)) return false;
     if (matchesAny(req.method ?? '', rejectMethods)) return false;
-    return matchesAny(path, acceptPaths) && matchesAny(extractHost(req.headers.host ?? ''), acceptHosts);
+    return (
+      matchesAny(path, acceptPaths) && matchesAny(extractHost(req.headers.host ?? ''), acceptHosts)
+    );
   };
 }

@@ -92,39 +92,133 @@ interface FlagSpec {
 
 /** Flags in help order (alphabetical, as cobra prints them); the flag name is `key` in kebab-case. */
 const FLAGS: readonly FlagSpec[] = [
-  { key: 'acceptHosts', type: 'string', usage: 'Regular expression for hosts that the proxy should accept.' },
-  { key: 'acceptPaths', type: 'string', usage: 'Regular expression for paths that the proxy should accept.' },
+  {
+    key: 'acceptHosts',
+    type: 'string',
+    usage: 'Regular expression for hosts that the proxy should accept.',
+  },
+  {
+    key: 'acceptPaths',
+    type: 'string',
+    usage: 'Regular expression for paths that the proxy should accept.',
+  },
   { key: 'address', type: 'string', usage: 'The IP address on which to serve on.' },
   { key: 'apiPrefix', type: 'string', usage: 'Prefix to serve the proxied API under.' },
-  { key: 'appendServerPath', type: 'boolean', usage: 'If true, enables automatic path appending of the kube context server path to each request.' },
-  { key: 'certificateAuthority', type: 'string', usage: 'Path to a cert file for the certificate authority of the backend.' },
-  { key: 'clientCertificate', type: 'string', usage: 'Path to a client certificate file for TLS to the backend.' },
+  {
+    key: 'appendServerPath',
+    type: 'boolean',
+    usage:
+      'If true, enables automatic path appending of the kube context server path to each request.',
+  },
+  {
+    key: 'certificateAuthority',
+    type: 'string',
+    usage: 'Path to a cert file for the certificate authority of the backend.',
+  },
+  {
+    key: 'clientCertificate',
+    type: 'string',
+    usage: 'Path to a client certificate file for TLS to the backend.',
+  },
   { key: 'clientKey', type: 'string', usage: 'Path to a client key file for TLS to the backend.' },
   { key: 'context', type: 'string', usage: 'The name of the kubeconfig context to use.' },
-  { key: 'disableFilter', type: 'boolean', usage: 'If true, disable request filtering in the proxy. This is dangerous, and can leave you vulnerable to XSRF attacks, when used with an accessible port.' },
+  {
+    key: 'disableFilter',
+    type: 'boolean',
+    usage:
+      'If true, disable request filtering in the proxy. This is dangerous, and can leave you vulnerable to XSRF attacks, when used with an accessible port.',
+  },
   { key: 'help', type: 'boolean', short: 'h', usage: 'Print this help and exit.' },
-  { key: 'insecureSkipTlsVerify', type: 'boolean', usage: "If true, the backend's certificate will not be checked for validity." },
-  { key: 'keepalive', type: 'string', usage: 'Keep-alive period for connections to the backend, as a duration (30s, 1m, 500ms). 0 leaves the system default.' },
-  { key: 'kubeconfig', type: 'string', usage: 'Path to the kubeconfig file to take the server, CA, client certificate and key, and token from.' },
-  { key: 'maxBytesPerSec', type: 'string', usage: 'Limit on bytes per second in each direction of each connection. 0 means no limit.' },
-  { key: 'port', type: 'string', short: 'p', usage: 'The port on which to run the proxy. Set to 0 to pick a random port.' },
-  { key: 'quiet', type: 'boolean', usage: 'If true, do not log one line per request and per tunnel on stderr.' },
-  { key: 'rejectMethods', type: 'string', usage: 'Regular expression for HTTP methods that the proxy should reject (example --reject-methods=\'POST,PUT,PATCH\').' },
-  { key: 'rejectPaths', type: 'string', usage: 'Regular expression for paths that the proxy should reject. Paths specified here will be rejected even accepted by --accept-paths.' },
-  { key: 'target', type: 'string', usage: 'The backend: an http:// or https:// URL, or a server on a unix socket: unix:/path/to.sock, or http+unix://%2Fpath%2Fto.sock/server/path.' },
-  { key: 'tlsServerName', type: 'string', usage: 'Server name to use for backend certificate validation.' },
-  { key: 'token', type: 'string', usage: 'Bearer token sent to the backend on plain and upgrade requests.' },
+  {
+    key: 'insecureSkipTlsVerify',
+    type: 'boolean',
+    usage: "If true, the backend's certificate will not be checked for validity.",
+  },
+  {
+    key: 'keepalive',
+    type: 'string',
+    usage:
+      'Keep-alive period for connections to the backend, as a duration (30s, 1m, 500ms). 0 leaves the system default.',
+  },
+  {
+    key: 'kubeconfig',
+    type: 'string',
+    usage:
+      'Path to the kubeconfig file to take the server, CA, client certificate and key, and token from.',
+  },
+  {
+    key: 'maxBytesPerSec',
+    type: 'string',
+    usage: 'Limit on bytes per second in each direction of each connection. 0 means no limit.',
+  },
+  {
+    key: 'port',
+    type: 'string',
+    short: 'p',
+    usage: 'The port on which to run the proxy. Set to 0 to pick a random port.',
+  },
+  {
+    key: 'quiet',
+    type: 'boolean',
+    usage: 'If true, do not log one line per request and per tunnel on stderr.',
+  },
+  {
+    key: 'rejectMethods',
+    type: 'string',
+    usage:
+      "Regular expression for HTTP methods that the proxy should reject (example --reject-methods='POST,PUT,PATCH').",
+  },
+  {
+    key: 'rejectPaths',
+    type: 'string',
+    usage:
+      'Regular expression for paths that the proxy should reject. Paths specified here will be rejected even accepted by --accept-paths.',
+  },
+  {
+    key: 'target',
+    type: 'string',
+    usage:
+      'The backend: an http:// or https:// URL, or a server on a unix socket: unix:/path/to.sock, or http+unix://%2Fpath%2Fto.sock/server/path.',
+  },
+  {
+    key: 'tlsServerName',
+    type: 'string',
+    usage: 'Server name to use for backend certificate validation.',
+  },
+  {
+    key: 'token',
+    type: 'string',
+    usage: 'Bearer token sent to the backend on plain and upgrade requests.',
+  },
   { key: 'tokenFile', type: 'string', usage: 'Path to a file holding the bearer token.' },
-  { key: 'unixSocket', type: 'string', short: 'u', usage: 'Unix socket on which to run the proxy.' },
-  { key: 'www', type: 'string', short: 'w', usage: 'Also serve static files from the given directory under the specified prefix.' },
-  { key: 'wwwPrefix', type: 'string', short: 'P', usage: 'Prefix to serve static files under, if static file directory is specified.' },
+  {
+    key: 'unixSocket',
+    type: 'string',
+    short: 'u',
+    usage: 'Unix socket on which to run the proxy.',
+  },
+  {
+    key: 'www',
+    type: 'string',
+    short: 'w',
+    usage: 'Also serve static files from the given directory under the specified prefix.',
+  },
+  {
+    key: 'wwwPrefix',
+    type: 'string',
+    short: 'P',
+    usage: 'Prefix to serve static files under, if static file directory is specified.',
+  },
 ];
 
 const flagName = (key: string): string => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 const BY_NAME = new Map(FLAGS.map((f) => [flagName(f.key), f]));
 const BY_SHORT = new Map(FLAGS.filter((f) => f.short).map((f) => [f.short as string, f]));
 const PARSE_OPTIONS = Object.fromEntries(
-  FLAGS.map((f) => [flagName(f.key), f.short ? { type: f.type, short: f.short } : { type: f.type }]),
+  FLAGS.map((f) => [
+    flagName(f.key),
+    f.short ? { type: f.type, short: f.short } : { type: f.type },
+  ]),
 );
 const TRUE = new Set(['1', 't', 'T', 'true', 'TRUE', 'True']);
 const FALSE = new Set(['0', 'f', 'F', 'false', 'FALSE', 'False']);
@@ -150,12 +244,14 @@ function normalise(argv: readonly string[]): { args: string[]; booleans: Map<str
     const arg = argv[i];
     if (arg === '--') return { args: args.concat(argv.slice(i)), booleans };
     const spec = specOf(arg);
-    const exact = spec !== undefined && (arg === `--${flagName(spec.key)}` || arg === `-${spec.short}`);
+    const exact =
+      spec !== undefined && (arg === `--${flagName(spec.key)}` || arg === `-${spec.short}`);
     if (spec?.type === 'string' && exact && i + 1 < argv.length) {
       args.push(`--${flagName(spec.key)}=${argv[(i += 1)]}`);
     } else if (spec?.type === 'boolean' && arg.startsWith('--') && arg.includes('=')) {
       const value = arg.slice(arg.indexOf('=') + 1);
-      if (!TRUE.has(value) && !FALSE.has(value)) throw invalid(value, flagName(spec.key), 'must be true or false');
+      if (!TRUE.has(value) && !FALSE.has(value))
+        throw invalid(value, flagName(spec.key), 'must be true or false');
       booleans.set(spec.key, TRUE.has(value));
     } else {
       if (spec?.type === 'boolean' && exact) booleans.set(spec.key, true);
@@ -171,10 +267,15 @@ function translate(err: unknown): Error {
   const message = err instanceof Error ? err.message : String(err);
   const quoted = /'([^']*)'/.exec(message)?.[1] ?? '';
   if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return new FlagError(`unknown flag ${quoted}`);
-  if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') return new FlagError(`unexpected argument ${JSON.stringify(quoted)}`);
+  if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL')
+    return new FlagError(`unexpected argument ${JSON.stringify(quoted)}`);
   if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
     const flag = /--[a-z-]+/.exec(message)?.[0] ?? quoted;
-    return new FlagError(/argument missing/.test(message) ? `flag needs an argument: ${flag}` : `flag ${flag} does not take a value`);
+    return new FlagError(
+      /argument missing/.test(message)
+        ? `flag needs an argument: ${flag}`
+        : `flag ${flag} does not take a value`,
+    );
   }
   return err instanceof Error ? err : new Error(message);
 }
@@ -185,7 +286,16 @@ function integer(value: string, flag: string, max: number, rule: string): number
   return n;
 }
 
-const UNIT_MS: Record<string, number> = { ns: 1e-6, us: 1e-3, 'µs': 1e-3, 'μs': 1e-3, ms: 1, s: 1e3, m: 6e4, h: 36e5 };
+const UNIT_MS: Record<string, number> = {
+  ns: 1e-6,
+  us: 1e-3,
+  µs: 1e-3,
+  μs: 1e-3,
+  ms: 1,
+  s: 1e3,
+  m: 6e4,
+  h: 36e5,
+};
 
 /**
  * Parses a Go duration (`time.ParseDuration`: `300ms`, `1.5h`, `2h45m`, `0`) into whole
@@ -218,7 +328,11 @@ function checkPatterns(options: CliOptions): void {
       parseRegexpList(options[key], flagName(key));
     } catch (err) {
       const reason = ((err as Error).cause as Error).message;
-      throw invalid(options[key], flagName(key), `must be a comma-separated list of regular expressions: ${reason}`);
+      throw invalid(
+        options[key],
+        flagName(key),
+        `must be a comma-separated list of regular expressions: ${reason}`,
+      );
     }
   }
 }
@@ -234,19 +348,32 @@ export function parseFlags(argv: readonly string[]): CliOptions {
   const { args, booleans } = normalise(argv);
   let values: Record<string, string | boolean | undefined>;
   try {
-    values = parseArgs({ args, options: PARSE_OPTIONS, strict: true, allowPositionals: false }).values;
+    values = parseArgs({
+      args,
+      options: PARSE_OPTIONS,
+      strict: true,
+      allowPositionals: false,
+    }).values;
   } catch (err) {
     throw translate(err);
   }
   const raw: Record<string, unknown> = {};
-  for (const spec of FLAGS) raw[spec.key] = booleans.get(spec.key) ?? values[flagName(spec.key)] ?? DEFAULTS[spec.key];
+  for (const spec of FLAGS)
+    raw[spec.key] = booleans.get(spec.key) ?? values[flagName(spec.key)] ?? DEFAULTS[spec.key];
   const options = { ...DEFAULTS, ...raw } as CliOptions;
-  const text = (key: keyof CliOptions): string | undefined => values[flagName(key)] as string | undefined;
+  const text = (key: keyof CliOptions): string | undefined =>
+    values[flagName(key)] as string | undefined;
   const port = text('port');
-  if (port !== undefined) options.port = integer(port, 'port', 65535, 'must be an integer from 0 to 65535');
+  if (port !== undefined)
+    options.port = integer(port, 'port', 65535, 'must be an integer from 0 to 65535');
   const bytes = text('maxBytesPerSec');
   if (bytes !== undefined) {
-    options.maxBytesPerSec = integer(bytes, 'max-bytes-per-sec', Number.MAX_SAFE_INTEGER, 'must be a non-negative integer');
+    options.maxBytesPerSec = integer(
+      bytes,
+      'max-bytes-per-sec',
+      Number.MAX_SAFE_INTEGER,
+      'must be a non-negative integer',
+    );
   }
   const keepalive = text('keepalive');
   if (keepalive !== undefined) options.keepalive = parseDuration(keepalive, 'keepalive');
@@ -276,15 +403,20 @@ function shown(value: CliOptions[keyof CliOptions]): string {
 export function helpText(): string {
   const lines = FLAGS.map((spec) => {
     const head = spec.short ? `-${spec.short}, ` : '';
-    const value = spec.key === 'target' ? '' : spec.key === 'keepalive' ? '=0s' : `=${shown(DEFAULTS[spec.key])}`;
+    const value =
+      spec.key === 'target'
+        ? ''
+        : spec.key === 'keepalive'
+          ? '=0s'
+          : `=${shown(DEFAULTS[spec.key])}`;
     return `    ${head}--${flagName(spec.key)}${value}:\n\t${spec.usage}\n`;
   });
   return [
     'Creates a proxy server or application-level gateway between localhost and one backend, as',
-    "kubectl proxy does for the Kubernetes API server, WebSocket and other upgrades included.",
+    'kubectl proxy does for the Kubernetes API server, WebSocket and other upgrades included.',
     '',
     'Examples:',
-    '  # Proxy a local service on port 8001, with kubectl proxy\'s request filter',
+    "  # Proxy a local service on port 8001, with kubectl proxy's request filter",
     '  upgrade-aware-proxy --target http://127.0.0.1:8080',
     '',
     '  # Serve like kubectl proxy, from a kubeconfig',

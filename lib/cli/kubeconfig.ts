@@ -145,10 +145,14 @@ class Reader {
     const server = this.str(c, 'server', where);
     if (!server) this.fail(`${where}: server is missing`);
     const skip = c['insecure-skip-tls-verify'] ?? false;
-    if (typeof skip !== 'boolean') this.fail(`${where}: insecure-skip-tls-verify must be true or false`);
+    if (typeof skip !== 'boolean')
+      this.fail(`${where}: insecure-skip-tls-verify must be true or false`);
     const ca = await this.material(c, 'certificate-authority', where);
     // client-go validation: "specifying a root certificates file with the insecure flag is not allowed".
-    if (skip && ca) this.fail(`${where}: certificate-authority and insecure-skip-tls-verify are mutually exclusive`);
+    if (skip && ca)
+      this.fail(
+        `${where}: certificate-authority and insecure-skip-tls-verify are mutually exclusive`,
+      );
     const tlsServerName = this.str(c, 'tls-server-name', where);
     return { server, insecureSkipTlsVerify: skip, ...defined({ ca, tlsServerName }) };
   }
@@ -180,7 +184,11 @@ class Reader {
     return file ? this.read(file, `${where} ${base} ${file}`) : undefined;
   }
 
-  private rejectUnsupported(map: Mapping, where: string, list: ReadonlyArray<[string, string]>): void {
+  private rejectUnsupported(
+    map: Mapping,
+    where: string,
+    list: ReadonlyArray<[string, string]>,
+  ): void {
     for (const [key, message] of list) {
       const value = map[key];
       if (value != null && value !== '') this.fail(`${where}: ${message}`);

@@ -13,7 +13,10 @@ export class ListenError extends Error {
   override name = 'ListenError';
 }
 
-function listening(server: Server, where: { port: number; host: string } | { path: string }): Promise<void> {
+function listening(
+  server: Server,
+  where: { port: number; host: string } | { path: string },
+): Promise<void> {
   return new Promise((resolve, reject) => {
     const onError = (err: Error): void => reject(err);
     server.once('error', onError);
@@ -43,7 +46,8 @@ async function removeStale(path: string): Promise<void> {
     throw err;
   });
   if (!info) return;
-  if (!info.isSocket()) throw new ListenError(`${path} exists and is not a socket; not removing it`);
+  if (!info.isSocket())
+    throw new ListenError(`${path} exists and is not a socket; not removing it`);
   if (await answers(path)) throw new ListenError(`another server is listening on ${path}`);
   await unlink(path);
 }
@@ -69,5 +73,7 @@ export async function listenUnix(server: Server, path: string): Promise<string> 
 export async function listenTcp(server: Server, port: number, address: string): Promise<string> {
   await listening(server, { port, host: address });
   const bound = server.address() as AddressInfo;
-  return bound.family === 'IPv6' ? `[${bound.address}]:${bound.port}` : `${bound.address}:${bound.port}`;
+  return bound.family === 'IPv6'
+    ? `[${bound.address}]:${bound.port}`
+    : `${bound.address}:${bound.port}`;
 }

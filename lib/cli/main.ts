@@ -17,8 +17,10 @@ import { listenTcp, listenUnix } from './listen.js';
 import { createCliServer } from './server.js';
 import type { CliServer } from './server.js';
 
-const FILTER_DISABLED = 'Request filter disabled, your proxy is vulnerable to XSRF attacks, please be cautious';
-const FILTER_RELAXED = 'Request filter has been relaxed, your proxy may be vulnerable to attacks, please be cautious';
+const FILTER_DISABLED =
+  'Request filter disabled, your proxy is vulnerable to XSRF attacks, please be cautious';
+const FILTER_RELAXED =
+  'Request filter has been relaxed, your proxy may be vulnerable to attacks, please be cautious';
 
 /** How long busy connections get to finish after SIGINT or SIGTERM, and when the process gives up waiting. */
 const GRACE_MS = 3000;
@@ -36,11 +38,15 @@ function warnings(options: CliOptions, backend: Backend): string[] {
     out.push(FILTER_RELAXED);
   }
   if (!options.appendServerPath && backend.serverPath !== '/') {
-    out.push(`the backend has a server path ${backend.serverPath}, use --append-server-path to automatically append the path to each request`);
+    out.push(
+      `the backend has a server path ${backend.serverPath}, use --append-server-path to automatically append the path to each request`,
+    );
   }
   // kubectl skips these silently; a token that quietly goes nowhere is worth one line.
   if (backend.withheld.length > 0) {
-    out.push(`not sending the ${backend.withheld.join(' or the ')} to ${backend.display}: credentials go only over https, as in kubectl`);
+    out.push(
+      `not sending the ${backend.withheld.join(' or the ')} to ${backend.display}: credentials go only over https, as in kubectl`,
+    );
   }
   return out;
 }
@@ -48,7 +54,8 @@ function warnings(options: CliOptions, backend: Backend): string[] {
 async function checkWww(options: CliOptions): Promise<void> {
   if (!options.www) return;
   const info = await stat(options.www).catch(() => undefined);
-  if (!info?.isDirectory()) throw new FlagError(`invalid value ${JSON.stringify(options.www)} for --www: not a directory`);
+  if (!info?.isDirectory())
+    throw new FlagError(`invalid value ${JSON.stringify(options.www)} for --www: not a directory`);
 }
 
 /** Stops on SIGINT or SIGTERM: no new connections, tunnels ended, exit 0; a second signal exits at once. */
@@ -75,7 +82,10 @@ async function main(argv: readonly string[]): Promise<void> {
   const backend = await resolveBackend(options);
   warnings(options, backend).forEach(warn);
   const access = options.quiet ? undefined : createAccessLog((line) => process.stderr.write(line));
-  const cli = createCliServer(options, backend, { access, error: (line) => process.stderr.write(`${line}\n`) });
+  const cli = createCliServer(options, backend, {
+    access,
+    error: (line) => process.stderr.write(`${line}\n`),
+  });
   try {
     const address = options.unixSocket
       ? await listenUnix(cli.server, options.unixSocket)

@@ -26,10 +26,20 @@ const DOT_ALL = '(?:[^\\uD800-\\uDFFF]|[\\uD800-\\uDBFF][\\uDC00-\\uDFFF])';
 
 /** RE2's ASCII classes, as JavaScript class contents. */
 const POSIX: Readonly<Record<string, string>> = {
-  alnum: '0-9A-Za-z', alpha: 'A-Za-z', ascii: '\\x00-\\x7F', blank: '\\t ', cntrl: '\\x00-\\x1F\\x7F',
-  digit: '0-9', graph: '\\x21-\\x7E', lower: 'a-z', print: '\\x20-\\x7E',
-  punct: '\\x21-\\x2F\\x3A-\\x40\\x5B-\\x60\\x7B-\\x7E', space: '\\t\\n\\v\\f\\r ', upper: 'A-Z',
-  word: '0-9A-Za-z_', xdigit: '0-9A-Fa-f',
+  alnum: '0-9A-Za-z',
+  alpha: 'A-Za-z',
+  ascii: '\\x00-\\x7F',
+  blank: '\\t ',
+  cntrl: '\\x00-\\x1F\\x7F',
+  digit: '0-9',
+  graph: '\\x21-\\x7E',
+  lower: 'a-z',
+  print: '\\x20-\\x7E',
+  punct: '\\x21-\\x2F\\x3A-\\x40\\x5B-\\x60\\x7B-\\x7E',
+  space: '\\t\\n\\v\\f\\r ',
+  upper: 'A-Z',
+  word: '0-9A-Za-z_',
+  xdigit: '0-9A-Fa-f',
 };
 
 /** Escapes that mean the same in both, given as is. */
@@ -48,13 +58,16 @@ export class Re2Error extends Error {
 
 const hex4 = (code: number): string => `\\u${code.toString(16).padStart(4, '0')}`;
 const literal = (text: string, inClass: boolean): string =>
-  [...text].map((c) => (/[\\^$.*+?()[\]{}|/-]/.test(c) || (inClass && c === ']') ? `\\${c}` : c)).join('');
+  [...text]
+    .map((c) => (/[\\^$.*+?()[\]{}|/-]/.test(c) || (inClass && c === ']') ? `\\${c}` : c))
+    .join('');
 
 /** A code point as JavaScript source; one beyond U+FFFF is a surrogate pair, impossible in a class. */
 function codePoint(code: number, inClass: boolean): string {
   if (code > 0x10ffff) throw new Re2Error('invalid escape: code point out of range');
   if (code <= 0xffff) return hex4(code);
-  if (inClass) throw new Re2Error('a code point beyond U+FFFF in a character class is not supported');
+  if (inClass)
+    throw new Re2Error('a code point beyond U+FFFF in a character class is not supported');
   const text = String.fromCodePoint(code);
   return `(?:${hex4(text.charCodeAt(0))}${hex4(text.charCodeAt(1))})`;
 }
@@ -65,7 +78,8 @@ function escape(src: string, at: number, inClass: boolean): [string, number] {
   if (c === undefined) throw new Re2Error('trailing backslash');
   if (SAME.has(c)) return [`\\${c}`, at + 2];
   if (c === 's') return [inClass ? '\\t\\n\\f\\r ' : '[\\t\\n\\f\\r ]', at + 2];
-  if (c === 'S') return [inClass ? '\\x00-\\x08\\x0B\\x0E-\\x1F\\x21-\\uFFFF' : '[^\\t\\n\\f\\r ]', at + 2];
+  if (c === 'S')
+    return [inClass ? '\\x00-\\x08\\x0B\\x0E-\\x1F\\x21-\\uFFFF' : '[^\\t\\n\\f\\r ]', at + 2];
   if (c === 'a') return ['\\x07', at + 2];
   if (c === 'Q') {
     const end = src.indexOf('\\E', at + 2);
@@ -114,7 +128,8 @@ function group(src: string, at: number): [string, number] {
   if (rest.startsWith('(?:')) return ['(?:', at + 3];
   if (rest.startsWith('(?P<')) return ['(?<', at + 4];
   if (/^\(\?<[A-Za-z_]/.test(rest)) return ['(?<', at + 3];
-  if (/^\(\?(?:[=!]|<[=!])/.test(rest)) throw new Re2Error('lookaround is not supported (Go refuses it)');
+  if (/^\(\?(?:[=!]|<[=!])/.test(rest))
+    throw new Re2Error('lookaround is not supported (Go refuses it)');
   throw new Re2Error('flags are supported only at the start of the pattern, as (?i)');
 }
 

@@ -55,7 +55,9 @@ export function unescapePath(raw: string): string | undefined {
   if (!raw.includes('%')) return raw;
   if (/%(?![0-9a-fA-F]{2})/.test(raw)) return undefined;
   const parts = raw.split(/(%[0-9a-fA-F]{2})/);
-  const bytes = parts.map((part, i) => (i % 2 === 1 ? Buffer.from([parseInt(part.slice(1), 16)]) : Buffer.from(part)));
+  const bytes = parts.map((part, i) =>
+    i % 2 === 1 ? Buffer.from([parseInt(part.slice(1), 16)]) : Buffer.from(part),
+  );
   return Buffer.concat(bytes).toString('utf8');
 }
 
@@ -88,7 +90,9 @@ function stripLeaveSlash(path: string, prefix: string): string | undefined {
  */
 export function createRouter(options: RouteOptions): (url: string) => Route {
   const { apiPrefix, wwwPrefix } = options;
-  const patterns = [apiPrefix, ...(wwwPrefix === undefined ? [] : [wwwPrefix])].sort((a, b) => b.length - a.length);
+  const patterns = [apiPrefix, ...(wwwPrefix === undefined ? [] : [wwwPrefix])].sort(
+    (a, b) => b.length - a.length,
+  );
   const strip = !apiPrefix.startsWith('/api');
 
   return (url) => {
@@ -97,7 +101,8 @@ export function createRouter(options: RouteOptions): (url: string) => Route {
     const path = unescapePath(target.raw);
     if (path === undefined || path.includes('\0')) return BAD_REQUEST;
     const clean = cleanPath(path);
-    if (clean !== path) return { kind: 'redirect', location: escapeForLocation(clean) + target.query };
+    if (clean !== path)
+      return { kind: 'redirect', location: escapeForLocation(clean) + target.query };
     // A prefix's root asked without its slash is redirected, even where a shorter prefix matches.
     const slashed = patterns.find((p) => p === `${path}/`);
     if (slashed) return { kind: 'redirect', location: escapeForLocation(slashed) + target.query };

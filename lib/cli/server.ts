@@ -77,9 +77,18 @@ function responderFor(logs: ServerLogs) {
 }
 
 /** Writes a whole HTTP/1.1 answer on an upgrade's socket and closes it. */
-function answerOnSocket(socket: Duplex, status: number, headers: Record<string, string>, body = ''): void {
+function answerOnSocket(
+  socket: Duplex,
+  status: number,
+  headers: Record<string, string>,
+  body = '',
+): void {
   const lines = [`HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? ''}`];
-  for (const [name, value] of Object.entries({ ...headers, 'Content-Length': String(Buffer.byteLength(body)), Connection: 'close' })) {
+  for (const [name, value] of Object.entries({
+    ...headers,
+    'Content-Length': String(Buffer.byteLength(body)),
+    Connection: 'close',
+  })) {
     lines.push(`${name}: ${value}`);
   }
   socket.end(`${lines.join('\r\n')}\r\n\r\n${body}`);
@@ -87,9 +96,21 @@ function answerOnSocket(socket: Duplex, status: number, headers: Record<string, 
 
 function answerRouteOnSocket(socket: Duplex, route: Route): void {
   if (route.kind === 'redirect') answerOnSocket(socket, 301, { Location: route.location });
-  else if (route.kind === 'error') answerOnSocket(socket, route.status, { 'Content-Type': 'text/plain; charset=utf-8' }, route.body);
+  else if (route.kind === 'error')
+    answerOnSocket(
+      socket,
+      route.status,
+      { 'Content-Type': 'text/plain; charset=utf-8' },
+      route.body,
+    );
   // The file server does not speak upgrades.
-  else answerOnSocket(socket, 404, { 'Content-Type': 'text/plain; charset=utf-8' }, '404 page not found\n');
+  else
+    answerOnSocket(
+      socket,
+      404,
+      { 'Content-Type': 'text/plain; charset=utf-8' },
+      '404 page not found\n',
+    );
 }
 
 /**
@@ -99,7 +120,11 @@ function answerRouteOnSocket(socket: Duplex, route: Route): void {
  * @param backend The resolved backend.
  * @param logs Where the access log and the error lines go.
  */
-export function createCliServer(options: CliOptions, backend: Backend, logs: ServerLogs): CliServer {
+export function createCliServer(
+  options: CliOptions,
+  backend: Backend,
+  logs: ServerLogs,
+): CliServer {
   const proxy = upgradeAware({
     location: backend.location,
     transport: backend.agent,
@@ -109,7 +134,10 @@ export function createCliServer(options: CliOptions, backend: Backend, logs: Ser
     maxBytesPerSec: options.maxBytesPerSec,
     responder: responderFor(logs),
   });
-  const route = createRouter({ apiPrefix: options.apiPrefix, wwwPrefix: options.www ? options.wwwPrefix : undefined });
+  const route = createRouter({
+    apiPrefix: options.apiPrefix,
+    wwwPrefix: options.www ? options.wwwPrefix : undefined,
+  });
   const accept = filterOf(options);
 
   /** The proxy's part for either kind of request: false when the filter refuses it. */
@@ -146,7 +174,8 @@ export function createCliServer(options: CliOptions, backend: Backend, logs: Ser
     logs.access?.tunnel(req, socket);
     const target = route(req.url ?? '');
     if (target.kind !== 'proxy') answerRouteOnSocket(socket, target);
-    else if (!admit(req, target)) answerOnSocket(socket, 403, { 'Content-Type': 'text/plain; charset=utf-8' }, FORBIDDEN);
+    else if (!admit(req, target))
+      answerOnSocket(socket, 403, { 'Content-Type': 'text/plain; charset=utf-8' }, FORBIDDEN);
     else proxy.upgrade(req, socket, head);
   });
 

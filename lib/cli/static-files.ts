@@ -56,7 +56,10 @@ const escapeHtml = (text: string): string =>
 async function listing(dir: string): Promise<string> {
   const entries = await readdir(dir, { withFileTypes: true });
   const names = entries.map((e) => (e.isDirectory() ? `${e.name}/` : e.name)).sort();
-  const links = names.map((name) => `<a href="${escapeHtml(encodeURIComponent(name).replace(/%2F$/, '/'))}">${escapeHtml(name)}</a>\n`);
+  const links = names.map(
+    (name) =>
+      `<a href="${escapeHtml(encodeURIComponent(name).replace(/%2F$/, '/'))}">${escapeHtml(name)}</a>\n`,
+  );
   return `<!doctype html>\n<meta name="viewport" content="width=device-width">\n<pre>\n${links.join('')}</pre>\n`;
 }
 
@@ -74,7 +77,13 @@ function refuseRange(res: ServerResponse, message: string, size: number): void {
 }
 
 /** Sends `length` bytes of the body from `stream`, or none for HEAD. */
-function sendBody(req: IncomingMessage, res: ServerResponse, status: number, length: number, stream: () => Readable): void {
+function sendBody(
+  req: IncomingMessage,
+  res: ServerResponse,
+  status: number,
+  length: number,
+  stream: () => Readable,
+): void {
   res.setHeader('Accept-Ranges', 'bytes');
   res.setHeader('Content-Length', length);
   res.statusCode = status;
@@ -99,14 +108,21 @@ function sendFile(req: IncomingMessage, res: ServerResponse, file: string, info:
   const type = TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream';
   res.setHeader('Content-Type', type);
   const ifRange = req.headers['if-range'];
-  const plan = planRanges(req.headers.range, Array.isArray(ifRange) ? ifRange[0] : ifRange, info.size, info.mtimeMs);
+  const plan = planRanges(
+    req.headers.range,
+    Array.isArray(ifRange) ? ifRange[0] : ifRange,
+    info.size,
+    info.mtimeMs,
+  );
   if ('refused' in plan) return refuseRange(res, plan.refused, info.size);
   const [first] = plan.ranges;
   if (plan.ranges.length === 0 || first === undefined) {
     sendBody(req, res, 200, info.size, () => createReadStream(file));
   } else if (plan.ranges.length === 1) {
     res.setHeader('Content-Range', contentRange(first, info.size));
-    sendBody(req, res, 206, first.length, () => createReadStream(file, { start: first.start, end: first.start + first.length - 1 }));
+    sendBody(req, res, 206, first.length, () =>
+      createReadStream(file, { start: first.start, end: first.start + first.length - 1 }),
+    );
   } else {
     const parts = multipart(file, plan.ranges, type, info.size);
     res.setHeader('Content-Type', parts.contentType);
@@ -116,7 +132,8 @@ function sendFile(req: IncomingMessage, res: ServerResponse, file: string, info:
 
 function failure(res: ServerResponse, err: unknown): void {
   const code = (err as NodeJS.ErrnoException).code;
-  if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'ENAMETOOLONG') sendText(res, 404, '404 page not found\n');
+  if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'ENAMETOOLONG')
+    sendText(res, 404, '404 page not found\n');
   else if (code === 'EACCES' || code === 'EPERM') sendText(res, 403, '403 Forbidden\n');
   else sendText(res, 500, '500 Internal Server Error\n');
 }
@@ -144,7 +161,8 @@ export async function serveStatic(
     const file = join(root, path.replace(/(.)\/$/, '$1'));
     const info = await stat(file);
     if (info.isDirectory()) {
-      if (!trailingSlash && path !== '/') return redirect(res, `${encodeURIComponent(basename(path))}/`);
+      if (!trailingSlash && path !== '/')
+        return redirect(res, `${encodeURIComponent(basename(path))}/`);
       const index = join(file, 'index.html');
       const indexInfo = await stat(index).catch(() => undefined);
       if (indexInfo?.isFile()) return sendFile(req, res, index, indexInfo);

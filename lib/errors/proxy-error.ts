@@ -46,7 +46,11 @@ export class ProxyError extends Error {
    * @param message - the Kubernetes message text.
    * @param options - `status` overrides the code's usual status; `cause` is the underlying error.
    */
-  constructor(code: ProxyErrorCode, message: string, options: { status?: number; cause?: unknown } = {}) {
+  constructor(
+    code: ProxyErrorCode,
+    message: string,
+    options: { status?: number; cause?: unknown } = {},
+  ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.status = options.status ?? STATUS[code];

@@ -9,8 +9,14 @@ import { defaultResponder } from './responder.js';
  * connection. A responder that throws falls back to the default one: no error of the proxy, nor
  * of a user's responder, may crash the process.
  */
-export function respond(options: ResolvedOptions, req: IncomingMessage, res: ServerResponse, err: unknown): void {
-  const error = err instanceof Error ? err : new ProxyError('ERR_PROXY_BACKEND_UNREACHABLE', messageOf(err));
+export function respond(
+  options: ResolvedOptions,
+  req: IncomingMessage,
+  res: ServerResponse,
+  err: unknown,
+): void {
+  const error =
+    err instanceof Error ? err : new ProxyError('ERR_PROXY_BACKEND_UNREACHABLE', messageOf(err));
   debug('%s %s: %s', req.method, req.url, error.message);
   if (res.destroyed) return; // the client has gone: nobody to answer
   if (!req.complete) req.resume(); // discard the rest of an upload we will not forward

@@ -31,7 +31,22 @@ export interface Exchange {
 }
 
 /** A new exchange for one request on the HTTP path. */
-export function createExchange(req: IncomingMessage, res: ServerResponse, options: ResolvedOptions): Exchange {
+export function createExchange(
+  req: IncomingMessage,
+  res: ServerResponse,
+  options: ResolvedOptions,
+): Exchange {
   const { path, query, mount } = requestUrl(req);
-  return { req, res, options, path, query, mount, target: '', forwardedPath: '', host: '', headers: [] };
+  return {
+    req,
+    res,
+    options,
+    path,
+    query,
+    mount,
+    target: '',
+    forwardedPath: '',
+    host: '',
+    headers: [],
+  };
 }

@@ -11,7 +11,8 @@ function http11(ex: Exchange): boolean {
 /** A 1xx head as raw lines; lines Node would refuse, which could split the head, are dropped. */
 function headOf(status: number, statusMessage: string, raw: readonly string[]): string {
   let head = `HTTP/1.1 ${status} ${validText(statusMessage) ? statusMessage : ''}\r\n`;
-  for (let i = 0; i < raw.length; i += 2) if (validHeader(raw[i]!, raw[i + 1]!)) head += `${raw[i]}: ${raw[i + 1]}\r\n`;
+  for (let i = 0; i < raw.length; i += 2)
+    if (validHeader(raw[i]!, raw[i + 1]!)) head += `${raw[i]}: ${raw[i + 1]}\r\n`;
   return head + '\r\n';
 }
 
@@ -23,17 +24,27 @@ function headOf(status: number, statusMessage: string, raw: readonly string[]): 
  * earlier output is dropped, so a client that does not read cannot make them pile up. How many
  * may come is the transports' rule (`transport/request-watch.ts`).
  */
-export function relayInformational(ex: Exchange, status: number, statusMessage: string, raw: readonly string[]): void {
+export function relayInformational(
+  ex: Exchange,
+  status: number,
+  statusMessage: string,
+  raw: readonly string[],
+): void {
   const { res } = ex;
   const socket = res.socket;
-  if (res.headersSent || socket === null || socket.destroyed || status === 101 || !http11(ex)) return;
+  if (res.headersSent || socket === null || socket.destroyed || status === 101 || !http11(ex))
+    return;
   if (socket.writableLength > 0) {
     debug('dropped a %d: the client is not reading', status);
     return;
   }
   if (status === 100) {
     // Node marks the response once it has written a 100 (http_server: writeContinue).
-    if (!(res as { _sent100?: boolean })._sent100 && /100-continue/i.test(ex.req.headers.expect ?? '')) res.writeContinue();
+    if (
+      !(res as { _sent100?: boolean })._sent100 &&
+      /100-continue/i.test(ex.req.headers.expect ?? '')
+    )
+      res.writeContinue();
     return;
   }
   socket.write(headOf(status, statusMessage, raw), 'latin1');

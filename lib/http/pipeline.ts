@@ -19,7 +19,13 @@ import { upgradeRequired } from './stages/upgrade-required.js';
  * the rewriting transport when configured); on the way back drop hop-by-hop headers, then
  * reject redirects (after any Location rewriting, as Kubernetes does); then stream the body.
  */
-export const requestStages: readonly RequestStage[] = [upgradeRequired, targetUrl, rootRedirect, host, requestHeaders];
+export const requestStages: readonly RequestStage[] = [
+  upgradeRequired,
+  targetUrl,
+  rootRedirect,
+  host,
+  requestHeaders,
+];
 export const responseStages: readonly ResponseStage[] = [responseHeaders, rejectRedirects];
 
 /**

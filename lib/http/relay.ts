@@ -27,7 +27,8 @@ function flusher(ex: Exchange, contentType: string | undefined): { wrote(): void
   const interval = ex.options.flushInterval;
   if (typeof res.flush !== 'function') return { wrote() {}, stop() {} };
   const flush = res.flush.bind(res);
-  if (interval < 0 || /^\s*text\/event-stream\s*(?:;|$)/i.test(contentType ?? '')) return { wrote: flush, stop() {} };
+  if (interval < 0 || /^\s*text\/event-stream\s*(?:;|$)/i.test(contentType ?? ''))
+    return { wrote: flush, stop() {} };
   if (interval === 0) return { wrote() {}, stop() {} };
   let timer: NodeJS.Timeout | undefined;
   return {
@@ -83,7 +84,9 @@ function finish(res: ServerResponse, response: BackendResponse, data?: Buffer): 
 
 /** The backend's reason phrase, unless empty or one Node would refuse to write (a control character). */
 function reasonOf(response: BackendResponse): string | undefined {
-  return response.statusMessage !== '' && validText(response.statusMessage) ? response.statusMessage : undefined;
+  return response.statusMessage !== '' && validText(response.statusMessage)
+    ? response.statusMessage
+    : undefined;
 }
 
 /**
@@ -99,7 +102,8 @@ export function relay(ex: Exchange, response: BackendResponse): void {
   } else {
     // Node applies a list given to writeHead through setHeader when a header is already set (Express's
     // X-Powered-By), which would merge repeated lines: each name is set once, with all its values.
-    for (const [name, values] of response.headers) res.setHeader(name, values.length === 1 ? values[0]! : values);
+    for (const [name, values] of response.headers)
+      res.setHeader(name, values.length === 1 ? values[0]! : values);
     res.writeHead(response.status, reasonOf(response));
   }
   if (relayWhole(res, response)) return;

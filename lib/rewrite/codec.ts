@@ -99,7 +99,10 @@ const GZIP: zlib.ZlibOptions = {}; // gzip.NewWriter: the default level
 const DEFLATE: zlib.ZlibOptions = { level: zlib.constants.Z_BEST_COMPRESSION }; // flate.BestCompression
 /** Brotli's default quality (11) is meant for static assets; 4 is the usual choice on the fly. */
 const BROTLI: zlib.BrotliOptions = {
-  params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 4, [zlib.constants.BROTLI_PARAM_MODE]: zlib.constants.BROTLI_MODE_TEXT },
+  params: {
+    [zlib.constants.BROTLI_PARAM_QUALITY]: 4,
+    [zlib.constants.BROTLI_PARAM_MODE]: zlib.constants.BROTLI_MODE_TEXT,
+  },
 };
 
 /**
@@ -113,7 +116,9 @@ function deflateRecoder(): Recoder {
     raw = !isZlibHeader(head);
     return raw ? zlib.createInflateRaw() : zlib.createInflate();
   }, 2);
-  const encode = new LazyCoder(() => (raw ? zlib.createDeflateRaw(DEFLATE) : zlib.createDeflate(DEFLATE)));
+  const encode = new LazyCoder(() =>
+    raw ? zlib.createDeflateRaw(DEFLATE) : zlib.createDeflate(DEFLATE),
+  );
   return { decode, encode };
 }
 
@@ -132,7 +137,10 @@ export function recode(contentEncoding: string | undefined): Recoder | null {
     case 'identity':
       return { decode: new PassThrough(), encode: new PassThrough() };
     case 'gzip':
-      return { decode: new LazyCoder(() => zlib.createGunzip()), encode: new LazyCoder(() => zlib.createGzip(GZIP)) };
+      return {
+        decode: new LazyCoder(() => zlib.createGunzip()),
+        encode: new LazyCoder(() => zlib.createGzip(GZIP)),
+      };
     case 'deflate':
       return deflateRecoder();
     case 'br':

@@ -49,7 +49,10 @@ function dropClientForwarded(headers: string[]): void {
  */
 export function forwardedHeaders(req: IncomingMessage, prefix: string, target: string): string[] {
   const mark = target.indexOf('?');
-  const out = ['X-Forwarded-Uri', forwardedUri(prefix, mark === -1 ? target : target.slice(0, mark))];
+  const out = [
+    'X-Forwarded-Uri',
+    forwardedUri(prefix, mark === -1 ? target : target.slice(0, mark)),
+  ];
   if (req.headers.host) out.push('X-Forwarded-Host', req.headers.host);
   out.push('X-Forwarded-Proto', (req.socket as Partial<TLSSocket>).encrypted ? 'https' : 'http');
   return out;

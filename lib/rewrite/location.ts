@@ -11,7 +11,11 @@ import { rewriteUrl, type RewriteTarget } from './rewrite-url.js';
  * Go's rules (docs/differences.md, P13). Returns false when there is no Location. An unparsable
  * one is Kubernetes' 500 `Internal error occurred: error trying to parse Location header: ...`.
  */
-export function rewriteLocation(ex: Exchange, response: BackendResponse, target: RewriteTarget): boolean {
+export function rewriteLocation(
+  ex: Exchange,
+  response: BackendResponse,
+  target: RewriteTarget,
+): boolean {
   const location = response.headers.get('location')?.[0];
   if (location === undefined || location === '') return false;
   let parsed;
@@ -19,9 +23,14 @@ export function rewriteLocation(ex: Exchange, response: BackendResponse, target:
     parsed = parseUrl(location);
   } catch (err) {
     response.body.resume(); // discarded: the client gets the responder's answer
-    throw new ProxyError('ERR_PROXY_BAD_LOCATION',
-      `Internal error occurred: error trying to parse Location header: ${(err as Error).message}`, { cause: err });
+    throw new ProxyError(
+      'ERR_PROXY_BAD_LOCATION',
+      `Internal error occurred: error trying to parse Location header: ${(err as Error).message}`,
+      { cause: err },
+    );
   }
-  response.headers.set('location', [rewriteUrl(parsed, { host: ex.options.location.host }, ex.host, target)]);
+  response.headers.set('location', [
+    rewriteUrl(parsed, { host: ex.options.location.host }, ex.host, target),
+  ]);
   return true;
 }

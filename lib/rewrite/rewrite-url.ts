@@ -86,7 +86,8 @@ function escapedWirePath(raw: string): string {
  */
 export function forwardedUri(prefix: string, outgoingPath: string): string {
   // The common case, on every request: nothing to escape, decode or clean.
-  if (isPlain(outgoingPath) && (prefix === '' || isPlain(prefix))) return prefix.replace(/\/$/, '') + outgoingPath || '/';
+  if (isPlain(outgoingPath) && (prefix === '' || isPlain(prefix)))
+    return prefix.replace(/\/$/, '') + outgoingPath || '/';
   const escaped = escapedWirePath(outgoingPath);
   const joined = joinPath(escapePath(prefix), escaped);
   // The decoded path ends with '/' exactly when its escaped form ends with '/' or %2F.

@@ -15,7 +15,10 @@ import { rewriteLocation } from './location.js';
  * P1): nothing is kept on the middleware. A failed round trip becomes Kubernetes' 503
  * `error trying to reach service` (a timeout keeps its 504).
  */
-export async function rewritingRoundTrip(ex: Exchange, roundTrip: RoundTrip): Promise<BackendResponse> {
+export async function rewritingRoundTrip(
+  ex: Exchange,
+  roundTrip: RoundTrip,
+): Promise<BackendResponse> {
   const target = rewriteTarget(ex);
   setForwardedHeaders(ex, target);
   let response: BackendResponse;
@@ -24,7 +27,10 @@ export async function rewritingRoundTrip(ex: Exchange, roundTrip: RoundTrip): Pr
   } catch (err) {
     if (!(err instanceof ProxyError) || err.code === 'ERR_PROXY_BODY_CONSUMED') throw err;
     const status = err.code === 'ERR_PROXY_BACKEND_TIMEOUT' ? 504 : 503;
-    throw new ProxyError(err.code, `error trying to reach service: ${err.message}`, { status, cause: err.cause ?? err });
+    throw new ProxyError(err.code, `error trying to reach service: ${err.message}`, {
+      status,
+      cause: err.cause ?? err,
+    });
   }
   removeCors(response);
   // A response with a Location never has its body rewritten (Kubernetes: the Location branch returns first).

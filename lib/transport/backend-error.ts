@@ -33,9 +33,14 @@ export function backendError(err: unknown): ProxyError {
   if (err instanceof ProxyError) return err;
   const code = String((err as { code?: unknown } | null)?.code);
   if (OVERFLOW_CODES.has(code)) return headersTooLarge(err);
-  if (code === 'UND_ERR_HEADERS_TIMEOUT') return new ProxyError('ERR_PROXY_BACKEND_TIMEOUT', 'timeout awaiting response headers', { cause: err });
+  if (code === 'UND_ERR_HEADERS_TIMEOUT')
+    return new ProxyError('ERR_PROXY_BACKEND_TIMEOUT', 'timeout awaiting response headers', {
+      cause: err,
+    });
   // undici's answer to a 101 for a request that asked for no upgrade (dispatcher/client-h1.js).
   if (code === 'UND_ERR_SOCKET' && messageOf(err) === 'bad upgrade') return unexpectedUpgrade();
-  const proxyCode = TIMEOUT_CODES.has(code) ? 'ERR_PROXY_BACKEND_TIMEOUT' : 'ERR_PROXY_BACKEND_UNREACHABLE';
+  const proxyCode = TIMEOUT_CODES.has(code)
+    ? 'ERR_PROXY_BACKEND_TIMEOUT'
+    : 'ERR_PROXY_BACKEND_UNREACHABLE';
   return new ProxyError(proxyCode, messageFor(err, code), { cause: err });
 }

@@ -6,10 +6,17 @@ import { ProxyError } from '../errors/proxy-error.js';
  * answer with this error and close the backend connection.
  */
 export function unexpectedUpgrade(): ProxyError {
-  return new ProxyError('ERR_PROXY_BAD_RESPONSE', 'backend tried to switch protocols on a request that asked for no upgrade');
+  return new ProxyError(
+    'ERR_PROXY_BAD_RESPONSE',
+    'backend tried to switch protocols on a request that asked for no upgrade',
+  );
 }
 
 /** A response head larger than the backend client accepts (`maxResponseHeaderSize`, or a given dispatcher's own limit). */
 export function headersTooLarge(cause: unknown): ProxyError {
-  return new ProxyError('ERR_PROXY_BAD_RESPONSE', 'backend response headers exceeded the size limit', { cause });
+  return new ProxyError(
+    'ERR_PROXY_BAD_RESPONSE',
+    'backend response headers exceeded the size limit',
+    { cause },
+  );
 }

@@ -19,7 +19,12 @@ const REPLAYABLE = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE']);
 
 function replayable(ex: Exchange, body: boolean): boolean {
   const { headers, method } = ex.req;
-  return !body && (REPLAYABLE.has(method ?? '') || headers['idempotency-key'] !== undefined || headers['x-idempotency-key'] !== undefined);
+  return (
+    !body &&
+    (REPLAYABLE.has(method ?? '') ||
+      headers['idempotency-key'] !== undefined ||
+      headers['x-idempotency-key'] !== undefined)
+  );
 }
 
 function noop(): void {}
@@ -47,7 +52,10 @@ function backendResponse(response: http.IncomingMessage): BackendResponse {
 
 /** A failed attempt, and whether it failed on a kept-alive socket (which allows one replay). */
 class AttemptError {
-  constructor(readonly cause: Error, readonly reusedSocket: boolean) {}
+  constructor(
+    readonly cause: Error,
+    readonly reusedSocket: boolean,
+  ) {}
 }
 
 function backendRequest(ex: Exchange, agent: NodeAgent): http.ClientRequest {
@@ -71,7 +79,9 @@ function watch(ex: Exchange, request: http.ClientRequest): RequestWatch {
   const watched = new RequestWatch(ex, (err) => request.destroy(err));
   watched.connected();
   request.once('finish', () => watched.sent());
-  request.on('information', (info) => watched.informational(info.statusCode, info.statusMessage, info.rawHeaders));
+  request.on('information', (info) =>
+    watched.informational(info.statusCode, info.statusMessage, info.rawHeaders),
+  );
   return watched;
 }
 
@@ -115,8 +125,14 @@ export async function nodeRoundTrip(ex: Exchange, agent: NodeAgent): Promise<Bac
     return backendResponse(await attempt(ex, agent, body));
   } catch (failed) {
     // Anything else was thrown before the request was out (Node refusing an option, say): no replay.
-    const { cause, reusedSocket } = failed instanceof AttemptError ? failed : new AttemptError(failed as Error, false);
-    if (!reusedSocket || res.destroyed || !replayable(ex, body) || !STALE_SOCKET.has((cause as NodeJS.ErrnoException).code ?? '')) {
+    const { cause, reusedSocket } =
+      failed instanceof AttemptError ? failed : new AttemptError(failed as Error, false);
+    if (
+      !reusedSocket ||
+      res.destroyed ||
+      !replayable(ex, body) ||
+      !STALE_SOCKET.has((cause as NodeJS.ErrnoException).code ?? '')
+    ) {
       throw backendError(cause);
     }
     debug('retrying %s %s on a fresh connection: %s', req.method, ex.target, cause.message);

@@ -5,7 +5,10 @@ import type { Exchange } from '../http/exchange.js';
 /** Whether the client's request has a body to forward (chunked, or a non-zero Content-Length). */
 export function hasBody(req: IncomingMessage): boolean {
   const { headers } = req;
-  return headers['transfer-encoding'] !== undefined || (headers['content-length'] !== undefined && headers['content-length'] !== '0');
+  return (
+    headers['transfer-encoding'] !== undefined ||
+    (headers['content-length'] !== undefined && headers['content-length'] !== '0')
+  );
 }
 
 /**
@@ -17,8 +20,10 @@ export function bodyOf(ex: Exchange): IncomingMessage | null {
   const { req } = ex;
   if (!hasBody(req)) return null;
   if (req.readableEnded || req.readableDidRead) {
-    throw new ProxyError('ERR_PROXY_BODY_CONSUMED',
-      'the request body was already read by an earlier middleware; mount the proxy before body parsers');
+    throw new ProxyError(
+      'ERR_PROXY_BODY_CONSUMED',
+      'the request body was already read by an earlier middleware; mount the proxy before body parsers',
+    );
   }
   return req;
 }

@@ -41,7 +41,13 @@ export class RequestWatch {
   sent(): void {
     const ms = this.#ex.options.responseHeaderTimeout;
     if (this.#answered || ms === 0 || this.#timer !== undefined) return;
-    this.#timer = setTimeout(() => this.#abort(new ProxyError('ERR_PROXY_BACKEND_TIMEOUT', 'timeout awaiting response headers')), ms);
+    this.#timer = setTimeout(
+      () =>
+        this.#abort(
+          new ProxyError('ERR_PROXY_BACKEND_TIMEOUT', 'timeout awaiting response headers'),
+        ),
+      ms,
+    );
   }
 
   /** A 1xx arrived: relayed, or past the limit the request fails. */
@@ -53,7 +59,12 @@ export class RequestWatch {
     }
     this.done();
     this.#refused = true;
-    this.#abort(new ProxyError('ERR_PROXY_BAD_RESPONSE', `too many 1xx informational responses (more than ${MAX_INFORMATIONAL})`));
+    this.#abort(
+      new ProxyError(
+        'ERR_PROXY_BAD_RESPONSE',
+        `too many 1xx informational responses (more than ${MAX_INFORMATIONAL})`,
+      ),
+    );
   }
 
   /**

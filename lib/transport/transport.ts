@@ -29,7 +29,11 @@ export interface Transport {
 export function needsNodeClient(req: IncomingMessage): boolean {
   const { headers } = req;
   const te = headers['transfer-encoding'];
-  return headers.expect !== undefined || headers.trailer !== undefined || (te !== undefined && !/^\s*chunked\s*$/i.test(te));
+  return (
+    headers.expect !== undefined ||
+    headers.trailer !== undefined ||
+    (te !== undefined && !/^\s*chunked\s*$/i.test(te))
+  );
 }
 
 /**
@@ -39,7 +43,8 @@ export function needsNodeClient(req: IncomingMessage): boolean {
  */
 function chooseRoundTrip(client: NodeAgent | UndiciDispatcher, fallback: NodeAgent): RoundTrip {
   if (client instanceof http.Agent) return (ex) => nodeRoundTrip(ex, client);
-  return (ex) => (needsNodeClient(ex.req) ? nodeRoundTrip(ex, fallback) : undiciRoundTrip(ex, client));
+  return (ex) =>
+    needsNodeClient(ex.req) ? nodeRoundTrip(ex, fallback) : undiciRoundTrip(ex, client);
 }
 
 /**
@@ -47,12 +52,16 @@ function chooseRoundTrip(client: NodeAgent | UndiciDispatcher, fallback: NodeAge
  * and TLS defaults as an agent at a lower cost per request, and `maxResponseHeaderSize` applied.
  */
 function ownDispatcher(options: ResolvedOptions): UndiciDispatcher {
-  return new UndiciAgent({ maxHeaderSize: options.maxResponseHeaderSize }) as unknown as UndiciDispatcher;
+  return new UndiciAgent({
+    maxHeaderSize: options.maxResponseHeaderSize,
+  }) as unknown as UndiciDispatcher;
 }
 
 /** Our own keep-alive agent of the location's scheme, for upgrades (a dispatcher cannot dial them). */
 function ownAgent(options: ResolvedOptions): NodeAgent {
-  return options.location.protocol === 'https:' ? new https.Agent({ keepAlive: true }) : new http.Agent({ keepAlive: true });
+  return options.location.protocol === 'https:'
+    ? new https.Agent({ keepAlive: true })
+    : new http.Agent({ keepAlive: true });
 }
 
 /**
@@ -62,8 +71,11 @@ function ownAgent(options: ResolvedOptions): NodeAgent {
  */
 export function createTransport(options: ResolvedOptions): Transport {
   const client = options.transport ?? ownDispatcher(options);
-  const upgradeAgent = options.upgradeAgent ?? (client instanceof http.Agent ? client : ownAgent(options));
-  const owned = [client, upgradeAgent].filter((made) => made !== options.transport && made !== options.upgradeAgent);
+  const upgradeAgent =
+    options.upgradeAgent ?? (client instanceof http.Agent ? client : ownAgent(options));
+  const owned = [client, upgradeAgent].filter(
+    (made) => made !== options.transport && made !== options.upgradeAgent,
+  );
   return {
     roundTrip: chooseRoundTrip(client, upgradeAgent),
     upgradeAgent,

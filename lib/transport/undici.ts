@@ -34,8 +34,13 @@ function strings(raw: unknown): string[] {
  * undici keeps it chunked: given the stream itself, undici sends `Content-Length` for a body that
  * has fully arrived, and the backend would see another framing than the client sent.
  */
-function undiciBody(req: IncomingMessage, body: IncomingMessage | null): IncomingMessage | AsyncIterable<Buffer> | null {
-  return body !== null && req.headers['content-length'] === undefined ? body[Symbol.asyncIterator]() as AsyncIterable<Buffer> : body;
+function undiciBody(
+  req: IncomingMessage,
+  body: IncomingMessage | null,
+): IncomingMessage | AsyncIterable<Buffer> | null {
+  return body !== null && req.headers['content-length'] === undefined
+    ? (body[Symbol.asyncIterator]() as AsyncIterable<Buffer>)
+    : body;
 }
 
 /**
@@ -88,7 +93,11 @@ class UndiciHandler implements undici.Dispatcher.DispatchHandlers {
   #body: UndiciBody | undefined;
   #trailers: string[] = [];
 
-  constructor(ex: Exchange, resolve: (response: BackendResponse) => void, reject: (err: ProxyError) => void) {
+  constructor(
+    ex: Exchange,
+    resolve: (response: BackendResponse) => void,
+    reject: (err: ProxyError) => void,
+  ) {
     this.#resolve = resolve;
     this.#reject = reject;
     this.#watch = new RequestWatch(ex, (err) => this.#abort?.(err));
@@ -111,7 +120,13 @@ class UndiciHandler implements undici.Dispatcher.DispatchHandlers {
     }
     this.#watch.done();
     this.#body = new UndiciBody(resume);
-    this.#resolve({ status, statusMessage: statusText, headers: headerMap(raw), body: this.#body, trailers: () => this.#trailers });
+    this.#resolve({
+      status,
+      statusMessage: statusText,
+      headers: headerMap(raw),
+      body: this.#body,
+      trailers: () => this.#trailers,
+    });
     return true;
   }
 
@@ -137,7 +152,10 @@ class UndiciHandler implements undici.Dispatcher.DispatchHandlers {
 }
 
 /** What undici is asked to send: the exchange's target and headers, the client's body as it came. */
-function dispatchOptions(ex: Exchange, body: IncomingMessage | null): undici.Dispatcher.DispatchOptions {
+function dispatchOptions(
+  ex: Exchange,
+  body: IncomingMessage | null,
+): undici.Dispatcher.DispatchOptions {
   const { location } = ex.options;
   return {
     origin: `${location.protocol}//${location.host}`,
@@ -158,7 +176,10 @@ function dispatchOptions(ex: Exchange, body: IncomingMessage | null): undici.Dis
  * request. The body streams both ways with backpressure, 1xx answers are relayed, trailers kept.
  * Which requests undici cannot send is `transport.ts`'s to decide.
  */
-export function undiciRoundTrip(ex: Exchange, dispatcher: UndiciDispatcher): Promise<BackendResponse> {
+export function undiciRoundTrip(
+  ex: Exchange,
+  dispatcher: UndiciDispatcher,
+): Promise<BackendResponse> {
   const body = bodyOf(ex);
   return new Promise((resolve, reject) => {
     dispatcher.dispatch(dispatchOptions(ex, body), new UndiciHandler(ex, resolve, reject));

@@ -14,13 +14,21 @@ import type { UpgradeRequestInit } from '../types.js';
  * after the location's path when `appendLocationPath` is set. `path` and `query` are the
  * request's, relative to the mount.
  */
-export function upgradeTarget(options: ResolvedOptions, path: string, query: string | null): string {
+export function upgradeTarget(
+  options: ResolvedOptions,
+  path: string,
+  query: string | null,
+): string {
   const { location } = options;
   if (!options.useRequestLocation) {
     const own = location.path === '' ? '/' : location.path;
     return location.query === '' ? own : own + '?' + location.query;
   }
-  const joined = options.appendLocationPath ? singleJoiningSlash(location.path, path) : path === '' ? '/' : path;
+  const joined = options.appendLocationPath
+    ? singleJoiningSlash(location.path, path)
+    : path === ''
+      ? '/'
+      : path;
   return query === null ? joined : joined + '?' + query;
 }
 
@@ -44,9 +52,17 @@ function addLine(headers: OutgoingHttpHeaders, name: string, value: string): voi
  * prefix is the incoming path (mount included) with the backend path, before the location's path
  * is joined in front, trimmed from its end.
  */
-function setForwarded(options: ResolvedOptions, src: UpgradeRequest, headers: OutgoingHttpHeaders, target: string): void {
+function setForwarded(
+  options: ResolvedOptions,
+  src: UpgradeRequest,
+  headers: OutgoingHttpHeaders,
+  target: string,
+): void {
   const { path, mount } = requestUrl(src.req);
-  const prefix = pathPrepend(mount + path, options.useRequestLocation ? src.path : options.location.path);
+  const prefix = pathPrepend(
+    mount + path,
+    options.useRequestLocation ? src.path : options.location.path,
+  );
   const lines = forwardedHeaders(src.req, prefix, target);
   for (let i = 0; i < lines.length; i += 2) headers[lines[i]!.toLowerCase()] = lines[i + 1]!;
 }
@@ -60,16 +76,22 @@ function setForwarded(options: ResolvedOptions, src: UpgradeRequest, headers: Ou
  * the client's X-Forwarded-Uri/Host/Proto are replaced by the proxy's own, as on the HTTP path.
  * @throws {ProxyError} `ERR_PROXY_BAD_REQUEST` for a request with two Host lines.
  */
-export function upgradeRequestInit(options: ResolvedOptions, src: UpgradeRequest): UpgradeRequestInit {
+export function upgradeRequestInit(
+  options: ResolvedOptions,
+  src: UpgradeRequest,
+): UpgradeRequestInit {
   const { req } = src;
   assertOneHost(req);
   const target = upgradeTarget(options, src.path, src.query);
   const client = req.headers.host;
-  const headers: OutgoingHttpHeaders = { host: options.useLocationHost || client === undefined ? options.location.host : client };
+  const headers: OutgoingHttpHeaders = {
+    host: options.useLocationHost || client === undefined ? options.location.host : client,
+  };
   const prior: string[] = [];
   forEachRequestHeader(req, (lower, _name, value) => {
     if (lower === 'x-forwarded-for') prior.push(value);
-    else if (lower !== 'host' && !(options.rewrite && isForwardedHeader(lower))) addLine(headers, lower, value);
+    else if (lower !== 'host' && !(options.rewrite && isForwardedHeader(lower)))
+      addLine(headers, lower, value);
   });
   const xff = forwardedFor(req, prior);
   if (xff !== undefined) headers['x-forwarded-for'] = xff;
@@ -84,8 +106,10 @@ export function upgradeRequestInit(options: ResolvedOptions, src: UpgradeRequest
  */
 export function serializeHead(init: UpgradeRequestInit): string {
   const { method, path, headers } = init;
-  if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(method)) throw new TypeError(`invalid method ${JSON.stringify(method)}`);
-  if (!/^[\x21-\x7e\x80-\xff]+$/.test(path)) throw new TypeError(`invalid request target ${JSON.stringify(path)}`);
+  if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(method))
+    throw new TypeError(`invalid method ${JSON.stringify(method)}`);
+  if (!/^[\x21-\x7e\x80-\xff]+$/.test(path))
+    throw new TypeError(`invalid request target ${JSON.stringify(path)}`);
   let host = '';
   let rest = '';
   for (const name of Object.keys(headers)) {

@@ -28,7 +28,11 @@ export class ClientWatch {
   private readonly onData = (chunk: Buffer): void => this.hold(chunk);
   private readonly onGone: () => void;
 
-  constructor(private readonly socket: Duplex, private readonly raw: boolean, head: Buffer) {
+  constructor(
+    private readonly socket: Duplex,
+    private readonly raw: boolean,
+    head: Buffer,
+  ) {
     let leave!: (value: 'left') => void;
     this.left = new Promise((resolve) => (leave = resolve));
     this.onGone = () => {

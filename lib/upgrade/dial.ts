@@ -4,7 +4,10 @@ import type { Duplex } from 'node:stream';
 import type { Location } from '../util/location.js';
 import type { NodeAgent } from '../types.js';
 
-type Dialer = (options: object, callback?: (err: Error | null, socket?: Duplex) => void) => Duplex | undefined | null;
+type Dialer = (
+  options: object,
+  callback?: (err: Error | null, socket?: Duplex) => void,
+) => Duplex | undefined | null;
 
 /** The agent's TLS and socket settings, to be read and copied into new options: the agent itself is never changed. */
 function agentOptions(agent: NodeAgent): Readonly<Record<string, unknown>> {
@@ -17,7 +20,8 @@ function agentOptions(agent: NodeAgent): Readonly<Record<string, unknown>> {
  * an agent that offers only other protocols keeps its list.
  */
 export function upgradeAlpn(offered: unknown): string[] | undefined {
-  if (!Array.isArray(offered) || offered.length === 0 || offered.includes('http/1.1')) return ['http/1.1'];
+  if (!Array.isArray(offered) || offered.length === 0 || offered.includes('http/1.1'))
+    return ['http/1.1'];
   return undefined;
 }
 
@@ -29,7 +33,8 @@ export function tlsOptions(agent: NodeAgent, location: Location): tls.Connection
     ...options,
     host: location.hostname,
     port: location.port,
-    servername: options.servername ?? (isIP(location.hostname) === 0 ? location.hostname : undefined),
+    servername:
+      options.servername ?? (isIP(location.hostname) === 0 ? location.hostname : undefined),
     ...(alpn ? { ALPNProtocols: alpn } : {}),
   };
 }
@@ -74,19 +79,25 @@ function handshaking(socket: Duplex): boolean {
  */
 export async function dial(agent: NodeAgent, location: Location): Promise<Duplex> {
   const https = location.protocol === 'https:';
-  const options = https ? tlsOptions(agent, location) : { ...agentOptions(agent), host: location.hostname, port: location.port };
+  const options = https
+    ? tlsOptions(agent, location)
+    : { ...agentOptions(agent), host: location.hostname, port: location.port };
   const create = (agent as unknown as { createConnection: Dialer }).createConnection.bind(agent);
   let socket = await new Promise<Duplex>((resolve, reject) => {
-    const returned = create(options, (err, made) => (err ? reject(err) : made ? resolve(made) : undefined));
+    const returned = create(options, (err, made) =>
+      err ? reject(err) : made ? resolve(made) : undefined,
+    );
     if (returned) resolve(returned);
   });
   socket.on('error', noop); // errors are read through the promises below and by the caller
   if (connecting(socket)) socket = await ready(socket, 'connect');
-  if (https && !(socket instanceof tls.TLSSocket)) socket = tls.connect({ ...(options as tls.ConnectionOptions), socket });
-  if (handshaking(socket)) socket = await ready(socket, 'secureConnect').catch((err: Error) => {
-    socket.destroy();
-    throw err;
-  });
+  if (https && !(socket instanceof tls.TLSSocket))
+    socket = tls.connect({ ...(options as tls.ConnectionOptions), socket });
+  if (handshaking(socket))
+    socket = await ready(socket, 'secureConnect').catch((err: Error) => {
+      socket.destroy();
+      throw err;
+    });
   return socket;
 }
 

@@ -19,7 +19,12 @@ export const ERROR_BODY_LIMIT = 1024 * 1024;
  * only as fast as the client takes the bytes; the body is cut off after {@link ERROR_BODY_LIMIT}
  * bytes, and chunked framing that cannot be followed (a line over 4 KiB) ends the relay there.
  */
-export function relayErrorResponse(client: Duplex, backend: Duplex, response: ResponseHead, method: string): void {
+export function relayErrorResponse(
+  client: Duplex,
+  backend: Duplex,
+  response: ResponseHead,
+  method: string,
+): void {
   client.pause();
   const end = new MessageEnd(response.status, response.headers, method);
   let done = false;

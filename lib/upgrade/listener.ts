@@ -19,7 +19,13 @@ export function upgradeListener(mounts: MountPaths, upgrades: UpgradeRegistry): 
     if (claimedUpgrades.has(req) || pendingUpgrades.has(req)) return; // another proxy, or routeUpgrades, has it
     const url = mounts.match(req.url ?? '');
     if (url) upgrades.fromUpgradeEvent(req, socket, head, url);
-    else unclaimed(upgrade, (this as Server | undefined) ?? (req.socket as { server?: Server }).server, req, socket);
+    else
+      unclaimed(
+        upgrade,
+        (this as Server | undefined) ?? (req.socket as { server?: Server }).server,
+        req,
+        socket,
+      );
   }
   proxies.set(upgrade, mounts);
   return upgrade;
@@ -30,7 +36,12 @@ export function upgradeListener(mounts: MountPaths, upgrades: UpgradeRegistry): 
  * When there are none but proxies and no proxy covers the path, nobody would ever answer it:
  * the last proxy listener answers 404 and closes the connection instead of leaving it hanging.
  */
-function unclaimed(self: UpgradeListener, server: Server | undefined, req: IncomingMessage, socket: Duplex): void {
+function unclaimed(
+  self: UpgradeListener,
+  server: Server | undefined,
+  req: IncomingMessage,
+  socket: Duplex,
+): void {
   if (server === undefined || typeof server.listeners !== 'function') return;
   const all = server.listeners('upgrade') as UpgradeListener[];
   const ours = all.filter((listener) => proxies.has(listener));

@@ -26,7 +26,13 @@ export class MessageEnd {
     this.chunked = /(?:^|,)\s*chunked\s*$/i.test(te);
     const bodyless = method === 'HEAD' || status === 204 || status === 304 || status < 200;
     // Transfer-Encoding overrides Content-Length; without chunked last, the body ends at close (RFC 9112 6.3).
-    if (!bodyless && !headers.has('transfer-encoding') && length !== undefined && /^\d+$/.test(length)) this.remaining = Number(length);
+    if (
+      !bodyless &&
+      !headers.has('transfer-encoding') &&
+      length !== undefined &&
+      /^\d+$/.test(length)
+    )
+      this.remaining = Number(length);
     else this.remaining = bodyless ? 0 : Infinity;
     this.finished = this.remaining === 0;
   }
@@ -63,7 +69,8 @@ export class MessageEnd {
       const lf = chunk.indexOf(0x0a, i);
       const stop = lf === -1 ? chunk.length : lf;
       this.line += chunk.toString('latin1', i, stop);
-      if (this.line.length > MAX_LINE) throw new RangeError(`chunked framing line longer than ${MAX_LINE} bytes`);
+      if (this.line.length > MAX_LINE)
+        throw new RangeError(`chunked framing line longer than ${MAX_LINE} bytes`);
       if (lf === -1) return -1;
       i = lf + 1;
       if (this.endLine()) return i;

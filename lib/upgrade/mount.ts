@@ -21,7 +21,9 @@ function isPattern(path: unknown): boolean {
 /** The plain string paths of a mount path (or list), lower-case, without trailing slash; patterns left out. */
 function prefixesOf(mountpath: unknown): string[] {
   const paths = Array.isArray(mountpath) ? mountpath : [mountpath];
-  return paths.filter((path) => !isPattern(path)).map((path: string) => path.replace(/\/+$/, '').toLowerCase());
+  return paths
+    .filter((path) => !isPattern(path))
+    .map((path: string) => path.replace(/\/+$/, '').toLowerCase());
 }
 
 /** Where an application itself is mounted, following `parent` up to the top-level app. */
@@ -72,7 +74,9 @@ export class MountPaths {
 
   /** Every full mount prefix the listener can match; patterns are left out. */
   private prefixes(): string[] {
-    return this.mounts.flatMap(({ paths, parent }) => appPrefixes(parent).flatMap((outer) => prefixesOf(paths).map((path) => outer + path)));
+    return this.mounts.flatMap(({ paths, parent }) =>
+      appPrefixes(parent).flatMap((outer) => prefixesOf(paths).map((path) => outer + path)),
+    );
   }
 
   /**
@@ -86,7 +90,12 @@ export class MountPaths {
     let best: string | undefined;
     for (const prefix of this.prefixes()) {
       const next = lower.charAt(prefix.length);
-      if (lower.startsWith(prefix) && (next === '' || next === '/') && (best === undefined || prefix.length > best.length)) best = prefix;
+      if (
+        lower.startsWith(prefix) &&
+        (next === '' || next === '/') &&
+        (best === undefined || prefix.length > best.length)
+      )
+        best = prefix;
     }
     return best === undefined ? undefined : { path: path.slice(best.length), query };
   }
@@ -97,8 +106,14 @@ export class MountPaths {
  * and `set`; Express then sets `mountpath` and `parent` and emits 'mount', Connect sets `route`),
  * so that `app.use('/proxy', proxy)` alone tells the proxy its mount, at mount time.
  */
-export function learnMountsFromFramework(middleware: (...args: never[]) => void, mounts: MountPaths): void {
-  const told = (record: (value: unknown) => void): PropertyDescriptor => ({ get: () => undefined, set: record });
+export function learnMountsFromFramework(
+  middleware: (...args: never[]) => void,
+  mounts: MountPaths,
+): void {
+  const told = (record: (value: unknown) => void): PropertyDescriptor => ({
+    get: () => undefined,
+    set: record,
+  });
   Object.defineProperties(middleware, {
     handle: { value: middleware, writable: true },
     set: { value: () => undefined, writable: true },

@@ -36,7 +36,9 @@ export interface UpgradeHooks {
 
 function wrapErrors<T>(promise: Promise<T>, code: ProxyErrorCode, prefix: string): Promise<T> {
   return promise.catch((err: unknown) => {
-    throw err instanceof ProxyError ? err : new ProxyError(code, prefix + messageOf(err), { cause: err });
+    throw err instanceof ProxyError
+      ? err
+      : new ProxyError(code, prefix + messageOf(err), { cause: err });
   });
 }
 
@@ -52,7 +54,9 @@ async function send(backend: Duplex, head: string, src: UpgradeSource): Promise<
   const chunked = req.headers['transfer-encoding'] !== undefined;
   if (src.raw || (!chunked && Number(req.headers['content-length'] ?? 0) === 0)) return;
   req.on('data', (chunk: Buffer) => {
-    const framed = chunked ? Buffer.concat([Buffer.from(`${chunk.length.toString(16)}\r\n`), chunk, Buffer.from('\r\n')]) : chunk;
+    const framed = chunked
+      ? Buffer.concat([Buffer.from(`${chunk.length.toString(16)}\r\n`), chunk, Buffer.from('\r\n')])
+      : chunk;
     if (!backend.write(framed)) req.pause();
   });
   backend.on('drain', () => req.resume());
@@ -60,11 +64,20 @@ async function send(backend: Duplex, head: string, src: UpgradeSource): Promise<
 }
 
 /** Dials with `agent`, sends, and reads the backend's answer, all within `responseHeaderTimeout`. */
-async function handshake(options: ResolvedOptions, agent: NodeAgent, src: UpgradeSource, attach: (backend: Duplex) => void): Promise<{ backend: Duplex; response: ResponseHead }> {
+async function handshake(
+  options: ResolvedOptions,
+  agent: NodeAgent,
+  src: UpgradeSource,
+  attach: (backend: Duplex) => void,
+): Promise<{ backend: Duplex; response: ResponseHead }> {
   let init = upgradeRequestInit(options, src);
   if (options.wrapRequest) {
     const copy = { ...init, headers: { ...init.headers } };
-    init = await wrapErrors(Promise.resolve().then(() => options.wrapRequest!(copy)), 'ERR_PROXY_WRAP_REQUEST', '');
+    init = await wrapErrors(
+      Promise.resolve().then(() => options.wrapRequest!(copy)),
+      'ERR_PROXY_WRAP_REQUEST',
+      '',
+    );
   }
   let head: string;
   try {
@@ -72,7 +85,11 @@ async function handshake(options: ResolvedOptions, agent: NodeAgent, src: Upgrad
   } catch (err) {
     throw new ProxyError('ERR_PROXY_WRAP_REQUEST', messageOf(err), { cause: err });
   }
-  const backend = await wrapErrors(dial(agent, options.location), 'ERR_PROXY_DIAL', 'error dialing backend: ');
+  const backend = await wrapErrors(
+    dial(agent, options.location),
+    'ERR_PROXY_DIAL',
+    'error dialing backend: ',
+  );
   attach(backend);
   await wrapErrors(send(backend, head, src), 'ERR_PROXY_SEND', 'error sending request: ');
   const response = await wrapErrors(readResponseHead(backend), 'ERR_PROXY_UPGRADE_RESPONSE', '');
@@ -83,18 +100,31 @@ function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
   if (ms <= 0) return work;
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new ProxyError('ERR_PROXY_BACKEND_TIMEOUT', 'timeout awaiting response headers')), ms);
+    timer = setTimeout(
+      () =>
+        reject(new ProxyError('ERR_PROXY_BACKEND_TIMEOUT', 'timeout awaiting response headers')),
+      ms,
+    );
   });
   return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
 }
 
 /** Acts on the backend's status (docs/upgrades.md, "What the client sees"); throws what the responder is to get. */
-function actOnStatus(options: ResolvedOptions, src: UpgradeSource, backend: Duplex, response: ResponseHead, early: Buffer[], hooks: UpgradeHooks): void {
+function actOnStatus(
+  options: ResolvedOptions,
+  src: UpgradeSource,
+  backend: Duplex,
+  response: ResponseHead,
+  early: Buffer[],
+  hooks: UpgradeHooks,
+): void {
   if (response.status === 101) {
     if (!src.raw) {
-      throw new ProxyError('ERR_PROXY_INVALID_UPGRADE_RESPONSE',
+      throw new ProxyError(
+        'ERR_PROXY_INVALID_UPGRADE_RESPONSE',
         'invalid upgrade response: status code 101: the request reached the proxy as a plain request ' +
-        "(no Upgrade header, or no server 'upgrade' listener), so its connection cannot be switched");
+          "(no Upgrade header, or no server 'upgrade' listener), so its connection cannot be switched",
+      );
     }
     src.socket.write(response.raw);
     // Before the tunnel resumes the client, so that they reach the backend first and in order.
@@ -102,7 +132,10 @@ function actOnStatus(options: ResolvedOptions, src: UpgradeSource, backend: Dupl
     tunnel(src.socket, backend, options.maxBytesPerSec, hooks.closed);
     hooks.opened();
   } else if (response.status < 400) {
-    throw new ProxyError('ERR_PROXY_INVALID_UPGRADE_RESPONSE', `invalid upgrade response: status code ${response.status}`);
+    throw new ProxyError(
+      'ERR_PROXY_INVALID_UPGRADE_RESPONSE',
+      `invalid upgrade response: status code ${response.status}`,
+    );
   } else {
     relayErrorResponse(src.socket, backend, response, src.req.method ?? 'GET');
   }
@@ -112,7 +145,12 @@ function actOnStatus(options: ResolvedOptions, src: UpgradeSource, backend: Dupl
 function abandon(src: UpgradeSource, backend: Duplex | undefined, reason: string): void {
   backend?.destroy();
   src.socket.destroy();
-  debug('upgrade %s %s: the client left during the handshake (%s)', src.req.method, src.req.url, reason);
+  debug(
+    'upgrade %s %s: the client left during the handshake (%s)',
+    src.req.method,
+    src.req.url,
+    reason,
+  );
 }
 
 /**
@@ -123,16 +161,25 @@ function abandon(src: UpgradeSource, backend: Duplex | undefined, reason: string
  * closed (the CVE-2018-1002105 fix). Every error before the switch goes to the responder; the
  * handshake as a whole gets `responseHeaderTimeout`. A client that leaves ends it at once.
  */
-export async function proxyUpgrade(options: ResolvedOptions, agent: NodeAgent, src: UpgradeSource, hooks: UpgradeHooks): Promise<void> {
+export async function proxyUpgrade(
+  options: ResolvedOptions,
+  agent: NodeAgent,
+  src: UpgradeSource,
+  hooks: UpgradeHooks,
+): Promise<void> {
   let backend: Duplex | undefined;
   let done = false;
   const watch = new ClientWatch(src.socket, src.raw, src.head);
   const attach = (made: Duplex): void => {
-    if (done || watch.gone) made.destroy(); // dialled after the deadline, or after the client left
+    if (done || watch.gone)
+      made.destroy(); // dialled after the deadline, or after the client left
     else backend = made;
   };
   try {
-    const asked = withDeadline(handshake(options, agent, src, attach), options.responseHeaderTimeout);
+    const asked = withDeadline(
+      handshake(options, agent, src, attach),
+      options.responseHeaderTimeout,
+    );
     const result = await Promise.race([asked, watch.left]);
     if (result === 'left' || watch.gone) {
       asked.catch(() => undefined); // its failure, caused by the closing that follows, goes nowhere

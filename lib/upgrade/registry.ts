@@ -43,7 +43,10 @@ export class UpgradeRegistry {
   };
 
   /** @param agent - what dials the upgrade connections: the transport's upgrade agent. */
-  constructor(private readonly options: ResolvedOptions, private readonly agent: NodeAgent) {
+  constructor(
+    private readonly options: ResolvedOptions,
+    private readonly agent: NodeAgent,
+  ) {
     const { held } = this;
     this.forget = function (this: Duplex) {
       held.delete(this);
@@ -59,7 +62,14 @@ export class UpgradeRegistry {
   fromUpgradeEvent(req: IncomingMessage, socket: Duplex, head: Buffer, url: MountedUrl): void {
     // Node removes its own error listener before emitting 'upgrade' (http-proxy PR #495): add ours first.
     socket.on('error', destroyOnError);
-    this.start({ req, socket, head, response: () => socketResponse(req, socket), raw: true, ...url });
+    this.start({
+      req,
+      socket,
+      head,
+      response: () => socketResponse(req, socket),
+      raw: true,
+      ...url,
+    });
   }
 
   /**
@@ -72,8 +82,20 @@ export class UpgradeRegistry {
     const routed = pendingUpgrades.get(req);
     pendingUpgrades.delete(req);
     const response = (): ServerResponse => res;
-    if (routed) this.start({ req, socket: routed.socket, head: routed.head, response, raw: true, path, query });
-    else whenItsTurn(res, () => this.start({ req, socket: req.socket, head: EMPTY, response, raw: false, path, query }));
+    if (routed)
+      this.start({
+        req,
+        socket: routed.socket,
+        head: routed.head,
+        response,
+        raw: true,
+        path,
+        query,
+      });
+    else
+      whenItsTurn(res, () =>
+        this.start({ req, socket: req.socket, head: EMPTY, response, raw: false, path, query }),
+      );
   }
 
   /** Closes every connection being upgraded or tunnelling. */

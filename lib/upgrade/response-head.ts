@@ -52,7 +52,9 @@ function blankLine(tail: Buffer, chunk: Buffer): number | undefined {
 
 /** The last three bytes of `tail` followed by `chunk`: all a blank line split across chunks can need. */
 function lastBytes(tail: Buffer, chunk: Buffer): Buffer {
-  return chunk.length >= 3 ? chunk.subarray(chunk.length - 3) : Buffer.concat([tail, chunk]).subarray(-3);
+  return chunk.length >= 3
+    ? chunk.subarray(chunk.length - 3)
+    : Buffer.concat([tail, chunk]).subarray(-3);
 }
 
 /**

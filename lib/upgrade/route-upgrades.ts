@@ -16,7 +16,11 @@ export const pendingUpgrades = new WeakMap<IncomingMessage, PendingUpgrade>();
 export const claimedUpgrades = new WeakSet<IncomingMessage>();
 
 /** A Connect/Express application, or any `(req, res, next)` handler. */
-export type Application = (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => void;
+export type Application = (
+  req: IncomingMessage,
+  res: ServerResponse,
+  next: (err?: unknown) => void,
+) => void;
 
 /**
  * An `'upgrade'` listener that routes every upgrade through `app`, as if it were a plain request:
@@ -27,12 +31,19 @@ export type Application = (req: IncomingMessage, res: ServerResponse, next: (err
  * @example
  * server.on('upgrade', routeUpgrades(app));
  */
-export function routeUpgrades(app: Application): (req: IncomingMessage, socket: Duplex, head: Buffer) => void {
+export function routeUpgrades(
+  app: Application,
+): (req: IncomingMessage, socket: Duplex, head: Buffer) => void {
   if (typeof app !== 'function') throw new TypeError('routeUpgrades(app): app must be a function');
   return function routeUpgrade(req, socket, head) {
     if (claimedUpgrades.has(req) || pendingUpgrades.has(req)) return; // a proxy's own listener took it
     dispatch(app, req, socket, head, (res, err) => {
-      debug('upgrade %s %s not taken by the application: %s', req.method, req.url, err ?? 'no route');
+      debug(
+        'upgrade %s %s not taken by the application: %s',
+        req.method,
+        req.url,
+        err ?? 'no route',
+      );
       res.statusCode = err === undefined ? 404 : 500;
       res.setHeader('Content-Type', 'text/plain; charset=utf-8');
       res.end(err === undefined ? 'Not Found\n' : 'Internal Server Error\n');
@@ -44,7 +55,13 @@ export function routeUpgrades(app: Application): (req: IncomingMessage, socket: 
  * Sends an upgrade through `app` with a response bound to its socket; a proxy on the way takes
  * it (see `UpgradeRegistry.fromRequest`). `notTaken` runs when the application passes it on unanswered.
  */
-export function dispatch(app: Application, req: IncomingMessage, socket: Duplex, head: Buffer, notTaken: (res: ServerResponse, err?: unknown) => void): void {
+export function dispatch(
+  app: Application,
+  req: IncomingMessage,
+  socket: Duplex,
+  head: Buffer,
+  notTaken: (res: ServerResponse, err?: unknown) => void,
+): void {
   socket.on('error', () => socket.destroy());
   const res = socketResponse(req, socket);
   pendingUpgrades.set(req, { socket, head });

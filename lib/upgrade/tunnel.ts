@@ -27,8 +27,14 @@ function pump(from: Readable, to: Writable): void {
  * throttled on its own. Returns a function that closes the tunnel; `onClose` runs once, however
  * it closed.
  */
-export function tunnel(client: Duplex, backend: Duplex, maxBytesPerSec: number, onClose: () => void): () => void {
-  const throttles = maxBytesPerSec > 0 ? [new Throttle(maxBytesPerSec), new Throttle(maxBytesPerSec)] : [];
+export function tunnel(
+  client: Duplex,
+  backend: Duplex,
+  maxBytesPerSec: number,
+  onClose: () => void,
+): () => void {
+  const throttles =
+    maxBytesPerSec > 0 ? [new Throttle(maxBytesPerSec), new Throttle(maxBytesPerSec)] : [];
   let closed = false;
   const close = (): void => {
     if (closed) return;

@@ -15,7 +15,10 @@ const INVALID_TEXT = /[^\t\x20-\x7e\x80-\xff]/;
  */
 export function validHeader(name: string, value: string): boolean {
   if (TOKEN.test(name) && !INVALID_TEXT.test(value)) return true;
-  debug('dropped a backend header or trailer with an invalid name or value: %s', JSON.stringify(name.slice(0, 64)));
+  debug(
+    'dropped a backend header or trailer with an invalid name or value: %s',
+    JSON.stringify(name.slice(0, 64)),
+  );
   return false;
 }
 

@@ -37,14 +37,18 @@ export function parseLocation(input: string | URL): Location {
     if (!parts) throw new Error('unparsable');
     url = new URL(text);
   } catch {
-    throw new RangeError(`option \`location\` is not a valid URL: ${JSON.stringify(String(input))}`);
+    throw new RangeError(
+      `option \`location\` is not a valid URL: ${JSON.stringify(String(input))}`,
+    );
   }
   const [, , authority = '', path = '', query = ''] = parts;
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new RangeError(`option \`location\` must be an http or https URL, not ${url.protocol}`);
   }
   if (url.username !== '' || url.password !== '' || authority.includes('@')) {
-    throw new RangeError('option `location` must not carry credentials; send them as a header instead');
+    throw new RangeError(
+      'option `location` must not carry credentials; send them as a header instead',
+    );
   }
   if (url.hostname === '') throw new RangeError('option `location` must name a host');
   return Object.freeze({

@@ -14,9 +14,24 @@ export type HeaderLineVisitor = (lower: string, name: string, value: string) => 
  * joins `Cookie` lines with `; `, keeps `Set-Cookie` as a list, and joins every other name with `, `.
  */
 const FIRST_LINE_ONLY = new Set([
-  'age', 'authorization', 'content-length', 'content-type', 'etag', 'expires', 'from', 'host',
-  'if-modified-since', 'if-unmodified-since', 'last-modified', 'location', 'max-forwards',
-  'proxy-authorization', 'referer', 'retry-after', 'server', 'user-agent',
+  'age',
+  'authorization',
+  'content-length',
+  'content-type',
+  'etag',
+  'expires',
+  'from',
+  'host',
+  'if-modified-since',
+  'if-unmodified-since',
+  'last-modified',
+  'location',
+  'max-forwards',
+  'proxy-authorization',
+  'referer',
+  'retry-after',
+  'server',
+  'user-agent',
 ]);
 
 /** What Node puts in `req.headers` for the lines of one name (`IncomingMessage#_addHeaderLine`). */
@@ -29,7 +44,11 @@ function nodeValue(lower: string, values: string[], joinAll: boolean): string | 
 
 function sameValue(current: unknown, derived: string | string[]): boolean {
   if (typeof derived === 'string') return current === derived;
-  return Array.isArray(current) && current.length === derived.length && current.every((value, i) => value === derived[i]);
+  return (
+    Array.isArray(current) &&
+    current.length === derived.length &&
+    current.every((value, i) => value === derived[i])
+  );
 }
 
 /** A value from `req.headers` as lines: a list gives one line per item. */
@@ -92,7 +111,8 @@ function visitMerged(req: IncomingMessage, visit: HeaderLineVisitor): void {
     if (entry.asSent) visit(key, raw[2 * line]!, raw[2 * line + 1]!);
   }
   for (const key in headers) {
-    if (!names.has(key) && headers[key] !== undefined) visitValue(key.toLowerCase(), key, headers[key], visit);
+    if (!names.has(key) && headers[key] !== undefined)
+      visitValue(key.toLowerCase(), key, headers[key], visit);
   }
 }
 

@@ -17,15 +17,21 @@ export function splitUrl(url: string): { path: string; query: string | null } {
 }
 
 /** The request's path and query relative to the mount Express or Connect stripped, and that mount. */
-export function requestUrl(req: IncomingMessage): { path: string; query: string | null; mount: string } {
+export function requestUrl(req: IncomingMessage): {
+  path: string;
+  query: string | null;
+  mount: string;
+} {
   const split = splitUrl(req.url ?? '');
   const { query } = split;
   const original = (req as { originalUrl?: unknown }).originalUrl;
-  if (typeof original !== 'string' || original === req.url) return { path: split.path, query, mount: '' };
+  if (typeof original !== 'string' || original === req.url)
+    return { path: split.path, query, mount: '' };
   // Under a mount, Express leaves an absolute-form target's root as `http://host`, without its `/`.
   const url = split.path === '' ? '/' : split.path;
   const full = splitUrl(original).path;
-  if (full.endsWith(url)) return { path: url, query, mount: full.slice(0, full.length - url.length) };
+  if (full.endsWith(url))
+    return { path: url, query, mount: full.slice(0, full.length - url.length) };
   // Express turns a mount root asked without its slash (`/proxy`) into `/`.
   if (url === '/' && !full.endsWith('/')) return { path: '', query, mount: full };
   return { path: url, query, mount: '' };

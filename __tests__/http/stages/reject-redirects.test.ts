@@ -16,7 +16,13 @@ async function exchange(rejectForwardingRedirects: boolean) {
 }
 
 function backend(status: number, headers: Record<string, string[]>): BackendResponse {
-  return { status, statusMessage: 'Backend', headers: new Map(Object.entries(headers)), body: Readable.from([Buffer.from('backend body')]), trailers: () => [] };
+  return {
+    status,
+    statusMessage: 'Backend',
+    headers: new Map(Object.entries(headers)),
+    body: Readable.from([Buffer.from('backend body')]),
+    trailers: () => [],
+  };
 }
 
 async function text(body: Readable): Promise<string> {
@@ -26,18 +32,27 @@ async function text(body: Readable): Promise<string> {
 }
 
 describe('rejectRedirects', () => {
-  it.each([300, 301, 302, 303, 307, 308, 399])('turns a %i with Location into a 502 with the exact body', async (status) => {
-    const ex = await exchange(true);
-    const original = backend(status, { 'location': ['http://127.0.0.1:1/elsewhere'], 'set-cookie': ['a=1'] });
-    const out = rejectRedirects(ex, original);
-    expect(out.status).toBe(502);
-    expect(out.statusMessage).toBe('Bad Gateway');
-    expect(Object.fromEntries(out.headers)).toEqual({ 'content-type': ['text/plain; charset=utf-8'], 'content-length': ['70'] });
-    const body = await text(out.body);
-    expect(body).toBe(MESSAGE);
-    expect(Buffer.byteLength(body)).toBe(70);
-    expect(out.trailers()).toEqual([]);
-  });
+  it.each([300, 301, 302, 303, 307, 308, 399])(
+    'turns a %i with Location into a 502 with the exact body',
+    async (status) => {
+      const ex = await exchange(true);
+      const original = backend(status, {
+        location: ['http://127.0.0.1:1/elsewhere'],
+        'set-cookie': ['a=1'],
+      });
+      const out = rejectRedirects(ex, original);
+      expect(out.status).toBe(502);
+      expect(out.statusMessage).toBe('Bad Gateway');
+      expect(Object.fromEntries(out.headers)).toEqual({
+        'content-type': ['text/plain; charset=utf-8'],
+        'content-length': ['70'],
+      });
+      const body = await text(out.body);
+      expect(body).toBe(MESSAGE);
+      expect(Buffer.byteLength(body)).toBe(70);
+      expect(out.trailers()).toEqual([]);
+    },
+  );
 
   it("discards the backend's body", async () => {
     const ex = await exchange(true);

@@ -7,27 +7,37 @@ const sourceOf = useRequestSource();
 
 /** A request whose forwarded path is empty (a location without path, a request path without trailing slash). */
 async function emptyPath(method: string, requestTarget: string, mount?: string) {
-  const raw = head(`${method} ${requestTarget} HTTP/1.1`, 'Host: client.example', 'Connection: close');
+  const raw = head(
+    `${method} ${requestTarget} HTTP/1.1`,
+    'Host: client.example',
+    'Connection: close',
+  );
   const ex = await exchangeFor(sourceOf(), raw, { location: 'http://127.0.0.1:8080' }, mount);
   ex.forwardedPath = '';
   return ex;
 }
 
 describe('rootRedirect', () => {
-  it.each(['GET', 'HEAD'])('redirects a %s of an empty path to the same path plus /', async (method) => {
-    const ex = await emptyPath(method, '/proxy', '/proxy');
-    expect(rootRedirect(ex)).toBe(true);
-    expect(ex.res.statusCode).toBe(301);
-    expect(ex.res.getHeader('Location')).toBe('/proxy/');
-    expect(ex.res.writableEnded).toBe(true);
-  });
+  it.each(['GET', 'HEAD'])(
+    'redirects a %s of an empty path to the same path plus /',
+    async (method) => {
+      const ex = await emptyPath(method, '/proxy', '/proxy');
+      expect(rootRedirect(ex)).toBe(true);
+      expect(ex.res.statusCode).toBe(301);
+      expect(ex.res.getHeader('Location')).toBe('/proxy/');
+      expect(ex.res.writableEnded).toBe(true);
+    },
+  );
 
-  it.each(['POST', 'PUT', 'DELETE', 'OPTIONS'])('lets a %s of an empty path through', async (method) => {
-    const ex = await emptyPath(method, '/proxy', '/proxy');
-    expect(rootRedirect(ex)).toBe(false);
-    expect(ex.res.headersSent).toBe(false);
-    expect(ex.res.getHeader('Location')).toBeUndefined();
-  });
+  it.each(['POST', 'PUT', 'DELETE', 'OPTIONS'])(
+    'lets a %s of an empty path through',
+    async (method) => {
+      const ex = await emptyPath(method, '/proxy', '/proxy');
+      expect(rootRedirect(ex)).toBe(false);
+      expect(ex.res.headersSent).toBe(false);
+      expect(ex.res.getHeader('Location')).toBeUndefined();
+    },
+  );
 
   it('lets a request with a non-empty forwarded path through', async () => {
     const ex = await emptyPath('GET', '/x');
@@ -49,8 +59,14 @@ describe('rootRedirect', () => {
   });
 
   it('sends the 301 with its Location and no body on the wire', async () => {
-    const received = await sourceOf().send(head('GET /svc?q HTTP/1.1', 'Host: client.example', 'Connection: close'));
-    const ex = createExchange(received.req, received.res, options({ location: 'http://127.0.0.1:8080' }));
+    const received = await sourceOf().send(
+      head('GET /svc?q HTTP/1.1', 'Host: client.example', 'Connection: close'),
+    );
+    const ex = createExchange(
+      received.req,
+      received.res,
+      options({ location: 'http://127.0.0.1:8080' }),
+    );
     ex.forwardedPath = '';
     rootRedirect(ex);
     const wire = await received.response();
@@ -81,7 +97,12 @@ describe('rootRedirect', () => {
   });
 
   it('fires for the empty path a real targetUrl leaves for a pathless location', async () => {
-    const ex = await exchangeFor(sourceOf(), head('GET /proxy HTTP/1.1', 'Host: client.example'), { location: 'http://127.0.0.1:8080' }, '/proxy');
+    const ex = await exchangeFor(
+      sourceOf(),
+      head('GET /proxy HTTP/1.1', 'Host: client.example'),
+      { location: 'http://127.0.0.1:8080' },
+      '/proxy',
+    );
     targetUrl(ex);
     expect(rootRedirect(ex)).toBe(true);
     expect(ex.res.getHeader('Location')).toBe('/proxy/');

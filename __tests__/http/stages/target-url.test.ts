@@ -9,7 +9,12 @@ type Flags = Omit<UpgradeAwareOptions, 'location'>;
 
 /** Runs the stage on a real request for `requestTarget` and returns what it filled in. */
 async function run(location: string, flags: Flags, requestTarget: string, mount?: string) {
-  const ex = await exchangeFor(sourceOf(), head(`GET ${requestTarget} HTTP/1.1`, 'Host: client.example'), { location, ...flags }, mount);
+  const ex = await exchangeFor(
+    sourceOf(),
+    head(`GET ${requestTarget} HTTP/1.1`, 'Host: client.example'),
+    { location, ...flags },
+    mount,
+  );
   const answered = targetUrl(ex);
   return { answered, target: ex.target, forwardedPath: ex.forwardedPath };
 }
@@ -45,14 +50,19 @@ describe('targetUrl', () => {
       ['/base/', '/x/', '/base/', '/base/'],
       ['', '/x', '', '/'],
       ['', '/x/', '/', '/'],
-    ])('sends location path %j for request %j as %j (target %j)', async (path, request, forwarded, target) => {
-      const result = await run(`${base}${path}`, {}, request);
-      expect(result.forwardedPath).toBe(forwarded);
-      expect(result.target).toBe(target);
-    });
+    ])(
+      'sends location path %j for request %j as %j (target %j)',
+      async (path, request, forwarded, target) => {
+        const result = await run(`${base}${path}`, {}, request);
+        expect(result.forwardedPath).toBe(forwarded);
+        expect(result.target).toBe(target);
+      },
+    );
 
     it("replaces the location's own query with the request's", async () => {
-      expect((await run(`${base}/base?from=location`, {}, '/x?from=request')).target).toBe('/base?from=request');
+      expect((await run(`${base}/base?from=location`, {}, '/x?from=request')).target).toBe(
+        '/base?from=request',
+      );
       expect((await run(`${base}/base?from=location`, {}, '/x')).target).toBe('/base');
     });
   });
@@ -64,7 +74,9 @@ describe('targetUrl', () => {
       ['/base', '/x/', '/base/base/'],
       ['', '/x', '/'],
     ])('doubles location path %j for request %j as %j', async (path, request, target) => {
-      expect((await run(`${base}${path}`, { appendLocationPath: true }, request)).target).toBe(target);
+      expect((await run(`${base}${path}`, { appendLocationPath: true }, request)).target).toBe(
+        target,
+      );
     });
   });
 
@@ -86,7 +98,9 @@ describe('targetUrl', () => {
     });
 
     it('sends the path relative to the mount', async () => {
-      expect((await run(base, { useRequestLocation: true }, '/proxy/a/b?c', '/proxy')).target).toBe('/a/b?c');
+      expect((await run(base, { useRequestLocation: true }, '/proxy/a/b?c', '/proxy')).target).toBe(
+        '/a/b?c',
+      );
     });
   });
 
@@ -116,7 +130,9 @@ describe('targetUrl', () => {
     });
 
     it('forwards the query byte for byte with useRequestLocation', async () => {
-      expect((await run(base, { useRequestLocation: true }, '/p%2Fq?x=%2F&y=')).target).toBe('/p%2Fq?x=%2F&y=');
+      expect((await run(base, { useRequestLocation: true }, '/p%2Fq?x=%2F&y=')).target).toBe(
+        '/p%2Fq?x=%2F&y=',
+      );
       expect((await run(base, { useRequestLocation: true }, '/p?')).target).toBe('/p?');
     });
   });

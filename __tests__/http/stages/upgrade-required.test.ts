@@ -8,7 +8,10 @@ const GET = head('GET /x HTTP/1.1', 'Host: client.example');
 
 describe('upgradeRequired', () => {
   it('throws a 400 ProxyError when an upgrade is required', async () => {
-    const ex = await exchangeFor(sourceOf(), GET, { location: 'http://127.0.0.1:8080', upgradeRequired: true });
+    const ex = await exchangeFor(sourceOf(), GET, {
+      location: 'http://127.0.0.1:8080',
+      upgradeRequired: true,
+    });
     let thrown: unknown;
     try {
       upgradeRequired(ex);
@@ -16,7 +19,11 @@ describe('upgradeRequired', () => {
       thrown = err;
     }
     expect(thrown).toBeInstanceOf(ProxyError);
-    expect(thrown).toMatchObject({ code: 'ERR_PROXY_UPGRADE_REQUIRED', status: 400, message: 'Upgrade request required' });
+    expect(thrown).toMatchObject({
+      code: 'ERR_PROXY_UPGRADE_REQUIRED',
+      status: 400,
+      message: 'Upgrade request required',
+    });
     expect(ex.res.headersSent).toBe(false);
   });
 

@@ -1,6 +1,13 @@
 import { cleanPath, joinPath } from '../../../lib/rewrite/go/path.js';
 import { fromByteString, toByteString } from '../../../lib/rewrite/go/strings.js';
-import { UrlParseError, escapePath, escapedPath, formatUrl, parsePath, parseUrl } from '../../../lib/rewrite/go/url.js';
+import {
+  UrlParseError,
+  escapePath,
+  escapedPath,
+  formatUrl,
+  parsePath,
+  parseUrl,
+} from '../../../lib/rewrite/go/url.js';
 
 /** The error `fn` throws (the test fails if it returns). */
 function thrown(fn: () => unknown): unknown {
@@ -41,7 +48,11 @@ describe('parseUrl', () => {
   });
 
   it('takes a rootless path after a scheme as opaque', () => {
-    expect(parseUrl('mailto:joe@example.com')).toMatchObject({ scheme: 'mailto', opaque: 'joe@example.com', path: '' });
+    expect(parseUrl('mailto:joe@example.com')).toMatchObject({
+      scheme: 'mailto',
+      opaque: 'joe@example.com',
+      path: '',
+    });
   });
 
   it('sets ForceQuery for a lone trailing question mark only', () => {
@@ -108,7 +119,7 @@ describe('parseUrl errors', () => {
     ['http://us er@h/', 'parse "http://us er@h/": net/url: invalid userinfo'],
     ['/%zz#frag', 'parse "/%zz": invalid URL escape "%zz"'],
     ['/a#%zz', 'parse "/a#%zz": invalid URL escape "%zz"'],
-  ])('rejects %j with Go\'s message', (input, message) => {
+  ])("rejects %j with Go's message", (input, message) => {
     const err = thrown(() => parseUrl(input));
     expect(err).toBeInstanceOf(UrlParseError);
     expect((err as Error).message).toBe(message);
@@ -136,7 +147,9 @@ describe('parseUrl errors', () => {
   });
 
   it('rejects bracketed text that is not an IPv6 address', () => {
-    expect((thrown(() => parseUrl('http://[v1.x]/')) as Error).message).toMatch(/^parse "http:\/\/\[v1\.x\]\/": invalid host: /);
+    expect((thrown(() => parseUrl('http://[v1.x]/')) as Error).message).toMatch(
+      /^parse "http:\/\/\[v1\.x\]\/": invalid host: /,
+    );
   });
 });
 
@@ -206,7 +219,9 @@ describe('formatUrl', () => {
 
   it('escapes the host and userinfo', () => {
     expect(formatUrl({ ...parseUrl('http://x/'), host: 'a b' })).toBe('http://a%20b/');
-    expect(formatUrl({ ...parseUrl('http://x/'), user: { username: 'a:b', password: 'c@d' } })).toBe('http://a%3Ab:c%40d@x/');
+    expect(
+      formatUrl({ ...parseUrl('http://x/'), user: { username: 'a:b', password: 'c@d' } }),
+    ).toBe('http://a%3Ab:c%40d@x/');
   });
 
   it('escapes non-ASCII bytes and characters as UTF-8', () => {
@@ -223,7 +238,9 @@ describe('escapePath', () => {
   });
 
   it('escapes everything else with upper-case hex', () => {
-    expect(escapePath('? #%<>()"\'[]!*\x00\xe9')).toBe('%3F%20%23%25%3C%3E%28%29%22%27%5B%5D%21%2A%00%E9');
+    expect(escapePath('? #%<>()"\'[]!*\x00\xe9')).toBe(
+      '%3F%20%23%25%3C%3E%28%29%22%27%5B%5D%21%2A%00%E9',
+    );
   });
 });
 
@@ -256,15 +273,42 @@ describe('parsePath', () => {
 describe('cleanPath', () => {
   // Go's src/path/path_test.go cleantests.
   it.each([
-    ['', '.'], ['abc', 'abc'], ['abc/def', 'abc/def'], ['a/b/c', 'a/b/c'], ['.', '.'], ['..', '..'],
-    ['../..', '../..'], ['../../abc', '../../abc'], ['/abc', '/abc'], ['/', '/'], ['abc/', 'abc'],
-    ['abc/def/', 'abc/def'], ['a/b/c/', 'a/b/c'], ['./', '.'], ['../', '..'], ['../../', '../..'],
-    ['/abc/', '/abc'], ['abc//def//ghi', 'abc/def/ghi'], ['//abc', '/abc'], ['///abc', '/abc'],
-    ['//abc//', '/abc'], ['abc//', 'abc'], ['abc/./def', 'abc/def'], ['/./abc/def', '/abc/def'],
-    ['abc/.', 'abc'], ['abc/def/ghi/../jkl', 'abc/def/jkl'], ['abc/def/../ghi/../jkl', 'abc/jkl'],
-    ['abc/def/..', 'abc'], ['abc/def/../..', '.'], ['/abc/def/../..', '/'], ['abc/def/../../..', '..'],
-    ['/abc/def/../../..', '/'], ['abc/def/../../../ghi/jkl/../../../mno', '../../mno'],
-    ['abc/./../def', 'def'], ['abc//./../def', 'def'], ['abc/../../././../def', '../../def'],
+    ['', '.'],
+    ['abc', 'abc'],
+    ['abc/def', 'abc/def'],
+    ['a/b/c', 'a/b/c'],
+    ['.', '.'],
+    ['..', '..'],
+    ['../..', '../..'],
+    ['../../abc', '../../abc'],
+    ['/abc', '/abc'],
+    ['/', '/'],
+    ['abc/', 'abc'],
+    ['abc/def/', 'abc/def'],
+    ['a/b/c/', 'a/b/c'],
+    ['./', '.'],
+    ['../', '..'],
+    ['../../', '../..'],
+    ['/abc/', '/abc'],
+    ['abc//def//ghi', 'abc/def/ghi'],
+    ['//abc', '/abc'],
+    ['///abc', '/abc'],
+    ['//abc//', '/abc'],
+    ['abc//', 'abc'],
+    ['abc/./def', 'abc/def'],
+    ['/./abc/def', '/abc/def'],
+    ['abc/.', 'abc'],
+    ['abc/def/ghi/../jkl', 'abc/def/jkl'],
+    ['abc/def/../ghi/../jkl', 'abc/jkl'],
+    ['abc/def/..', 'abc'],
+    ['abc/def/../..', '.'],
+    ['/abc/def/../..', '/'],
+    ['abc/def/../../..', '..'],
+    ['/abc/def/../../..', '/'],
+    ['abc/def/../../../ghi/jkl/../../../mno', '../../mno'],
+    ['abc/./../def', 'def'],
+    ['abc//./../def', 'def'],
+    ['abc/../../././../def', '../../def'],
   ])('cleans %j to %j', (input, output) => {
     expect(cleanPath(input)).toBe(output);
   });
@@ -273,10 +317,24 @@ describe('cleanPath', () => {
 describe('joinPath', () => {
   // Go's src/path/path_test.go jointests, plus the joins the rewriting transport makes.
   it.each([
-    [[], ''], [[''], ''], [['a'], 'a'], [['a', 'b'], 'a/b'], [['a', ''], 'a'], [['', 'b'], 'b'],
-    [['/', 'a'], '/a'], [['/', 'a/b'], '/a/b'], [['/', ''], '/'], [['//', 'a'], '/a'], [['/a', 'b'], '/a/b'],
-    [['a/', 'b'], 'a/b'], [['a/', ''], 'a'], [['', ''], ''], [['', '/'], '/'],
-    [['/proxy', '/a/../b/'], '/proxy/b'], [['/proxy', '/../../x'], '/x'], [['/p', '//a//b'], '/p/a/b'],
+    [[], ''],
+    [[''], ''],
+    [['a'], 'a'],
+    [['a', 'b'], 'a/b'],
+    [['a', ''], 'a'],
+    [['', 'b'], 'b'],
+    [['/', 'a'], '/a'],
+    [['/', 'a/b'], '/a/b'],
+    [['/', ''], '/'],
+    [['//', 'a'], '/a'],
+    [['/a', 'b'], '/a/b'],
+    [['a/', 'b'], 'a/b'],
+    [['a/', ''], 'a'],
+    [['', ''], ''],
+    [['', '/'], '/'],
+    [['/proxy', '/a/../b/'], '/proxy/b'],
+    [['/proxy', '/../../x'], '/x'],
+    [['/p', '//a//b'], '/p/a/b'],
   ] as [string[], string][])('joins %j to %j', (elems, output) => {
     expect(joinPath(...elems)).toBe(output);
   });

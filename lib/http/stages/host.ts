@@ -9,6 +9,9 @@ import type { RequestStage } from '../stage-types.js';
 export const host: RequestStage = (ex) => {
   assertOneHost(ex.req);
   const client = ex.req.headers.host;
-  ex.host = ex.options.useLocationHost || client === undefined || client === '' ? ex.options.location.host : client;
+  ex.host =
+    ex.options.useLocationHost || client === undefined || client === ''
+      ? ex.options.location.host
+      : client;
   return false;
 };

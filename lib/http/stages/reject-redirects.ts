@@ -1,7 +1,9 @@
 import { Readable } from 'node:stream';
 import type { ResponseStage } from '../stage-types.js';
 
-const MESSAGE = Buffer.from('the backend attempted to redirect this request, which is not permitted');
+const MESSAGE = Buffer.from(
+  'the backend attempted to redirect this request, which is not permitted',
+);
 
 /**
  * `rejectForwardingRedirects` (CVE-2022-3172): a 3xx that carries a Location becomes a 502 with
@@ -10,12 +12,21 @@ const MESSAGE = Buffer.from('the backend attempted to redirect this request, whi
  */
 export const rejectRedirects: ResponseStage = (ex, response) => {
   const { status, headers, body } = response;
-  if (!ex.options.rejectForwardingRedirects || status < 300 || status > 399 || !headers.get('location')?.[0]) return response;
+  if (
+    !ex.options.rejectForwardingRedirects ||
+    status < 300 ||
+    status > 399 ||
+    !headers.get('location')?.[0]
+  )
+    return response;
   body.resume();
   return {
     status: 502,
     statusMessage: 'Bad Gateway',
-    headers: new Map([['content-type', ['text/plain; charset=utf-8']], ['content-length', [String(MESSAGE.length)]]]),
+    headers: new Map([
+      ['content-type', ['text/plain; charset=utf-8']],
+      ['content-length', [String(MESSAGE.length)]],
+    ]),
     body: Readable.from([MESSAGE]),
     trailers: () => [],
   };

@@ -42,7 +42,10 @@ export const requestHeaders: RequestStage = (ex) => {
     // the body is re-chunked and keeps them (Node's parser accepts only lists that end in chunked).
     out.push('Transfer-Encoding', te);
     if (req.headers.trailer !== undefined) out.push('Trailer', req.headers.trailer);
-  } else if (req.headers['content-length'] === undefined && !BODYLESS_BY_DEFAULT.has(req.method ?? 'GET')) {
+  } else if (
+    req.headers['content-length'] === undefined &&
+    !BODYLESS_BY_DEFAULT.has(req.method ?? 'GET')
+  ) {
     out.push('Content-Length', '0');
   }
   ex.headers = out;

@@ -14,6 +14,7 @@ export const responseHeaders: ResponseStage = (_ex, response) => {
   }
   // Node removed the chunked framing but not other codings (`gzip, chunked`): the body still
   // carries them, and the client must be told; Node re-chunks it.
-  if (te !== undefined && !/^\s*chunked\s*$/i.test(te.join(','))) headers.set('transfer-encoding', [te.join(', ')]);
+  if (te !== undefined && !/^\s*chunked\s*$/i.test(te.join(',')))
+    headers.set('transfer-encoding', [te.join(', ')]);
   return response;
 };

@@ -6,6 +6,7 @@ import type { RequestStage } from '../stage-types.js';
  * before the stages run), so it gets the responder with Kubernetes' 400.
  */
 export const upgradeRequired: RequestStage = (ex) => {
-  if (ex.options.upgradeRequired) throw new ProxyError('ERR_PROXY_UPGRADE_REQUIRED', 'Upgrade request required');
+  if (ex.options.upgradeRequired)
+    throw new ProxyError('ERR_PROXY_UPGRADE_REQUIRED', 'Upgrade request required');
   return false;
 };

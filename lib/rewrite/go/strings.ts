@@ -13,8 +13,15 @@ export function fromByteString(bytes: string): string {
 }
 
 const QUOTE_ESCAPES: Readonly<Record<string, string>> = {
-  '\x07': '\\a', '\b': '\\b', '\f': '\\f', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\v': '\\v',
-  '"': '\\"', '\\': '\\\\',
+  '\x07': '\\a',
+  '\b': '\\b',
+  '\f': '\\f',
+  '\n': '\\n',
+  '\r': '\\r',
+  '\t': '\\t',
+  '\v': '\\v',
+  '"': '\\"',
+  '\\': '\\\\',
 };
 
 /** Lead byte range, sequence length and the range of the second byte (RFC 3629 §4). */
@@ -53,7 +60,7 @@ function quoteRune(r: string): string {
 /** Go's `strconv.Quote` over a Go string: bytes that are not UTF-8 become `\xNN`. */
 export function goQuote(s: string): string {
   let out = '"';
-  for (let i = 0; i < s.length; ) {
+  for (let i = 0; i < s.length;) {
     const c = s.charCodeAt(i);
     if (c >= 0x80 && c <= 0xff) {
       const n = utf8Length(s, i);

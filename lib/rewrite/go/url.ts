@@ -51,8 +51,17 @@ type Mode = 'path' | 'host' | 'zone' | 'user' | 'fragment';
 const isHostMode = (mode: Mode): boolean => mode === 'host' || mode === 'zone';
 
 const EMPTY: GoUrl = Object.freeze({
-  scheme: '', opaque: '', user: null, host: '', path: '', rawPath: '',
-  omitHost: false, forceQuery: false, rawQuery: '', fragment: '', rawFragment: '',
+  scheme: '',
+  opaque: '',
+  user: null,
+  host: '',
+  path: '',
+  rawPath: '',
+  omitHost: false,
+  forceQuery: false,
+  rawQuery: '',
+  fragment: '',
+  rawFragment: '',
 });
 
 const UPPER_HEX = '0123456789ABCDEF';

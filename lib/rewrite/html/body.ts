@@ -35,14 +35,33 @@ function linkRewriter(ex: Exchange, target: RewriteTarget): (value: string) => s
  * either form, br); an unknown coding passes untouched; a body-less answer (HEAD, 204, 304) passes.
  * The length changes, so Content-Length goes; Node frames the body anew.
  */
-export function rewriteHtmlBody(ex: Exchange, response: BackendResponse, target: RewriteTarget): void {
+export function rewriteHtmlBody(
+  ex: Exchange,
+  response: BackendResponse,
+  target: RewriteTarget,
+): void {
   const { headers, status } = response;
-  if (!isHtml(headers.get('content-type')?.[0]) || ex.req.method === 'HEAD' || status === 204 || status === 304) return;
+  if (
+    !isHtml(headers.get('content-type')?.[0]) ||
+    ex.req.method === 'HEAD' ||
+    status === 204 ||
+    status === 304
+  )
+    return;
   const codec = recode(headers.get('content-encoding')?.join(', '));
   if (codec === null) {
-    debug('unknown encoding %s for text/html: links not rewritten', headers.get('content-encoding'));
+    debug(
+      'unknown encoding %s for text/html: links not rewritten',
+      headers.get('content-encoding'),
+    );
     return;
   }
   headers.delete('content-length');
-  response.body = pipeline(response.body, codec.decode, createHtmlRewriter(linkRewriter(ex, target)), codec.encode, () => {});
+  response.body = pipeline(
+    response.body,
+    codec.decode,
+    createHtmlRewriter(linkRewriter(ex, target)),
+    codec.encode,
+    () => {},
+  );
 }

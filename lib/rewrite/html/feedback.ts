@@ -26,13 +26,18 @@ export class TreeFeedback {
 
   /** Sets the tokenizer's mode for what follows the start tag `token`. */
   startTag(token: TagToken): void {
-    if (this.namespaces.length === 1 && token.tagID !== $.SVG && token.tagID !== $.MATH) return this.setTextMode(token.tagID);
+    if (this.namespaces.length === 1 && token.tagID !== $.SVG && token.tagID !== $.MATH)
+      return this.setTextMode(token.tagID);
     if (token.tagID === $.SVG) this.enter(NS.SVG);
     else if (token.tagID === $.MATH) this.enter(NS.MATHML);
     const ns = this.namespace;
     if (ns === NS.HTML) this.setTextMode(token.tagID);
     else if (foreignContent.causesExit(token)) this.leave();
-    else if (!token.selfClosing && foreignContent.isIntegrationPoint(svgTagId(token, ns), ns, token.attrs)) this.enter(NS.HTML);
+    else if (
+      !token.selfClosing &&
+      foreignContent.isIntegrationPoint(svgTagId(token, ns), ns, token.attrs)
+    )
+      this.enter(NS.HTML);
   }
 
   /** Leaves the foreign content or integration point that the end tag `token` closes. */
@@ -41,8 +46,15 @@ export class TreeFeedback {
     const ns = this.namespace;
     const outer = this.namespaces[this.namespaces.length - 2];
     if (ns === NS.HTML) {
-      if (outer !== undefined && foreignContent.isIntegrationPoint(svgTagId(token, outer), outer, token.attrs)) this.leave();
-    } else if ((token.tagID === $.SVG && ns === NS.SVG) || (token.tagID === $.MATH && ns === NS.MATHML)) {
+      if (
+        outer !== undefined &&
+        foreignContent.isIntegrationPoint(svgTagId(token, outer), outer, token.attrs)
+      )
+        this.leave();
+    } else if (
+      (token.tagID === $.SVG && ns === NS.SVG) ||
+      (token.tagID === $.MATH && ns === NS.MATHML)
+    ) {
       this.leave();
     }
   }

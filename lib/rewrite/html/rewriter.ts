@@ -47,7 +47,8 @@ class HtmlRewriter extends Transform {
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
     if (this.splicer === undefined) return callback(null, chunk);
-    if (this.splicer.pending < GATHER_FROM || this.heldBytes + chunk.length >= GATHER) return this.run(this.unhold(chunk), false, callback);
+    if (this.splicer.pending < GATHER_FROM || this.heldBytes + chunk.length >= GATHER)
+      return this.run(this.unhold(chunk), false, callback);
     this.held.push(chunk);
     this.heldBytes += chunk.length;
     callback();
@@ -91,7 +92,10 @@ class HtmlRewriter extends Transform {
   }
 
   private passThrough(splicer: LinkSplicer): void {
-    debug('HTML rewriting stopped (%s): the rest of the body passes as it is', splicer.overflowed ? 'too many attributes or too deep' : 'a token over 256 KiB');
+    debug(
+      'HTML rewriting stopped (%s): the rest of the body passes as it is',
+      splicer.overflowed ? 'too many attributes or too deep' : 'a token over 256 KiB',
+    );
     this.output(splicer.release());
     this.splicer = undefined;
   }

@@ -12,15 +12,25 @@ type Location = Token.Location;
  */
 export const URL_ATTRIBUTES: ReadonlyMap<string, ReadonlySet<string>> = new Map(
   Object.entries({
-    a: ['href'], area: ['href'], base: ['href'], link: ['href'],
+    a: ['href'],
+    area: ['href'],
+    base: ['href'],
+    link: ['href'],
     applet: ['codebase'],
-    audio: ['src'], embed: ['src'], script: ['src'], source: ['src'],
-    blockquote: ['cite'], del: ['cite'], ins: ['cite'], q: ['cite'],
+    audio: ['src'],
+    embed: ['src'],
+    script: ['src'],
+    source: ['src'],
+    blockquote: ['cite'],
+    del: ['cite'],
+    ins: ['cite'],
+    q: ['cite'],
     body: ['background'],
     button: ['formaction'],
     command: ['icon'],
     form: ['action'],
-    frame: ['longdesc', 'src'], iframe: ['longdesc', 'src'],
+    frame: ['longdesc', 'src'],
+    iframe: ['longdesc', 'src'],
     head: ['profile'],
     html: ['manifest'],
     img: ['longdesc', 'src', 'usemap'],
@@ -90,7 +100,8 @@ export class LinkSplicer implements TokenHandler {
   private copyTo(offset: number): void {
     if (offset <= this.copied) return;
     // Cannot happen while the source is copied before every drop; fail rather than lose bytes.
-    if (this.copied < this.tokenizer.preprocessor.droppedBufferSize) throw new Error('HTML rewriter: source dropped before it was copied');
+    if (this.copied < this.tokenizer.preprocessor.droppedBufferSize)
+      throw new Error('HTML rewriter: source dropped before it was copied');
     this.out += this.source(this.copied, offset);
     this.copied = offset;
   }

@@ -26,7 +26,10 @@ export class LocatingTokenizer extends Tokenizer {
   /** The names of the current tag's attributes, so that a repeat is found in constant time. */
   private readonly names = new Set<string>();
 
-  protected override _appendCharToCurrentCharacterToken(type: Token.CharacterToken['type'], ch: string): void {
+  protected override _appendCharToCurrentCharacterToken(
+    type: Token.CharacterToken['type'],
+    ch: string,
+  ): void {
     const current = this.currentCharacterToken;
     if (current?.type === type && !this.preprocessor.willDropParsedChunk()) return;
     if (current) {
@@ -81,7 +84,9 @@ export class LocatingTokenizer extends Tokenizer {
     this.names.add(attr.name);
     token.attrs.push(attr);
     const location = token.location;
-    if (location && this.currentLocation) (location.attrs ??= Object.create(null) as Record<string, Token.Location>)[attr.name] = this.currentLocation;
+    if (location && this.currentLocation)
+      (location.attrs ??= Object.create(null) as Record<string, Token.Location>)[attr.name] =
+        this.currentLocation;
     this._leaveAttrValue();
   }
 
@@ -107,6 +112,7 @@ export const RAW_TEXT = new Set([$.STYLE, $.IFRAME, $.XMP, $.NOEMBED, $.NOFRAMES
 
 /** The tag ID with SVG's camel-cased names restored (`foreignobject` -> `foreignObject`). */
 export function svgTagId(token: TagToken, ns: html.NS): html.TAG_ID {
-  const adjusted = ns === NS.SVG ? foreignContent.SVG_TAG_NAMES_ADJUSTMENT_MAP.get(token.tagName) : undefined;
+  const adjusted =
+    ns === NS.SVG ? foreignContent.SVG_TAG_NAMES_ADJUSTMENT_MAP.get(token.tagName) : undefined;
   return adjusted === undefined ? token.tagID : html.getTagID(adjusted);
 }

@@ -5,8 +5,15 @@ export type Quote = '"' | "'" | '';
 
 const ignore = (): void => {};
 const NO_TOKENS: TokenHandler = {
-  onComment: ignore, onDoctype: ignore, onStartTag: ignore, onEndTag: ignore, onEof: ignore,
-  onCharacter: ignore, onNullCharacter: ignore, onWhitespaceCharacter: ignore, onParseError: null,
+  onComment: ignore,
+  onDoctype: ignore,
+  onStartTag: ignore,
+  onEndTag: ignore,
+  onEof: ignore,
+  onCharacter: ignore,
+  onNullCharacter: ignore,
+  onWhitespaceCharacter: ignore,
+  onParseError: null,
 };
 
 /**
@@ -61,7 +68,8 @@ export interface ValueSpan {
   bare: boolean;
 }
 
-const isSpace = (c: string | undefined): boolean => c === ' ' || c === '\t' || c === '\n' || c === '\f' || c === '\r';
+const isSpace = (c: string | undefined): boolean =>
+  c === ' ' || c === '\t' || c === '\n' || c === '\f' || c === '\r';
 
 /**
  * Where the value sits in `text`, the source from an attribute's name to the end of its tag,
@@ -70,7 +78,14 @@ const isSpace = (c: string | undefined): boolean => c === ' ' || c === '\t' || c
  */
 export function locateValue(text: string): ValueSpan {
   let i = 1; // the first character always belongs to the name, even `=`
-  while (i < text.length && !isSpace(text[i]) && text[i] !== '/' && text[i] !== '>' && text[i] !== '=') i++;
+  while (
+    i < text.length &&
+    !isSpace(text[i]) &&
+    text[i] !== '/' &&
+    text[i] !== '>' &&
+    text[i] !== '='
+  )
+    i++;
   const nameEnd = i;
   while (isSpace(text[i])) i++;
   if (text[i] !== '=') return { start: nameEnd, end: nameEnd, quote: '', bare: true };
