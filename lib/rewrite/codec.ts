@@ -14,7 +14,7 @@ export interface Recoder {
 
 /**
  * The coding named by a `Content-Encoding` value, matched case-insensitively and trimmed
- * (spec P6): none or `identity`, `gzip` or `x-gzip` (RFC 9110 section 8.4.1.3), `deflate`, `br`.
+ * (docs/differences.md, P6): none or `identity`, `gzip` or `x-gzip` (RFC 9110 section 8.4.1.3), `deflate`, `br`.
  * Anything else, several codings (`gzip, br`) included, is `null`: the body is not understood.
  */
 export function codingOf(contentEncoding: string | undefined): Coding | null {
@@ -38,7 +38,7 @@ function isZlibHeader(head: Buffer): boolean {
  * A Transform over a zlib stream that `open` creates from the body's first bytes (at least
  * `need` of them, fewer only if the body is that short). A body without bytes never opens one,
  * so it stays empty rather than failing (`unexpected end of file`) or growing a gzip header:
- * HEAD, 204 and 304 responses pass through (spec P6). Backpressure goes both ways.
+ * HEAD, 204 and 304 responses pass through (docs/differences.md, P6). Backpressure goes both ways.
  */
 class LazyCoder extends Transform {
   private inner: Transform | undefined;
@@ -94,7 +94,10 @@ class LazyCoder extends Transform {
   }
 }
 
-/** Compression settings for re-encoding: Kubernetes' (spec 5.4) where it has one. */
+/**
+ * Compression settings for re-encoding: Kubernetes' where it has one (`rewriteResponse` in
+ * apimachinery's proxy transport.go: gzip at the default level, deflate at `flate.BestCompression`).
+ */
 const GZIP: zlib.ZlibOptions = {}; // gzip.NewWriter: the default level
 const DEFLATE: zlib.ZlibOptions = { level: zlib.constants.Z_BEST_COMPRESSION }; // flate.BestCompression
 /** Brotli's default quality (11) is meant for static assets; 4 is the usual choice on the fly. */

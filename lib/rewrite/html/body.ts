@@ -14,7 +14,7 @@ function isHtml(contentType: string | undefined): boolean {
   return contentType !== undefined && HTML.test(contentType);
 }
 
-/** The rewrite of one link attribute; undefined keeps the value's bytes when nothing but escaping would change (P5). */
+/** The rewrite of one link attribute; undefined keeps the value's bytes when nothing but escaping would change (docs/differences.md, P5). */
 function linkRewriter(ex: Exchange, target: RewriteTarget): (value: string) => string | undefined {
   const source = { host: ex.options.location.host };
   return (value) => {
