@@ -1,8 +1,7 @@
 // The real command (`node dist/cli/main.js`, package.json's bin) end to end: --help and bad flags,
 // then a backend behind `--target ... --port 0` reached with plain requests and WebSockets: the
 // filter, the access log, --quiet, --token, --max-bytes-per-sec, --api-prefix, --www, a backend
-// that is down, kubectl's warnings, --unix-socket, and a backend on a unix socket (issue 5 items
-// 1-3 and 6).
+// that is down, kubectl's warnings, --unix-socket, and a backend on a unix socket (docs/cli.md).
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';

@@ -1,4 +1,4 @@
-// The real command with `--kubeconfig` (issue 5 item 6): a local HTTPS backend that requires a client
+// The real command with `--kubeconfig` (docs/cli.md, "The backend"): a local HTTPS backend that requires a client
 // certificate from a test CA, and a kubeconfig naming it with the CA file, the client certificate
 // and key inline (base64) and a token, as `kubectl proxy --kubeconfig` is used. Plain requests and a
 // WebSocket go through; --context picks another user; --insecure-skip-tls-verify and a missing CA.

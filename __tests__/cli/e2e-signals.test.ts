@@ -1,4 +1,4 @@
-// The real command's shutdown (issue 5 item 4): on SIGTERM or SIGINT it stops accepting, ends the
+// The real command's shutdown (docs/cli.md, "Stopping and exit status"): on SIGTERM or SIGINT it stops accepting, ends the
 // tunnels, closes idle keep-alive connections and exits 0; on a unix socket it removes the socket
 // file. The 10 s guard on the exit is a hang guard, not a speed requirement.
 import { once } from 'node:events';

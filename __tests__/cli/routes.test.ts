@@ -1,4 +1,4 @@
-// kubectl proxy's routing (spec 6.1): Go ServeMux semantics over the API prefix and the static
+// kubectl proxy's routing (docs/cli.md, "Paths"): Go ServeMux semantics over the API prefix and the static
 // prefix, then stripLeaveSlash when the API prefix does not start with /api.
 import { NOT_FOUND, cleanPath, createRouter, unescapePath } from '../../lib/cli/routes.js';
 

@@ -1,5 +1,5 @@
 // The command-line proxy's server, built from a command line as main.ts builds it: kubectl's
-// proxy_server_test.go (spec 9.4: TestFileServing, TestAPIRequests, TestPathHandling), the filter on
+// proxy_server_test.go (kubectl's TestFileServing, TestAPIRequests, TestPathHandling), the filter on
 // plain requests and upgrades, the bearer token, the responder, the access log and close().
 import { once } from 'node:events';
 import { writeFile } from 'node:fs/promises';

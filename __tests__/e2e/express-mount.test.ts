@@ -1,5 +1,5 @@
 // The HTTP path through an Express 5 app, `app.use('/proxy', proxy)`, driven with supertest: the
-// mount is invisible to the backend, raw bytes survive, headers follow spec 3.3, the default
+// mount is invisible to the backend, raw bytes survive, headers follow docs/getting-started.md, "How paths map", the default
 // responder answers backend failures, and rejectForwardingRedirects works behind the router.
 import http from 'node:http';
 import { EventEmitter, once } from 'node:events';

@@ -1,7 +1,8 @@
-// The X-Forwarded-* headers of the rewriting transport, as the backend receives them (spec 5.2
-// step 1, P3, P13). Our decision: the proxy always sets them, so a client's own values never pass
-// as if the proxy had set them: X-Forwarded-Uri is the prefix joined with the escaped outgoing
-// path; X-Forwarded-Host the Host the client asked for (removed when it sent none);
+// The X-Forwarded-* headers of the rewriting transport, as the backend receives them
+// (docs/rewriting.md, "Request headers"; docs/differences.md, P3 and P13). Our decision: the
+// proxy always sets them, so a client's own values never pass as if the proxy had set them:
+// X-Forwarded-Uri is the prefix joined with the escaped outgoing path; X-Forwarded-Host the Host
+// the client asked for (removed when it sent none);
 // X-Forwarded-Proto `https` on a TLS connection, else `http`.
 import http from 'node:http';
 import https from 'node:https';

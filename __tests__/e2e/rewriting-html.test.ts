@@ -1,4 +1,4 @@
-// HTML link rewriting through the middleware (spec 5.4 with P5 and P6): Kubernetes'
+// HTML link rewriting through the middleware (docs/rewriting.md, "HTML links"; docs/differences.md, P5 and P6): Kubernetes'
 // TestRewriteResponse (9.2 T13) as real compressed round trips, the encodings this port adds,
 // the media type test, and the bytes that must never change. The proxy is mounted with
 // `app.use('/proxy', proxy)` and useRequestLocation, so links to the backend get `/proxy`.

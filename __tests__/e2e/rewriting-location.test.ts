@@ -1,4 +1,4 @@
-// Location header rewriting through the middleware (spec 5.2 step 3, 5.3, P13), under an Express
+// Location header rewriting through the middleware (docs/rewriting.md, "The rewriting rules"; docs/differences.md, P13), under an Express
 // mount: `app.use('/proxy', proxy)` with useRequestLocation, origin-form requests (so the proxy
 // knows no scheme or host of its own and rewritten Locations are path-only).
 import http from 'node:http';

@@ -1,5 +1,5 @@
 // Kubernetes' tests of the rewriting transport, observed through the middleware with real servers:
-// TestServeHTTP case 7 "remove CORS headers" (spec 9.1 T1), TestDefaultProxyTransport (T7) and all
+// TestServeHTTP case 7 "remove CORS headers" (apimachinery upgradeaware_test.go), TestDefaultProxyTransport (T7) and all
 // 21 cases of TestProxyTransport (9.2 T12). Upstream calls the transport directly; here the
 // transport's fields come from what Go's handler would have: Scheme and Host from an absolute-form
 // request line (`GET http://foo.com/... HTTP/1.1`), PathPrepend from where the proxy is mounted
@@ -137,7 +137,7 @@ describe('upgradeAware path prefix without a mount (TestDefaultProxyTransport)',
   );
 });
 
-// TestProxyTransport (spec 9.2 T12).
+// TestProxyTransport (apimachinery transport_test.go).
 type Transport = 'T' | 'T2' | 'Empty' | 'NoHost' | 'NoScheme';
 const PREFIX: Record<Transport, string> = {
   T: '/proxy/node/node1:10250',

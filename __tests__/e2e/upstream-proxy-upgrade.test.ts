@@ -1,7 +1,7 @@
 // Spec 9.1 T2 TestProxyUpgrade: a WebSocket through the proxy (the `ws` client, origin
 // http://127.0.0.1/) to a `ws` backend at /hello that insists on the case's Authorization, over
 // plain HTTP and over TLS with a CA made at test time. The client asks for /some/path; the proxy
-// must still dial the location's own path, /hello (spec 4.2).
+// must still dial the location's own path, /hello (docs/upgrades.md, "Backend path").
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';

@@ -1,4 +1,4 @@
-// Kubernetes' TestRejectForwardingRedirectsOption (spec section 9.1, T6; CVE-2022-3172). The
+// Kubernetes' TestRejectForwardingRedirectsOption (apimachinery upgradeaware_test.go; CVE-2022-3172). The
 // backend sets the case's Location, writes its status and `some data`; a raw TCP client sends
 // `GET /` with `Connection: close` and reads until the proxy closes, so the body checked is what
 // the wire carried and the Content-Length can be compared with it.
@@ -87,7 +87,7 @@ describe('upgradeAware rejectForwardingRedirects (upstream TestRejectForwardingR
       if (tc.expectedStatus === 502) {
         expect(res.body.length).toBe(70);
         expect(res.headers['content-type']).toEqual(['text/plain; charset=utf-8']);
-        // The substitute carries none of the backend's headers (spec 3.5, Q9).
+        // The substitute carries none of the backend's headers (Kubernetes' RejectForwardingRedirects).
         expect(res.headers['location']).toBeUndefined();
         expect(res.headers['x-backend']).toBeUndefined();
       } else {

@@ -1,4 +1,4 @@
-// Kubernetes' TestProxyRedirectsforRootPath (spec section 9.1, T11; section 3.1): the redirect
+// Kubernetes' TestProxyRedirectsforRootPath (apimachinery upgradeaware_test.go): the redirect
 // helper called directly for the path "" and a fresh response. Here the stage runs on an Exchange
 // built by createExchange over a real IncomingMessage/ServerResponse; the request line is in
 // absolute form without a path (`GET http://host HTTP/1.1`), the one request whose path is "".

@@ -5,7 +5,7 @@ import zlib from 'node:zlib';
 import { codingOf, recode } from '../../lib/rewrite/codec.js';
 import { waitFor } from '../helpers/wait.js';
 
-/** T13's two bodies (spec 9.2). */
+/** The two bodies of apimachinery's TestRewriteResponse. */
 const SHORT = Buffer.from('short body test');
 const LONG = Buffer.from('long body test'.repeat(4097));
 

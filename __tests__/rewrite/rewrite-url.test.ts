@@ -6,7 +6,7 @@ import {
   type RewriteTarget,
 } from '../../lib/rewrite/rewrite-url.js';
 
-// The transports of Kubernetes' TestProxyTransport (spec 9.2 T12).
+// The transports of Kubernetes' TestProxyTransport (apimachinery transport_test.go).
 const T: RewriteTarget = {
   scheme: 'http',
   host: 'foo.com',
@@ -264,7 +264,7 @@ describe('forwardedUri', () => {
 
 describe('pathPrepend', () => {
   it.each([
-    // Kubernetes' TestDefaultProxyTransport (spec 9.1 T7).
+    // Kubernetes' TestDefaultProxyTransport (apimachinery upgradeaware_test.go).
     ['/a/test/location', '/location', '/a/test'],
     ['/a/test/', '', '/a/test'],
     ['/a/test/', '/', '/a/test'],

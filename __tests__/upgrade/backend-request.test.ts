@@ -15,7 +15,7 @@ import { targetUrl } from '../../lib/http/stages/target-url.js';
 import { RequestSource, exchangeFor, head, mountAt, options } from '../helpers/exchange.js';
 
 describe('upgradeTarget', () => {
-  describe('without useRequestLocation (spec 4.2, P2)', () => {
+  describe('without useRequestLocation (docs/differences.md, P2)', () => {
     it("dials the location's own path and ignores the request's path and query", () => {
       const resolved = options({ location: 'http://backend:8080/hello' });
       expect(upgradeTarget(resolved, '/some/path', 'watch=1')).toBe('/hello');

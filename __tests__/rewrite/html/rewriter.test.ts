@@ -28,7 +28,7 @@ function live(gc: () => void): number {
 }
 
 /**
- * Enough of Kubernetes' rewriteURL (spec 5.3) for T12's bodies: a root-relative path, or an
+ * Enough of Kubernetes' rewriteURL for TestProxyTransport's bodies: a root-relative path, or an
  * absolute URL on the source host, gets the transport's prefix unless it already has it.
  */
 function kubernetesLike(prefix = PREFIX, sourceHost = 'mynode.com'): RewriteAttribute {
