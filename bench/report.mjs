@@ -33,7 +33,8 @@ export function between(text, name, body) {
   const end = `<!-- ${name}:end -->`;
   const from = text.indexOf(start);
   const to = text.indexOf(end);
-  if (from === -1 || to < from) throw new Error(`docs/benchmarks.md has no ${start} ... ${end} markers`);
+  if (from === -1 || to < from)
+    throw new Error(`docs/benchmarks.md has no ${start} ... ${end} markers`);
   return `${text.slice(0, from + start.length)}\n${body}\n${text.slice(to)}`;
 }
 
@@ -46,7 +47,9 @@ export async function writeReport() {
   doc = between(doc, 'results', resultsMarkdown(results));
   doc = between(doc, 'targets', targetsMarkdown(results));
   await writeFile(DOC, doc);
-  console.log(`report: ${fileURLToPath(SVG)} and ${fileURLToPath(DOC)} from ${results.map((r) => r.scenario).join(', ')}`);
+  console.log(
+    `report: ${fileURLToPath(SVG)} and ${fileURLToPath(DOC)} from ${results.map((r) => r.scenario).join(', ')}`,
+  );
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

@@ -14,7 +14,8 @@ import { rewrite } from './scenarios/rewrite.mjs';
 import { throttle } from './scenarios/throttle.mjs';
 import { wsEcho } from './scenarios/ws.mjs';
 
-const USAGE = 'usage: node bench/run.mjs [get|get1m|post64k|ws|handshakes|idle|throttle|rewrite ...] ' +
+const USAGE =
+  'usage: node bench/run.mjs [get|get1m|post64k|ws|handshakes|idle|throttle|rewrite ...] ' +
   '[--quick] [--rounds N] [--duration S] [--quiet-wait S] [--only contender,...] [--no-report]';
 
 const SCENARIOS = {
@@ -35,12 +36,24 @@ const SCENARIOS = {
  */
 const TIMING = {
   default: {
-    get: [3, 5, 2], get1m: [3, 5, 2], post64k: [3, 5, 2], ws: [3, 5, 2], handshakes: [3, 5, 2],
-    idle: [3, 0, 0], throttle: [3, 10, 0], rewrite: [3, 5, 2],
+    get: [3, 5, 2],
+    get1m: [3, 5, 2],
+    post64k: [3, 5, 2],
+    ws: [3, 5, 2],
+    handshakes: [3, 5, 2],
+    idle: [3, 0, 0],
+    throttle: [3, 10, 0],
+    rewrite: [3, 5, 2],
   },
   quick: {
-    get: [1, 1, 2], get1m: [1, 1, 2], post64k: [1, 1, 2], ws: [1, 1, 1], handshakes: [1, 1, 1],
-    idle: [1, 0, 0], throttle: [1, 2, 0], rewrite: [1, 1, 2],
+    get: [1, 1, 2],
+    get1m: [1, 1, 2],
+    post64k: [1, 1, 2],
+    ws: [1, 1, 1],
+    handshakes: [1, 1, 1],
+    idle: [1, 0, 0],
+    throttle: [1, 2, 0],
+    rewrite: [1, 1, 2],
   },
 };
 
@@ -69,8 +82,10 @@ function settings() {
   const mode = values.quick ? 'quick' : 'default';
   const rounds = positive(values, 'rounds');
   const duration = positive(values, 'duration');
-  const quietWait = values['quiet-wait'] === undefined ? (values.quick ? 0 : 30) : Number(values['quiet-wait']);
-  if (!(quietWait >= 0)) throw new RangeError('--quiet-wait must be a number of seconds, 0 or more');
+  const quietWait =
+    values['quiet-wait'] === undefined ? (values.quick ? 0 : 30) : Number(values['quiet-wait']);
+  if (!(quietWait >= 0))
+    throw new RangeError('--quiet-wait must be a number of seconds, 0 or more');
   return {
     scenarios: positionals.length ? [...new Set(positionals)] : Object.keys(SCENARIOS),
     mode,
@@ -93,7 +108,9 @@ async function main() {
     await SCENARIOS[name](config);
     console.error(`== ${name}: ${((performance.now() - from) / 1000).toFixed(1)} s`);
   }
-  console.error(`\nbench: ${config.scenarios.join(', ')} in ${((performance.now() - started) / 1000).toFixed(0)} s`);
+  console.error(
+    `\nbench: ${config.scenarios.join(', ')} in ${((performance.now() - started) / 1000).toFixed(0)} s`,
+  );
   if (config.report && !restricted()) await writeReport();
 }
 

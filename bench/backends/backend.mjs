@@ -6,8 +6,11 @@
 //   upgrade /source a raw tunnel (Upgrade: bench-source) on which it writes as fast as the socket drains
 //   upgrade (else)  a `ws` WebSocketServer (no compression) that sends every message back as it came
 // Asked for `stats`, it answers `{ webSockets, sources }`: the connections open now.
+// Usage: node backend.mjs [tls=<dir>]: with `tls`, the same over HTTPS with the bench certificate
+// in <dir> (harness/tls.mjs), for the contenders that reach their backend over TLS.
 import { WebSocketServer } from 'ws';
 import { serve } from '../harness/serve.mjs';
+import { serverTls } from '../harness/tls.mjs';
 import { largeBody, SMALL_BYTES } from './bodies.mjs';
 
 const small = Buffer.alloc(SMALL_BYTES, 'x');
@@ -20,7 +23,10 @@ let sources = 0;
 function handle(req, res) {
   if (req.method === 'POST') {
     const length = req.headers['content-length'];
-    res.writeHead(200, { 'content-type': 'application/octet-stream', ...(length ? { 'content-length': length } : {}) });
+    res.writeHead(200, {
+      'content-type': 'application/octet-stream',
+      ...(length ? { 'content-length': length } : {}),
+    });
     req.pipe(res);
     return;
   }
@@ -37,11 +43,16 @@ function source(socket) {
     while (open && socket.write(CHUNK));
   };
   socket.setNoDelay(true);
-  socket.on('drain', pump).on('error', () => socket.destroy()).on('close', () => {
-    open = false;
-    sources--;
-  });
-  socket.write('HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: bench-source\r\n\r\n');
+  socket
+    .on('drain', pump)
+    .on('error', () => socket.destroy())
+    .on('close', () => {
+      open = false;
+      sources--;
+    });
+  socket.write(
+    'HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: bench-source\r\n\r\n',
+  );
   pump();
 }
 
@@ -50,9 +61,14 @@ wss.on('connection', (ws) => {
   ws.on('message', (data, isBinary) => ws.send(data, { binary: isBinary }));
 });
 
-await serve(handle, (server) => {
-  server.on('upgrade', (req, socket, head) => {
-    if (req.url.startsWith('/source')) source(socket);
-    else wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
-  });
-}, () => ({ webSockets: wss.clients.size, sources }));
+await serve(
+  handle,
+  (server) => {
+    server.on('upgrade', (req, socket, head) => {
+      if (req.url.startsWith('/source')) source(socket);
+      else wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+    });
+  },
+  () => ({ webSockets: wss.clients.size, sources }),
+  serverTls(process.argv.slice(2)),
+);

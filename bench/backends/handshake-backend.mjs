@@ -18,10 +18,13 @@ const BAD = 'HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\
 
 /** The `101` for the request head `head`, or undefined when it is not a WebSocket upgrade. */
 function switching(head) {
-  if (!head.startsWith('GET ') || !/\r\nupgrade:[ \t]*websocket[ \t]*\r\n/i.test(head)) return undefined;
+  if (!head.startsWith('GET ') || !/\r\nupgrade:[ \t]*websocket[ \t]*\r\n/i.test(head))
+    return undefined;
   const key = /\r\nsec-websocket-key:[ \t]*([A-Za-z0-9+/]{22}==)[ \t]*\r\n/i.exec(head)?.[1];
   if (key === undefined) return undefined;
-  const accept = createHash('sha1').update(key + GUID).digest('base64');
+  const accept = createHash('sha1')
+    .update(key + GUID)
+    .digest('base64');
   return `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`;
 }
 
@@ -40,6 +43,10 @@ const server = net.createServer({ noDelay: true }, (socket) => {
     const answer = switching(head.slice(0, end + 2));
     socket.end(answer ?? BAD);
   };
-  socket.on('data', onData).on('end', () => socket.destroy()).on('error', () => socket.destroy()).on('close', () => open--);
+  socket
+    .on('data', onData)
+    .on('end', () => socket.destroy())
+    .on('error', () => socket.destroy())
+    .on('close', () => open--);
 });
 await announce(server, () => ({ open }));

@@ -9,11 +9,14 @@ const [textBytes = '100', htmlBytes = String(2 << 20)] = process.argv.slice(2);
 
 /** Table rows of about 150 bytes, each with two links to rewrite (an anchor and an image). */
 function page(bytes) {
-  const rows = ['<!DOCTYPE html><html><head><link rel="stylesheet" href="/static/site.css"></head><body><table>\n'];
+  const rows = [
+    '<!DOCTYPE html><html><head><link rel="stylesheet" href="/static/site.css"></head><body><table>\n',
+  ];
   let size = rows[0].length;
   for (let n = 0; size < bytes; n++) {
-    const row = `<tr><td><a href="/pods/web-${n}">web-${n}</a></td><td>Running</td>`
-      + `<td><img src="/icons/ok.png" alt=""></td><td>3d</td></tr>\n`;
+    const row =
+      `<tr><td><a href="/pods/web-${n}">web-${n}</a></td><td>Running</td>` +
+      `<td><img src="/icons/ok.png" alt=""></td><td>3d</td></tr>\n`;
     rows.push(row);
     size += row.length;
   }
@@ -26,7 +29,11 @@ const html = page(Number(htmlBytes));
 const gzip = zlib.gzipSync(html);
 const textHead = { 'content-type': 'text/plain', 'content-length': text.length };
 const htmlHead = { 'content-type': 'text/html; charset=utf-8', 'content-length': html.length };
-const gzipHead = { 'content-type': 'text/html; charset=utf-8', 'content-encoding': 'gzip', 'content-length': gzip.length };
+const gzipHead = {
+  'content-type': 'text/html; charset=utf-8',
+  'content-encoding': 'gzip',
+  'content-length': gzip.length,
+};
 
 await serve((req, res) => {
   req.resume();

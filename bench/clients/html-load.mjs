@@ -15,12 +15,16 @@ let bytes = 0;
 /** One GET, read to the end; resolves with its byte count. */
 function fetchOnce() {
   return new Promise((resolve, reject) => {
-    http.get(url, { agent }, (res) => {
-      let length = 0;
-      res.on('data', (chunk) => (length += chunk.length));
-      res.on('end', () => (res.statusCode === 200 ? resolve(length) : reject(new Error(`status ${res.statusCode}`))));
-      res.on('error', reject);
-    }).on('error', reject);
+    http
+      .get(url, { agent }, (res) => {
+        let length = 0;
+        res.on('data', (chunk) => (length += chunk.length));
+        res.on('end', () =>
+          res.statusCode === 200 ? resolve(length) : reject(new Error(`status ${res.statusCode}`)),
+        );
+        res.on('error', reject);
+      })
+      .on('error', reject);
   });
 }
 

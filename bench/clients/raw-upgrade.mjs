@@ -8,8 +8,10 @@ const KEY = 'dGhlIHNhbXBsZSBub25jZQ==';
 /** The request bytes of an upgrade to `token` (WebSocket headers included) for `path` at `url`. */
 export function upgradeRequest(url, path, token = 'websocket') {
   const { host } = new URL(url);
-  return Buffer.from(`GET ${path} HTTP/1.1\r\nHost: ${host}\r\nConnection: Upgrade\r\nUpgrade: ${token}\r\n`
-    + `Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: ${KEY}\r\n\r\n`);
+  return Buffer.from(
+    `GET ${path} HTTP/1.1\r\nHost: ${host}\r\nConnection: Upgrade\r\nUpgrade: ${token}\r\n` +
+      `Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: ${KEY}\r\n\r\n`,
+  );
 }
 
 /**

@@ -27,17 +27,22 @@ const started = performance.now();
 const times = [];
 const totals = [];
 let bytes = rest.length;
-socket.on('data', (chunk) => {
-  bytes += chunk.length;
-  times.push((performance.now() - started) / 1000);
-  totals.push(bytes);
-}).resume();
+socket
+  .on('data', (chunk) => {
+    bytes += chunk.length;
+    times.push((performance.now() - started) / 1000);
+    totals.push(bytes);
+  })
+  .resume();
 await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
 socket.destroy();
 const steady = times.map((t, i) => [t, totals[i]]).filter(([t]) => t >= skip);
 if (steady.length < 3) {
   process.send({ error: `only ${steady.length} reads after ${skip} s` }, () => process.exit(1));
 } else {
-  const rate = slope(steady.map(([t]) => t), steady.map(([, b]) => b));
+  const rate = slope(
+    steady.map(([t]) => t),
+    steady.map(([, b]) => b),
+  );
   process.send({ result: { rate, bytes, seconds, samples: steady.length } }, () => process.exit(0));
 }

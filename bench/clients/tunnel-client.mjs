@@ -29,5 +29,12 @@ async function opener() {
 process.once('disconnect', () => process.exit(0));
 const started = performance.now();
 await Promise.all(Array.from({ length: Number(concurrency) }, opener));
-process.send({ opened: { tunnels: sockets.length, errors, firstError, seconds: (performance.now() - started) / 1000 } });
+process.send({
+  opened: {
+    tunnels: sockets.length,
+    errors,
+    firstError,
+    seconds: (performance.now() - started) / 1000,
+  },
+});
 setInterval(() => {}, 1 << 30); // stay up, sockets open, until killed

@@ -43,10 +43,16 @@ async function open() {
   ws.on('error', () => errors++);
   ws.on('close', () => running && errors++);
   await once(ws, 'open'); // rejects on 'error'
-  return { ws, start: () => { for (let i = 0; i < window; i++) send(); } };
+  return {
+    ws,
+    start: () => {
+      for (let i = 0; i < window; i++) send();
+    },
+  };
 }
 
-const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0;
+const percentile = (sorted, p) =>
+  sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0;
 
 async function main() {
   const clients = await Promise.all(Array.from({ length: connections }, open));
@@ -77,6 +83,9 @@ async function main() {
 }
 
 process.once('disconnect', () => process.exit(0));
-main().then(() => process.exit(0), (err) => {
-  process.send({ error: `ws-client: ${err.message}` }, () => process.exit(1));
-});
+main().then(
+  () => process.exit(0),
+  (err) => {
+    process.send({ error: `ws-client: ${err.message}` }, () => process.exit(1));
+  },
+);

@@ -9,12 +9,16 @@ const pool = new Pool(backend, { connections: 128, pipelining: 1 });
 
 await serve((req, res) => {
   const body = req.method === 'GET' || req.method === 'HEAD' ? null : req;
-  pool.stream({ path: req.url, method: req.method, headers: req.headers, body }, ({ statusCode, headers }) => {
-    res.writeHead(statusCode, headers);
-    return res;
-  }, (err) => {
-    if (!err) return;
-    if (!res.headersSent) res.writeHead(502);
-    res.end();
-  });
+  pool.stream(
+    { path: req.url, method: req.method, headers: req.headers, body },
+    ({ statusCode, headers }) => {
+      res.writeHead(statusCode, headers);
+      return res;
+    },
+    (err) => {
+      if (!err) return;
+      if (!res.headersSent) res.writeHead(502);
+      res.end();
+    },
+  );
 });

@@ -33,7 +33,12 @@ export const log = (line) => console.error(line);
 export async function withServers(body) {
   const children = [];
   const start = async (file, args, cpu, options) => {
-    const server = await startServer(fileURLToPath(new URL(`../${file}`, import.meta.url)), args, cpu, options);
+    const server = await startServer(
+      fileURLToPath(new URL(`../${file}`, import.meta.url)),
+      args,
+      cpu,
+      options,
+    );
     children.push(server.child);
     return server;
   };
@@ -58,18 +63,27 @@ function exclude(c, status, err) {
  * only those `ok` are measured. `path` is appended to each URL; `ws: true` makes it a ws:// URL.
  */
 export async function prepare(start, specs, backend, { path = '', ws = false, nodeArgs, check }) {
-  const list = await Promise.all(specs.map(async ({ name, label, file, args }) => {
-    const c = { name, label, status: 'ok', runs: [] };
-    try {
-      const server = file ? await start(`contenders/${file}`, [backend.url, ...args], CPU.proxy, { nodeArgs }) : backend;
-      const base = ws ? server.url.replace(/^http/, 'ws') : server.url;
-      Object.assign(c, { url: `${base}${path}`, cpuTime: server.cpuTime, memory: server.memory, server });
-    } catch (err) {
-      if (!(err instanceof Unavailable)) throw err;
-      exclude(c, 'unavailable', err);
-    }
-    return c;
-  }));
+  const list = await Promise.all(
+    specs.map(async ({ name, label, file, args }) => {
+      const c = { name, label, status: 'ok', runs: [] };
+      try {
+        const server = file
+          ? await start(`contenders/${file}`, [backend.url, ...args], CPU.proxy, { nodeArgs })
+          : backend;
+        const base = ws ? server.url.replace(/^http/, 'ws') : server.url;
+        Object.assign(c, {
+          url: `${base}${path}`,
+          cpuTime: server.cpuTime,
+          memory: server.memory,
+          server,
+        });
+      } catch (err) {
+        if (!(err instanceof Unavailable)) throw err;
+        exclude(c, 'unavailable', err);
+      }
+      return c;
+    }),
+  );
   for (const c of list.filter(ok)) {
     await check(c).catch((err) => exclude(c, 'failed', new Error(`check failed: ${err.message}`)));
   }
@@ -92,7 +106,8 @@ async function quiet(seconds) {
     if (share == null || share * 100 <= DISTURBED_PCT) break;
   }
   const waited = (performance.now() - from) / 1000;
-  if (waited > 1) log(`  waited ${waited.toFixed(1)} s for other processes to leave CPU ${CPU.proxy}`);
+  if (waited > 1)
+    log(`  waited ${waited.toFixed(1)} s for other processes to leave CPU ${CPU.proxy}`);
 }
 
 /**
@@ -101,16 +116,27 @@ async function quiet(seconds) {
  * to `c.runs`; a run that throws marks its contender `failed` and the others go on. With
  * `quietWait`, each run first waits up to that many seconds for the proxy CPU to be quiet.
  */
-export async function interleave({ rounds, duration, warmup, quietWait = 0 }, contenders, run, { rate, unit }) {
+export async function interleave(
+  { rounds, duration, warmup, quietWait = 0 },
+  contenders,
+  run,
+  { rate, unit },
+) {
   const attempt = async (c, seconds) => {
     try {
       await quiet(quietWait);
       // The proxy CPU's time taken by other processes: the contender's own is known when it runs there.
       const onProxyCpu = c.cpuTime && c.name !== 'direct';
-      const [ticks, own, wall] = [cpuTicks(CPU.proxy), onProxyCpu ? await c.cpuTime() : 0, performance.now()];
+      const [ticks, own, wall] = [
+        cpuTicks(CPU.proxy),
+        onProxyCpu ? await c.cpuTime() : 0,
+        performance.now(),
+      ];
       const result = await run(c, seconds);
-      const ownUs = onProxyCpu ? await c.cpuTime() - own : 0;
-      const foreign = c.cpuTime ? foreignShare(ticks, cpuTicks(CPU.proxy), ownUs, (performance.now() - wall) * 1000) : null;
+      const ownUs = onProxyCpu ? (await c.cpuTime()) - own : 0;
+      const foreign = c.cpuTime
+        ? foreignShare(ticks, cpuTicks(CPU.proxy), ownUs, (performance.now() - wall) * 1000)
+        : null;
       return { ...result, othersCpuPct: foreign == null ? null : 100 * foreign };
     } catch (err) {
       exclude(c, 'failed', err);
@@ -118,14 +144,19 @@ export async function interleave({ rounds, duration, warmup, quietWait = 0 }, co
     }
   };
   // `direct` needs no warm-up of its own: every other contender's warm-up goes through the backend.
-  if (warmup > 0) for (const c of contenders.filter((x) => x.name !== 'direct')) await attempt(c, warmup);
+  if (warmup > 0)
+    for (const c of contenders.filter((x) => x.name !== 'direct')) await attempt(c, warmup);
   for (let round = 0; round < rounds; round++) {
     const order = contenders.map((_, i) => contenders[(i + round) % contenders.length]).filter(ok);
     for (const c of order) {
       const result = await attempt(c, duration);
       if (!result) continue;
       c.runs.push(result);
-      log(`  round ${round + 1}/${rounds}  ${c.name.padEnd(22)} ${rate(result).toFixed(rate(result) < 10 ? 3 : 0).padStart(9)} ${unit}`);
+      log(
+        `  round ${round + 1}/${rounds}  ${c.name.padEnd(22)} ${rate(result)
+          .toFixed(rate(result) < 10 ? 3 : 0)
+          .padStart(9)} ${unit}`,
+      );
     }
   }
 }
@@ -138,8 +169,11 @@ export function medians(c, keys) {
   const out = { name: c.name, label: c.label, status: c.status };
   if (c.reason) out.reason = c.reason;
   if (!c.runs.length) return out;
-  for (const [key, digits] of Object.entries(keys)) out[key] = roundTo(median(c.runs.map((r) => r[key])), digits);
-  out.rounds = Object.fromEntries(Object.entries(keys).map(([key, digits]) => [key, c.runs.map((r) => roundTo(r[key], digits))]));
+  for (const [key, digits] of Object.entries(keys))
+    out[key] = roundTo(median(c.runs.map((r) => r[key])), digits);
+  out.rounds = Object.fromEntries(
+    Object.entries(keys).map(([key, digits]) => [key, c.runs.map((r) => roundTo(r[key], digits))]),
+  );
   const others = c.runs.map((r) => r.othersCpuPct).filter((x) => x != null);
   if (others.length) {
     out.othersCpuPct = roundTo(Math.max(...others), 1);
@@ -153,7 +187,8 @@ export function medians(c, keys) {
  * `['<=', 1]`, or null (a figure for reading, no target).
  */
 export function measured(id, label, value, target = null) {
-  const met = target && value != null ? (target[0] === '>=' ? value >= target[1] : value <= target[1]) : null;
+  const met =
+    target && value != null ? (target[0] === '>=' ? value >= target[1] : value <= target[1]) : null;
   return { id, label, value, target: target && { op: target[0], value: target[1] }, met };
 }
 
@@ -178,17 +213,23 @@ export const DISTURBED_PCT = 5;
  * proxy, else ''. (`direct` does not run on that CPU: its column is there for information.)
  */
 export function disturbed(report) {
-  const hit = report.contenders.filter((s) => s.name !== 'direct' && s.othersCpuPct > DISTURBED_PCT);
+  const hit = report.contenders.filter(
+    (s) => s.name !== 'direct' && s.othersCpuPct > DISTURBED_PCT,
+  );
   if (!hit.length) return '';
   const worst = Math.max(...hit.map((s) => s.othersCpuPct));
-  return `Disturbed: other processes took up to ${worst.toFixed(0)} % of the proxy's CPU during runs of ${hit.map((s) => s.name).join(', ')}; `
-    + 'their figures (rates most, CPU time per request less) are off by an unknown amount.';
+  return (
+    `Disturbed: other processes took up to ${worst.toFixed(0)} % of the proxy's CPU during runs of ${hit.map((s) => s.name).join(', ')}; ` +
+    'their figures (rates most, CPU time per request less) are off by an unknown amount.'
+  );
 }
 
 /** The columns of a table part, plus the share of the proxy CPU others took when it was measured. */
 export function withOthers(part) {
   const measured = part.contenders.some((s) => s.othersCpuPct != null);
-  return measured ? [...part.columns, { key: 'othersCpuPct', title: 'others on CPU 1, max %', digits: 0 }] : part.columns;
+  return measured
+    ? [...part.columns, { key: 'othersCpuPct', title: 'others on CPU 1, max %', digits: 0 }]
+    : part.columns;
 }
 
 /** A figure as text: `digits` decimals, `-` when missing. */
@@ -206,7 +247,8 @@ export function print(report) {
       rows.push([s.name, ...columns.map(({ key, digits }) => fmt(s[key], digits))]);
     }
     console.log(`\n${part.title}\n${part.how}\n\n${table(rows)}\n`);
-    for (const s of part.contenders.filter((x) => x.status !== 'ok')) console.log(`${s.name}: ${s.status}: ${s.reason}`);
+    for (const s of part.contenders.filter((x) => x.status !== 'ok'))
+      console.log(`${s.name}: ${s.status}: ${s.reason}`);
   }
   const note = disturbed(report);
   if (note) console.log(`${note}\n`);
@@ -231,8 +273,11 @@ export function environment() {
     },
     versions: {
       'upgrade-aware-proxy': require('../../package.json').version,
-      ...Object.fromEntries(['http-proxy-middleware', 'express', 'fastify', '@fastify/http-proxy', 'undici', 'ws']
-        .map((name) => [name, version(name)])),
+      ...Object.fromEntries(
+        ['http-proxy-middleware', 'express', 'fastify', '@fastify/http-proxy', 'undici', 'ws'].map(
+          (name) => [name, version(name)],
+        ),
+      ),
     },
     pinned: pinning ? CPU : false,
   };
@@ -241,7 +286,12 @@ export function environment() {
 /** Writes `report` to bench/results/<report.scenario>.json and prints it. */
 export async function writeResults(report) {
   const file = new URL(`../results/${report.scenario}.json`, import.meta.url);
-  const full = { scenario: report.scenario, date: new Date().toISOString(), ...report, ...environment() };
+  const full = {
+    scenario: report.scenario,
+    date: new Date().toISOString(),
+    ...report,
+    ...environment(),
+  };
   print(full);
   if (restricted()) {
     console.log('\nnot written to bench/results/: --only left contenders out');

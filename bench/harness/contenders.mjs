@@ -1,6 +1,7 @@
 // Every contender, by name: what it is, and how its process is started (a file in contenders/ and
 // its arguments after the backend URL). `ws: true`: add `ws` to its arguments in the upgrade
-// scenarios (its WebSocket proxying is opt-in). `direct` has no process: the load goes to the backend.
+// scenarios (its WebSocket proxying is opt-in). `tls: true`: it reaches the TLS backend (HTTP
+// scenarios), and gets `ca=<file>` to trust it. `direct` has no process: the load goes to the backend.
 
 /** The contender of this package in its default setup; the ratios are of it. */
 export const SUBJECT = 'uap';
@@ -8,9 +9,19 @@ export const SUBJECT = 'uap';
 const ALL = {
   direct: { label: 'direct (no proxy: ceiling)' },
   'node-pipe': { label: 'node:http + keep-alive Agent + pipe (floor)', file: 'node-pipe.mjs' },
+  'node-pipe-https': {
+    label: 'node:http + keep-alive https.Agent + pipe, TLS backend (floor of uap-https)',
+    file: 'node-pipe.mjs',
+    tls: true,
+  },
   'undici-pool': { label: 'node:http + bare undici Pool (floor)', file: 'undici-pool.mjs' },
   'net-pipe': { label: 'raw socket pipe (tunnel floor)', file: 'net-pipe.mjs' },
-  hpm: { label: 'http-proxy-middleware 3, keep-alive agent', file: 'hpm.mjs', args: ['keep-alive'], ws: true },
+  hpm: {
+    label: 'http-proxy-middleware 3, keep-alive agent',
+    file: 'hpm.mjs',
+    args: ['keep-alive'],
+    ws: true,
+  },
   'hpm-as-shipped': {
     label: 'http-proxy-middleware 3 as shipped (no agent: Connection: close)',
     file: 'hpm.mjs',
@@ -21,21 +32,73 @@ const ALL = {
     args: ['keep-alive', 'express'],
     ws: true,
   },
-  'fastify-http-proxy': { label: '@fastify/http-proxy 11 on fastify 5', file: 'fastify.mjs', ws: true },
+  'fastify-http-proxy': {
+    label: '@fastify/http-proxy 11 on fastify 5',
+    file: 'fastify.mjs',
+    ws: true,
+  },
   uap: { label: 'upgrade-aware-proxy, defaults (rewriting on)', file: 'uap.mjs' },
-  'uap-express': { label: 'upgrade-aware-proxy in Express 5, defaults', file: 'uap.mjs', args: ['express'] },
-  'uap-agent': { label: 'upgrade-aware-proxy, http.Agent transport (rewriting off)', file: 'uap.mjs', args: ['agent'] },
-  'uap-undici': { label: 'upgrade-aware-proxy, undici Agent transport (rewriting off)', file: 'uap.mjs', args: ['undici'] },
+  'uap-express': {
+    label: 'upgrade-aware-proxy in Express 5, defaults',
+    file: 'uap.mjs',
+    args: ['express'],
+  },
+  'uap-agent': {
+    label: 'upgrade-aware-proxy, http.Agent transport (rewriting off)',
+    file: 'uap.mjs',
+    args: ['agent'],
+  },
+  'uap-undici': {
+    label: 'upgrade-aware-proxy, undici Agent transport (rewriting off)',
+    file: 'uap.mjs',
+    args: ['undici'],
+  },
+  'uap-https': {
+    label: 'upgrade-aware-proxy, https.Agent transport, TLS backend (rewriting off)',
+    file: 'uap.mjs',
+    args: ['https'],
+    tls: true,
+  },
 };
+
+/**
+ * This package with each kind of `transport`, and the minimal node:http proxy each is held to
+ * (the same client, so the same backend connection): `[contender, reference]`.
+ */
+export const TRANSPORT_KINDS = [
+  ['uap', 'node-pipe'], // default: no transport, undici underneath, rewriting on
+  ['uap-undici', 'node-pipe'], // an undici Dispatcher
+  ['uap-agent', 'node-pipe'], // an http.Agent
+  ['uap-https', 'node-pipe-https'], // an https.Agent to the TLS backend
+];
 
 /** The HTTP contenders, in the order of the tables. */
 export const HTTP = [
-  'direct', 'node-pipe', 'undici-pool', 'hpm', 'hpm-as-shipped', 'hpm-express', 'fastify-http-proxy',
-  'uap', 'uap-express', 'uap-agent', 'uap-undici',
+  'direct',
+  'node-pipe',
+  'undici-pool',
+  'hpm',
+  'hpm-as-shipped',
+  'hpm-express',
+  'fastify-http-proxy',
+  'uap',
+  'uap-express',
+  'uap-agent',
+  'uap-undici',
+  'node-pipe-https',
+  'uap-https',
 ];
 
 /** The contenders that tunnel upgrades. */
-export const UPGRADES = ['direct', 'net-pipe', 'hpm', 'hpm-express', 'fastify-http-proxy', 'uap', 'uap-express'];
+export const UPGRADES = [
+  'direct',
+  'net-pipe',
+  'hpm',
+  'hpm-express',
+  'fastify-http-proxy',
+  'uap',
+  'uap-express',
+];
 
 let only;
 
@@ -51,16 +114,22 @@ export function restricted() {
 }
 
 /**
- * The contenders called `names`, each `{ name, label, file?, args }`; `upgrades` adds `ws` for
+ * The contenders called `names`, each `{ name, label, file?, args, tls }`; `upgrades` adds `ws` for
  * those that need it, `extra` (name → args) adds scenario-specific arguments.
  */
 export function contenders(names, { upgrades = false, extra = {} } = {}) {
-  return names.filter((name) => only === undefined || only.has(name)).map((name) => {
-    const spec = ALL[name];
-    if (!spec) throw new RangeError(`unknown contender '${name}'`);
-    const args = [...(spec.args ?? []), ...(upgrades && spec.ws ? ['ws'] : []), ...(extra[name] ?? [])];
-    return { name, label: spec.label, file: spec.file, args };
-  });
+  return names
+    .filter((name) => only === undefined || only.has(name))
+    .map((name) => {
+      const spec = ALL[name];
+      if (!spec) throw new RangeError(`unknown contender '${name}'`);
+      const args = [
+        ...(spec.args ?? []),
+        ...(upgrades && spec.ws ? ['ws'] : []),
+        ...(extra[name] ?? []),
+      ];
+      return { name, label: spec.label, file: spec.file, args, tls: spec.tls === true };
+    });
 }
 
 /** Label of the contender `name`, for tables. */

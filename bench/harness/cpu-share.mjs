@@ -5,8 +5,14 @@ import { readFileSync } from 'node:fs';
 /** `{ busy, total }` jiffies of CPU `cpu` so far, or null where /proc/stat is not there. */
 export function cpuTicks(cpu) {
   try {
-    const line = readFileSync('/proc/stat', 'latin1').split('\n').find((l) => l.startsWith(`cpu${cpu} `));
-    const [user, nice, system, idle, iowait, irq, softirq, steal] = line.trim().split(/\s+/).slice(1).map(Number);
+    const line = readFileSync('/proc/stat', 'latin1')
+      .split('\n')
+      .find((l) => l.startsWith(`cpu${cpu} `));
+    const [user, nice, system, idle, iowait, irq, softirq, steal] = line
+      .trim()
+      .split(/\s+/)
+      .slice(1)
+      .map(Number);
     // Interrupt time is left out of `busy`: much of it is the proxy's own network traffic, which
     // its CPU time does not count. Steal (the hypervisor running something else) is in.
     const busy = user + nice + system + steal;

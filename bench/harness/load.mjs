@@ -23,8 +23,9 @@ function millis(text) {
 /** Parses wrk's text report (run with `--latency`). */
 export function parseWrk(out) {
   const number = (re) => Number(re.exec(out)?.[1] ?? 0);
-  const socketErrors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/
-    .exec(out)?.slice(1) ?? [];
+  const socketErrors =
+    /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out)?.slice(1) ??
+    [];
   const non2xx = number(/Non-2xx or 3xx responses: (\d+)/);
   return {
     requests: number(/(\d+) requests in/),
@@ -63,7 +64,10 @@ function autocannonCommand(url, { connections, seconds, bodyBytes }) {
   const post = bodyBytes
     ? ['-m', 'POST', '-b', 'p'.repeat(bodyBytes), '-H', 'content-type=application/octet-stream']
     : [];
-  return [process.execPath, [require.resolve('autocannon'), '-j', `-c${connections}`, `-d${seconds}`, ...post, url]];
+  return [
+    process.execPath,
+    [require.resolve('autocannon'), '-j', `-c${connections}`, `-d${seconds}`, ...post, url],
+  ];
 }
 
 /**
@@ -71,7 +75,11 @@ function autocannonCommand(url, { connections, seconds, bodyBytes }) {
  * of `bodyBytes` bytes when given. Resolves with `{ requests, rps, p50Ms, p99Ms, errors }`.
  */
 export async function load(url, { connections, seconds, cpu, bodyBytes = 0 }) {
-  const [tool, toolArgs] = (generator === 'wrk' ? wrkCommand : autocannonCommand)(url, { connections, seconds, bodyBytes });
+  const [tool, toolArgs] = (generator === 'wrk' ? wrkCommand : autocannonCommand)(url, {
+    connections,
+    seconds,
+    bodyBytes,
+  });
   const [command, args] = pinned(cpu, tool, toolArgs);
   const env = { ...process.env, BENCH_BODY_BYTES: String(bodyBytes) };
   const { stdout } = await run(command, args, { maxBuffer: 16 << 20, env });

@@ -27,7 +27,10 @@ export function pinned(cpu, command, args) {
 
 /** Moves this process, all its threads, to `cpu` (when pinning), so the orchestrator never runs beside the proxy. */
 export function pinSelf(cpu) {
-  if (pinning) execFileSync('taskset', ['-a', '-p', '-c', String(cpu), String(process.pid)], { stdio: 'ignore' });
+  if (pinning)
+    execFileSync('taskset', ['-a', '-p', '-c', String(cpu), String(process.pid)], {
+      stdio: 'ignore',
+    });
 }
 
 /** An error meaning "this contender cannot run here", with the reason it gave. */
@@ -63,7 +66,10 @@ export function ask(child, question) {
 
 /** The last line of `text` that reads like a thrown error, else its last non-empty line. */
 function reason(text) {
-  const lines = text.split('\n').map((line) => line.trim()).filter(Boolean);
+  const lines = text
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean);
   return lines.findLast((line) => /^\w*Error\b/.test(line)) ?? lines.at(-1) ?? 'no output';
 }
 
@@ -89,7 +95,11 @@ export async function startServer(file, args, cpu, { nodeArgs } = {}) {
   const first = new Promise((resolve, reject) => {
     child.once('message', resolve);
     child.once('exit', (code, signal) => {
-      reject(new Unavailable(`exited (${signal ?? `code ${code}`}) before listening: ${reason(stderrTail())}`));
+      reject(
+        new Unavailable(
+          `exited (${signal ?? `code ${code}`}) before listening: ${reason(stderrTail())}`,
+        ),
+      );
     });
   });
   try {

@@ -3,6 +3,7 @@
 // `'cpu'` (process.cpuUsage()), `'memory'` (process.memoryUsage() after a full GC when the process
 // runs with --expose-gc), `'stats'` (whatever the server's `stats()` returns).
 import http from 'node:http';
+import https from 'node:https';
 import { once } from 'node:events';
 
 /** Full garbage collections, so heap figures count live objects only (needs --expose-gc). */
@@ -20,33 +21,34 @@ function answer(question, stats) {
   return undefined;
 }
 
-/** Answers the orchestrator's questions and sends it `{ url }` for a server listening on `port`. */
-export function report(port, stats = () => ({})) {
+/** Answers the orchestrator's questions and sends it `{ url }` for a server listening on `port` (`https:` with `tls`). */
+export function report(port, stats = () => ({}), { tls = false } = {}) {
   process.once('disconnect', () => process.exit(0));
   process.on('message', (question) => {
     const value = answer(question, stats);
     if (value !== undefined) process.send({ [question]: value });
   });
-  process.send({ url: `http://127.0.0.1:${port}` });
+  process.send({ url: `${tls ? 'https' : 'http'}://127.0.0.1:${port}` });
 }
 
-/** Listens with `server` (any `net.Server`) on 127.0.0.1, port 0, then `report`s. */
-export async function announce(server, stats) {
+/** Listens with `server` (any `net.Server`) on 127.0.0.1, port 0, then `report`s (`tls`: it serves HTTPS). */
+export async function announce(server, stats, { tls = false } = {}) {
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
-  report(server.address().port, stats);
+  report(server.address().port, stats, { tls });
 }
 
 /**
- * Serves `handler` from a `node:http` server on loopback (see `announce`). `setup(server)`, when
- * given, runs before it listens: the place to add an `'upgrade'` listener.
+ * Serves `handler` from a `node:http` server on loopback (see `announce`), or a `node:https` one
+ * with `tls` (`{ key, cert }`). `setup(server)`, when given, runs before it listens: the place to
+ * add an `'upgrade'` listener.
  */
-export async function serve(handler, setup, stats) {
-  const server = http.createServer(handler);
+export async function serve(handler, setup, stats, tls) {
+  const server = tls ? https.createServer(tls, handler) : http.createServer(handler);
   // Outlive the pauses between runs, so no pooled keep-alive socket is closed under a contender.
   server.keepAliveTimeout = 60_000;
   setup?.(server);
-  await announce(server, stats);
+  await announce(server, stats, { tls: tls !== undefined });
 }
 
 /**

@@ -8,7 +8,16 @@
 // Reports handshakes per second and the proxy's CPU µs per handshake.
 import { fileURLToPath } from 'node:url';
 import {
-  CPU, interleave, measured, medians, ok, pick, prepare, ratio, withServers, writeResults,
+  CPU,
+  interleave,
+  measured,
+  medians,
+  ok,
+  pick,
+  prepare,
+  ratio,
+  withServers,
+  writeResults,
 } from '../harness/common.mjs';
 import { SUBJECT, UPGRADES, contenders } from '../harness/contenders.mjs';
 import { startClient } from '../harness/processes.mjs';
@@ -32,9 +41,10 @@ async function run(c, seconds) {
     const cpuBefore = await c.cpuTime();
     client.send('go');
     const result = await client.next('result');
-    const cpuUs = (await c.cpuTime() - cpuBefore) / result.handshakes;
+    const cpuUs = ((await c.cpuTime()) - cpuBefore) / result.handshakes;
     await client.exited;
-    if (result.handshakes === 0) throw new Error(`no handshake in ${seconds} s (${result.firstError})`);
+    if (result.handshakes === 0)
+      throw new Error(`no handshake in ${seconds} s (${result.firstError})`);
     return { ...result, cpuUs };
   } finally {
     client.child.kill();
@@ -71,7 +81,10 @@ export async function handshakes(config) {
       chart: { rate: 'rate', rateUnit: 'handshakes/s', cpu: 'cpuUs' },
       contenders: summary,
       ratios: [
-        measured('uap/hpm', `handshakes/s, ${SUBJECT} / hpm`, of(SUBJECT, 'hpm', 'rate'), ['>=', 1.15]),
+        measured('uap/hpm', `handshakes/s, ${SUBJECT} / hpm`, of(SUBJECT, 'hpm', 'rate'), [
+          '>=',
+          1.15,
+        ]),
         measured('direct/hpm', 'handshakes/s, direct / hpm', of('direct', 'hpm', 'rate')),
         measured('cpu:uap/hpm', `CPU/handshake, ${SUBJECT} / hpm`, of(SUBJECT, 'hpm', 'cpuUs')),
       ],

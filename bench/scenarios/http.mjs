@@ -3,19 +3,34 @@
 //   get      100-byte GET, 50 connections: req/s, p99 latency, CPU µs per request
 //   get1m    1 MiB GET, 8 connections: MiB/s, CPU µs per MiB
 //   post64k  64 KiB POST echoed by the backend, 16 connections: req/s, CPU µs per request
+// Each has this package with every kind of `transport` next to its minimal node:http proxy
+// (kinds.mjs); the https.Agent kind and its reference reach a second backend, over TLS.
 import http from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { LARGE_BYTES, SMALL_BYTES, largeBody } from '../backends/bodies.mjs';
 import {
-  CPU, interleave, measured, medians, ok, pick, prepare, ratio, withServers, writeResults,
+  CPU,
+  interleave,
+  measured,
+  medians,
+  ok,
+  pick,
+  ratio,
+  withServers,
+  writeResults,
 } from '../harness/common.mjs';
 import { HTTP, SUBJECT, contenders } from '../harness/contenders.mjs';
 import { generator, generatorVersion, load } from '../harness/load.mjs';
+import { kindRatios, prepareKinds } from './kinds.mjs';
 
 const MIB = 1 << 20;
 const POST_BYTES = 64 << 10;
 const PEERS = ['node-pipe', 'hpm', 'fastify-http-proxy'];
 const WITHOUT_AS_SHIPPED = HTTP.filter((name) => name !== 'hpm-as-shipped');
+/** Every transport kind and its reference, in quick mode too. */
+const KINDS = ['node-pipe', 'uap', 'uap-undici', 'uap-agent', 'node-pipe-https', 'uap-https'];
+/** What the transport-kind targets ask of each kind: this share of its reference's rate. */
+const KIND_TARGET = ['>=', 0.95];
 
 /** Sends one request without keep-alive; resolves with the status and the whole body. */
 async function fetchBody(url, { method = 'GET', body } = {}) {
@@ -36,7 +51,8 @@ function bodyCheck(request, expected) {
     const { status, body } = await fetchBody(c.url, init);
     const want = expected(init);
     if (status !== 200) throw new Error(`status ${status}`);
-    if (!body.equals(want)) throw new Error(`${body.length} bytes came back, not the ${want.length} expected`);
+    if (!body.equals(want))
+      throw new Error(`${body.length} bytes came back, not the ${want.length} expected`);
   };
 }
 
@@ -49,16 +65,22 @@ const SCENARIOS = {
     path: '/bench?q=1',
     connections: 50,
     names: HTTP,
-    quick: ['direct', 'undici-pool', 'hpm', 'fastify-http-proxy', 'uap', 'uap-agent'],
-    check: bodyCheck(() => ({}), () => SMALL),
+    quick: ['direct', 'undici-pool', 'hpm', 'fastify-http-proxy', ...KINDS],
+    check: bodyCheck(
+      () => ({}),
+      () => SMALL,
+    ),
   },
   get1m: {
     title: '1 MiB GET',
     path: '/1m?q=1',
     connections: 8,
     names: WITHOUT_AS_SHIPPED,
-    quick: ['direct', 'node-pipe', 'hpm', 'uap'],
-    check: bodyCheck(() => ({}), () => LARGE),
+    quick: ['direct', 'hpm', ...KINDS],
+    check: bodyCheck(
+      () => ({}),
+      () => LARGE,
+    ),
   },
   post64k: {
     title: '64 KiB POST, echoed by the backend',
@@ -66,18 +88,31 @@ const SCENARIOS = {
     bodyBytes: POST_BYTES,
     connections: 16,
     names: WITHOUT_AS_SHIPPED,
-    quick: ['direct', 'node-pipe', 'hpm', 'uap'],
-    check: bodyCheck(() => ({ method: 'POST', body: randomBytes(POST_BYTES) }), ({ body }) => body),
+    quick: ['direct', 'hpm', ...KINDS],
+    check: bodyCheck(
+      () => ({ method: 'POST', body: randomBytes(POST_BYTES) }),
+      ({ body }) => body,
+    ),
   },
 };
 
 /** One load run against `c`, with the CPU time its process spent per request (and per MiB moved). */
 async function run(scenario, c, seconds) {
   const cpuBefore = await c.cpuTime();
-  const result = await load(c.url, { connections: scenario.connections, cpu: CPU.load, seconds, bodyBytes: scenario.bodyBytes });
+  const result = await load(c.url, {
+    connections: scenario.connections,
+    cpu: CPU.load,
+    seconds,
+    bodyBytes: scenario.bodyBytes,
+  });
   if (result.requests === 0) throw new Error(`no request completed in ${seconds} s`);
-  const cpuUs = (await c.cpuTime() - cpuBefore) / result.requests;
-  return { ...result, cpuUs, mibPerSec: (result.rps * LARGE_BYTES) / MIB, cpuUsPerMib: cpuUs / (LARGE_BYTES / MIB) };
+  const cpuUs = ((await c.cpuTime()) - cpuBefore) / result.requests;
+  return {
+    ...result,
+    cpuUs,
+    mibPerSec: (result.rps * LARGE_BYTES) / MIB,
+    cpuUsPerMib: cpuUs / (LARGE_BYTES / MIB),
+  };
 }
 
 /** `uap` over the fastest of the peers in `key` (higher is better), naming which peer that was. */
@@ -85,22 +120,58 @@ function overBestPeer(summary, key, unit, target) {
   const peers = PEERS.map((name) => pick(summary, name)).filter(Boolean);
   const best = peers.reduce((a, b) => (b[key] > a[key] ? b : a), peers[0]);
   const value = best ? ratio(pick(summary, SUBJECT)?.[key], best[key]) : null;
-  return measured(`${SUBJECT}/best-peer`, `${unit}, ${SUBJECT} / best of ${PEERS.join(', ')} (${best?.name ?? 'none'})`, value, target);
+  return measured(
+    `${SUBJECT}/best-peer`,
+    `${unit}, ${SUBJECT} / best of ${PEERS.join(', ')} (${best?.name ?? 'none'})`,
+    value,
+    target,
+  );
 }
 
 function getRatios(summary) {
   const of = (a, b, key) => ratio(pick(summary, a)?.[key], pick(summary, b)?.[key]);
   return [
-    measured('uap/undici-pool', `req/s, ${SUBJECT} / undici-pool`, of(SUBJECT, 'undici-pool', 'rps'), ['>=', 0.9]),
+    measured(
+      'uap/undici-pool',
+      `req/s, ${SUBJECT} / undici-pool`,
+      of(SUBJECT, 'undici-pool', 'rps'),
+      ['>=', 0.9],
+    ),
     measured('uap/hpm', `req/s, ${SUBJECT} / hpm`, of(SUBJECT, 'hpm', 'rps')),
-    measured('uap/fastify-http-proxy', `req/s, ${SUBJECT} / fastify-http-proxy`, of(SUBJECT, 'fastify-http-proxy', 'rps')),
-    measured('rewrite-on/off', `req/s, ${SUBJECT} (rewriting on) / uap-agent (off)`, of(SUBJECT, 'uap-agent', 'rps'), ['>=', 0.9]),
+    measured(
+      'uap/fastify-http-proxy',
+      `req/s, ${SUBJECT} / fastify-http-proxy`,
+      of(SUBJECT, 'fastify-http-proxy', 'rps'),
+    ),
+    measured(
+      'rewrite-on/off',
+      `req/s, ${SUBJECT} (rewriting on) / uap-agent (off)`,
+      of(SUBJECT, 'uap-agent', 'rps'),
+      ['>=', 0.9],
+    ),
     // The same with the same backend client on both sides, if the default transport is undici.
-    measured('rewrite-on/off-undici', `req/s, ${SUBJECT} (rewriting on) / uap-undici (off)`, of(SUBJECT, 'uap-undici', 'rps')),
-    measured('cpu:uap/undici-pool', `CPU/req, ${SUBJECT} / undici-pool`, of(SUBJECT, 'undici-pool', 'cpuUs')),
+    measured(
+      'rewrite-on/off-undici',
+      `req/s, ${SUBJECT} (rewriting on) / uap-undici (off)`,
+      of(SUBJECT, 'uap-undici', 'rps'),
+    ),
+    measured(
+      'cpu:uap/undici-pool',
+      `CPU/req, ${SUBJECT} / undici-pool`,
+      of(SUBJECT, 'undici-pool', 'cpuUs'),
+    ),
     measured('cpu:uap/hpm', `CPU/req, ${SUBJECT} / hpm`, of(SUBJECT, 'hpm', 'cpuUs')),
-    measured('cpu:rewrite-on/off', `CPU/req, ${SUBJECT} (rewriting on) / uap-agent (off)`, of(SUBJECT, 'uap-agent', 'cpuUs')),
-    measured('cpu:rewrite-on/off-undici', `CPU/req, ${SUBJECT} (rewriting on) / uap-undici (off)`, of(SUBJECT, 'uap-undici', 'cpuUs')),
+    measured(
+      'cpu:rewrite-on/off',
+      `CPU/req, ${SUBJECT} (rewriting on) / uap-agent (off)`,
+      of(SUBJECT, 'uap-agent', 'cpuUs'),
+    ),
+    measured(
+      'cpu:rewrite-on/off-undici',
+      `CPU/req, ${SUBJECT} (rewriting on) / uap-undici (off)`,
+      of(SUBJECT, 'uap-undici', 'cpuUs'),
+    ),
+    ...kindRatios(summary, { rate: 'rps', rateUnit: 'req/s', cpu: 'cpuUs', cpuUnit: 'CPU/req' }),
   ];
 }
 
@@ -128,8 +199,16 @@ const VIEWS = {
     chart: { rate: 'mibPerSec', rateUnit: 'MiB/s', cpu: 'cpuUsPerMib' },
     ratios: (summary) => [
       overBestPeer(summary, 'mibPerSec', 'MiB/s', ['>=', 1]),
-      measured('uap/hpm', `MiB/s, ${SUBJECT} / hpm`, ratio(pick(summary, SUBJECT)?.mibPerSec, pick(summary, 'hpm')?.mibPerSec)),
-      measured('cpu:uap/node-pipe', `CPU/MiB, ${SUBJECT} / node-pipe`, ratio(pick(summary, SUBJECT)?.cpuUsPerMib, pick(summary, 'node-pipe')?.cpuUsPerMib)),
+      measured(
+        'uap/hpm',
+        `MiB/s, ${SUBJECT} / hpm`,
+        ratio(pick(summary, SUBJECT)?.mibPerSec, pick(summary, 'hpm')?.mibPerSec),
+      ),
+      ...kindRatios(
+        summary,
+        { rate: 'mibPerSec', rateUnit: 'MiB/s', cpu: 'cpuUsPerMib', cpuUnit: 'CPU/MiB' },
+        KIND_TARGET,
+      ),
     ],
   },
   post64k: {
@@ -143,8 +222,16 @@ const VIEWS = {
     chart: { rate: 'rps', rateUnit: 'req/s', cpu: 'cpuUs' },
     ratios: (summary) => [
       overBestPeer(summary, 'rps', 'req/s', ['>=', 1]),
-      measured('uap/hpm', `req/s, ${SUBJECT} / hpm`, ratio(pick(summary, SUBJECT)?.rps, pick(summary, 'hpm')?.rps)),
-      measured('cpu:uap/node-pipe', `CPU/req, ${SUBJECT} / node-pipe`, ratio(pick(summary, SUBJECT)?.cpuUs, pick(summary, 'node-pipe')?.cpuUs)),
+      measured(
+        'uap/hpm',
+        `req/s, ${SUBJECT} / hpm`,
+        ratio(pick(summary, SUBJECT)?.rps, pick(summary, 'hpm')?.rps),
+      ),
+      ...kindRatios(
+        summary,
+        { rate: 'rps', rateUnit: 'req/s', cpu: 'cpuUs', cpuUnit: 'CPU/req' },
+        KIND_TARGET,
+      ),
     ],
   },
 };
@@ -157,18 +244,28 @@ export async function httpScenario(name, config) {
   const names = config.quick ? scenario.quick : scenario.names;
   await withServers(async (start) => {
     const backend = await start('backends/backend.mjs', [], CPU.backend);
-    const list = await prepare(start, contenders(names), backend, { path: scenario.path, check: scenario.check });
+    const list = await prepareKinds(start, contenders(names), backend, {
+      path: scenario.path,
+      check: scenario.check,
+    });
     await interleave(settings, list.filter(ok), (c, seconds) => run(scenario, c, seconds), {
       rate: (r) => (name === 'get1m' ? r.mibPerSec : r.rps),
       unit: name === 'get1m' ? 'MiB/s' : 'req/s',
     });
-    const summary = list.map((c) => ({ ...medians(c, view.keys), ...(c.runs.length ? { errors: c.runs.reduce((n, r) => n + r.errors, 0) } : {}) }));
+    const summary = list.map((c) => ({
+      ...medians(c, view.keys),
+      ...(c.runs.length ? { errors: c.runs.reduce((n, r) => n + r.errors, 0) } : {}),
+    }));
     await writeResults({
       scenario: name,
       title: scenario.title,
       how: `${scenario.connections} connections, ${settings.rounds} x ${settings.duration} s (warm-up ${settings.warmup} s), ${generator}`,
       mode: config.mode,
-      settings: { ...settings, connections: scenario.connections, ...(scenario.bodyBytes ? { bodyBytes: scenario.bodyBytes } : {}) },
+      settings: {
+        ...settings,
+        connections: scenario.connections,
+        ...(scenario.bodyBytes ? { bodyBytes: scenario.bodyBytes } : {}),
+      },
       loadGenerator: await generatorVersion(),
       columns: view.columns,
       chart: view.chart,

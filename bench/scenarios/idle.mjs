@@ -7,7 +7,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import {
-  CPU, interleave, measured, medians, pick, ratio, withServers, writeResults,
+  CPU,
+  interleave,
+  measured,
+  medians,
+  pick,
+  ratio,
+  withServers,
+  writeResults,
 } from '../harness/common.mjs';
 import { SUBJECT, UPGRADES, contenders } from '../harness/contenders.mjs';
 import { startClient } from '../harness/processes.mjs';
@@ -26,7 +33,10 @@ async function backendUntil(backend, done, what, seconds = 30) {
   for (;;) {
     const { webSockets } = await backend.stats();
     if (done(webSockets)) return webSockets;
-    if (performance.now() > until) throw new Error(`the backend holds ${webSockets} WebSockets, not ${what}, after ${seconds} s`);
+    if (performance.now() > until)
+      throw new Error(
+        `the backend holds ${webSockets} WebSockets, not ${what}, after ${seconds} s`,
+      );
     await sleep(50);
   }
 }
@@ -42,7 +52,8 @@ async function backendSettled(backend, floor = 0, seconds = 20) {
   for (;;) {
     const { webSockets } = await backend.stats();
     if (webSockets !== last) [last, since] = [webSockets, performance.now()];
-    if (webSockets <= floor || performance.now() - since >= 2000 || performance.now() > until) return webSockets;
+    if (webSockets <= floor || performance.now() - since >= 2000 || performance.now() > until)
+      return webSockets;
     await sleep(50);
   }
 }
@@ -53,7 +64,8 @@ async function openTunnels(backend, url, count) {
   const client = startClient(CLIENT, [url, String(count), String(CONCURRENCY)], CPU.load);
   try {
     const opened = await client.next('opened');
-    if (opened.tunnels !== count) throw new Error(`${opened.tunnels} of ${count} tunnels opened (${opened.firstError})`);
+    if (opened.tunnels !== count)
+      throw new Error(`${opened.tunnels} of ${count} tunnels opened (${opened.firstError})`);
     await backendUntil(backend, (n) => n >= base + count, `${base + count}`);
     return { client, opened, base };
   } catch (err) {
@@ -74,7 +86,9 @@ async function closeTunnels(backend, { client, base }) {
 
 /** One round for `c`: a fresh process, warmed, measured before and after `tunnels` idle tunnels. */
 async function measure(start, backend, c, tunnels) {
-  const server = await start(`contenders/${c.file}`, [backend.url, ...c.args], CPU.proxy, { nodeArgs: ['--expose-gc'] });
+  const server = await start(`contenders/${c.file}`, [backend.url, ...c.args], CPU.proxy, {
+    nodeArgs: ['--expose-gc'],
+  });
   try {
     const url = `${server.url}/bench?q=1`;
     const { socket } = await handshake(url, upgradeRequest(url, '/bench?q=1')).catch((err) => {
@@ -110,20 +124,36 @@ export async function idle(config) {
   const tunnels = TUNNELS[config.mode];
   await withServers(async (start) => {
     const backend = await start('backends/backend.mjs', [], CPU.backend);
-    const list = contenders(config.quick ? QUICK : NAMES, { upgrades: true })
-      .map((spec) => ({ ...spec, status: 'ok', runs: [] }));
+    const list = contenders(config.quick ? QUICK : NAMES, { upgrades: true }).map((spec) => ({
+      ...spec,
+      status: 'ok',
+      runs: [],
+    }));
     await interleave(settings, list, (c) => measure(start, backend, c, tunnels), {
       rate: (r) => r.heapPerTunnel,
       unit: 'heap bytes/tunnel',
     });
-    const summary = list.map((c) => medians(c, { heapPerTunnel: 0, rssPerTunnel: 0, externalPerTunnel: 0, openSeconds: 2, lingering: 0 }));
+    const summary = list.map((c) =>
+      medians(c, {
+        heapPerTunnel: 0,
+        rssPerTunnel: 0,
+        externalPerTunnel: 0,
+        openSeconds: 2,
+        lingering: 0,
+      }),
+    );
     const of = (a, b, key) => ratio(pick(summary, a)?.[key], pick(summary, b)?.[key]);
     await writeResults({
       scenario: 'idle',
       title: `Memory per idle WebSocket tunnel, ${tunnels} tunnels`,
       how: `${settings.rounds} rounds, a fresh process per round, process.memoryUsage() after a full GC before and after opening the tunnels; left open: backend WebSockets the contender still held once the client's tunnels were gone and the count had not moved for 2 s`,
       mode: config.mode,
-      settings: { rounds: settings.rounds, tunnels, warmTunnels: WARM_TUNNELS, concurrency: CONCURRENCY },
+      settings: {
+        rounds: settings.rounds,
+        tunnels,
+        warmTunnels: WARM_TUNNELS,
+        concurrency: CONCURRENCY,
+      },
       loadGenerator: 'bench/clients/tunnel-client.mjs (raw sockets)',
       columns: [
         { key: 'heapPerTunnel', title: 'heap B/tunnel', digits: 0 },
@@ -135,9 +165,18 @@ export async function idle(config) {
       chart: { memory: 'heapPerTunnel', memoryUnit: 'heap bytes/tunnel' },
       contenders: summary,
       ratios: [
-        measured('heap:uap/hpm', `heap/tunnel, ${SUBJECT} / hpm`, of(SUBJECT, 'hpm', 'heapPerTunnel'), ['<=', 0.8]),
+        measured(
+          'heap:uap/hpm',
+          `heap/tunnel, ${SUBJECT} / hpm`,
+          of(SUBJECT, 'hpm', 'heapPerTunnel'),
+          ['<=', 0.8],
+        ),
         measured('rss:uap/hpm', `RSS/tunnel, ${SUBJECT} / hpm`, of(SUBJECT, 'hpm', 'rssPerTunnel')),
-        measured('heap:uap/net-pipe', `heap/tunnel, ${SUBJECT} / net-pipe`, of(SUBJECT, 'net-pipe', 'heapPerTunnel')),
+        measured(
+          'heap:uap/net-pipe',
+          `heap/tunnel, ${SUBJECT} / net-pipe`,
+          of(SUBJECT, 'net-pipe', 'heapPerTunnel'),
+        ),
       ],
     });
   });

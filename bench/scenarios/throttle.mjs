@@ -5,7 +5,14 @@
 // Reports the delivered rate and its deviation from the configured one (target: within 5 %).
 import { fileURLToPath } from 'node:url';
 import {
-  CPU, interleave, measured, medians, prepare, roundTo, withServers, writeResults,
+  CPU,
+  interleave,
+  measured,
+  medians,
+  prepare,
+  roundTo,
+  withServers,
+  writeResults,
 } from '../harness/common.mjs';
 import { subjectWith } from '../harness/contenders.mjs';
 import { startClient } from '../harness/processes.mjs';
@@ -17,7 +24,8 @@ const RATES = [256 * KIB, 1024 * KIB];
 const SKIP_SECONDS = { default: 1, quick: 0.5 };
 const CLIENT = fileURLToPath(new URL('../clients/throttle-client.mjs', import.meta.url));
 
-const nameOf = (rate) => (rate < 1024 * KIB ? `uap ${rate / KIB} KiB/s` : `uap ${rate / (1024 * KIB)} MiB/s`);
+const nameOf = (rate) =>
+  rate < 1024 * KIB ? `uap ${rate / KIB} KiB/s` : `uap ${rate / (1024 * KIB)} MiB/s`;
 
 /** A tunnel to `/source` must open through the contender and deliver bytes. */
 async function check({ url }) {
@@ -42,11 +50,18 @@ export async function throttle(config) {
   const settings = config.settings('throttle');
   await withServers(async (start) => {
     const backend = await start('backends/backend.mjs', [], CPU.backend);
-    const specs = RATES.map((rate) => subjectWith(nameOf(rate), `upgrade-aware-proxy, maxBytesPerSec ${rate}`, [`throttle=${rate}`]));
+    const specs = RATES.map((rate) =>
+      subjectWith(nameOf(rate), `upgrade-aware-proxy, maxBytesPerSec ${rate}`, [
+        `throttle=${rate}`,
+      ]),
+    );
     const list = await prepare(start, specs, backend, { check });
     list.forEach((c, i) => (c.rate = RATES[i]));
     const skip = SKIP_SECONDS[config.mode];
-    await interleave(settings, list, (c, seconds) => run(c, seconds, skip), { rate: (r) => r.rate / KIB, unit: 'KiB/s delivered' });
+    await interleave(settings, list, (c, seconds) => run(c, seconds, skip), {
+      rate: (r) => r.rate / KIB,
+      unit: 'KiB/s delivered',
+    });
     const summary = list.map((c, i) => {
       const s = { ...medians(c, { rate: 0, deviation: 4 }), configured: RATES[i] };
       return s.deviation == null ? s : { ...s, deviationPercent: roundTo(100 * s.deviation, 2) };
@@ -65,12 +80,14 @@ export async function throttle(config) {
       ],
       chart: null,
       contenders: summary,
-      ratios: summary.map((s) => measured(
-        `throttle:${s.configured}`,
-        `deviation from the configured rate (absolute), ${s.name}`,
-        s.deviation == null ? null : roundTo(Math.abs(s.deviation), 4),
-        ['<=', 0.05],
-      )),
+      ratios: summary.map((s) =>
+        measured(
+          `throttle:${s.configured}`,
+          `deviation from the configured rate (absolute), ${s.name}`,
+          s.deviation == null ? null : roundTo(Math.abs(s.deviation), 4),
+          ['<=', 0.05],
+        ),
+      ),
     });
   });
 }

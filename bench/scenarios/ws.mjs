@@ -8,7 +8,16 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { WebSocket } from 'ws';
 import {
-  CPU, interleave, measured, medians, ok, pick, prepare, ratio, withServers, writeResults,
+  CPU,
+  interleave,
+  measured,
+  medians,
+  ok,
+  pick,
+  prepare,
+  ratio,
+  withServers,
+  writeResults,
 } from '../harness/common.mjs';
 import { SUBJECT, UPGRADES, contenders } from '../harness/contenders.mjs';
 import { startClient } from '../harness/processes.mjs';
@@ -42,7 +51,7 @@ async function run(c, seconds) {
     const cpuBefore = await c.cpuTime();
     client.send('go');
     const result = await client.next('result');
-    const cpuUs = (await c.cpuTime() - cpuBefore) / result.echoes;
+    const cpuUs = ((await c.cpuTime()) - cpuBefore) / result.echoes;
     await client.exited;
     if (result.echoes === 0) throw new Error(`no echo came back in ${seconds} s`);
     return { ...result, cpuUs };
@@ -69,7 +78,12 @@ export async function wsEcho(config) {
       title: `WebSocket echo of ${MESSAGE_BYTES}-byte binary messages`,
       how: `${CONNECTIONS} connections x ${WINDOW} messages in flight, ${settings.rounds} x ${settings.duration} s (warm-up ${settings.warmup} s), ws client`,
       mode: config.mode,
-      settings: { ...settings, connections: CONNECTIONS, inFlightPerConnection: WINDOW, messageBytes: MESSAGE_BYTES },
+      settings: {
+        ...settings,
+        connections: CONNECTIONS,
+        inFlightPerConnection: WINDOW,
+        messageBytes: MESSAGE_BYTES,
+      },
       loadGenerator: 'bench/clients/ws-client.mjs (ws)',
       columns: [
         { key: 'rate', title: 'echoes/s', digits: 0 },
@@ -82,7 +96,12 @@ export async function wsEcho(config) {
       contenders: summary,
       ratios: [
         measured('uap/hpm', `echoes/s, ${SUBJECT} / hpm`, of(SUBJECT, 'hpm', 'rate'), ['>=', 1]),
-        measured('cpu:uap/net-pipe', `CPU/echo, ${SUBJECT} / net-pipe`, of(SUBJECT, 'net-pipe', 'cpuUs'), ['<=', 1]),
+        measured(
+          'cpu:uap/net-pipe',
+          `CPU/echo, ${SUBJECT} / net-pipe`,
+          of(SUBJECT, 'net-pipe', 'cpuUs'),
+          ['<=', 1],
+        ),
         measured('cpu:uap/hpm', `CPU/echo, ${SUBJECT} / hpm`, of(SUBJECT, 'hpm', 'cpuUs')),
       ],
     });
