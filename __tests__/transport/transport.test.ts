@@ -1,6 +1,7 @@
 // The transport module: which clients it makes and owns, which one each request takes (the rule
 // for what undici cannot send), and what close() releases. Requests run from a real client
 // socket through proxyRequest to a real backend on 127.0.0.1.
+import { execFileSync } from 'node:child_process';
 import http from 'node:http';
 import https from 'node:https';
 import { Agent as UndiciAgent } from 'undici';
@@ -8,6 +9,7 @@ import { createExchange } from '../../lib/http/exchange.js';
 import { proxyRequest } from '../../lib/http/pipeline.js';
 import { createTransport, needsNodeClient, type Transport } from '../../lib/transport/transport.js';
 import type { UpgradeAwareOptions } from '../../lib/types.js';
+import { ROOT } from '../helpers/child.js';
 import { head, options, useRequestSource } from '../helpers/exchange.js';
 import { startUpstream } from '../helpers/servers.js';
 import type { Running } from '../helpers/servers.js';
@@ -198,5 +200,28 @@ describe('createTransport', () => {
     await transport.close();
     expect(destroyed).not.toHaveBeenCalled();
     expect(new Set(destroyOwn.mock.contexts).size).toBe(1);
+  });
+});
+
+describe('loading undici', () => {
+  /** Whether a fresh node that builds a middleware with `transport` (a source expression) has loaded undici. */
+  function loadsUndici(transport: string): boolean {
+    const script = `
+      const http = require('node:http');
+      const { upgradeAware } = require('./dist/index.js');
+      const loaded = () => Object.keys(require.cache).some((file) => file.includes('/node_modules/undici/'));
+      const before = loaded();
+      const proxy = upgradeAware({ location: 'http://127.0.0.1:1/', transport: ${transport} });
+      process.stdout.write(JSON.stringify({ before, after: loaded() }));
+      proxy.close();`;
+    const out = execFileSync(process.execPath, ['-e', script], { cwd: ROOT, encoding: 'utf8' });
+    const { before, after } = JSON.parse(out) as { before: boolean; after: boolean };
+    expect(before).toBe(false); // importing the package alone never loads it
+    return after;
+  }
+
+  it('happens only when the middleware makes its own undici Agent', () => {
+    expect(loadsUndici('undefined')).toBe(true);
+    expect(loadsUndici('new http.Agent()')).toBe(false);
   });
 });

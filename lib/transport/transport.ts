@@ -1,7 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { IncomingMessage } from 'node:http';
-import { Agent as UndiciAgent } from 'undici';
+import type { Agent as UndiciAgent } from 'undici';
 import type { BackendResponse } from './backend-response.js';
 import type { Exchange } from '../http/exchange.js';
 import { nodeRoundTrip } from './node.js';
@@ -50,9 +50,14 @@ function chooseRoundTrip(client: NodeAgent | UndiciDispatcher, fallback: NodeAge
 /**
  * Our own client of the HTTP path when none is given: undici's, with the same keep-alive pooling
  * and TLS defaults as an agent at a lower cost per request, and `maxResponseHeaderSize` applied.
+ * undici is loaded here, on first use, not at import: with an agent as `transport` it is never
+ * loaded, and the heap it grows at start (fetch, WebSocket, caches) costs back-to-back full
+ * collections on large bodies (docs/benchmarks.md, "Transport kinds").
  */
 function ownDispatcher(options: ResolvedOptions): UndiciDispatcher {
-  return new UndiciAgent({
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use, see above
+  const { Agent } = require('undici') as { Agent: typeof UndiciAgent };
+  return new Agent({
     maxHeaderSize: options.maxResponseHeaderSize,
   }) as unknown as UndiciDispatcher;
 }
