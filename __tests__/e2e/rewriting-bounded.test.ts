@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
-import { ROOT, guard } from '../helpers/child.js';
+import { ROOT, guard, nextMessage } from '../helpers/child.js';
 import { MB, digest, sha256 } from '../helpers/bodies.js';
 import { startUpstream, type Running } from '../helpers/servers.js';
 
@@ -79,11 +79,7 @@ const expected = new Map<string, string>();
 
 /** The next message from the child; fails if it exits first or hangs. */
 function message<T>(): Promise<T> {
-  const received = new Promise<T>((resolve, reject) => {
-    child.once('message', (data) => resolve(data as T));
-    child.once('exit', (code, signal) => reject(new Error(`the proxy exited (${code ?? signal})`)));
-  });
-  return guard(received, () => 'the proxy did not answer', 60_000);
+  return nextMessage<T>(child);
 }
 
 beforeAll(async () => {

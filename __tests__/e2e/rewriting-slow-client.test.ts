@@ -15,7 +15,7 @@ import type { Socket } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { ROOT, guard } from '../helpers/child.js';
+import { ROOT, nextMessage } from '../helpers/child.js';
 import { MB } from '../helpers/bodies.js';
 import { startUpstream, type Running } from '../helpers/servers.js';
 import { waitFor } from '../helpers/wait.js';
@@ -142,12 +142,9 @@ function servePage(coding: Coding, res: http.ServerResponse): void {
 
 /** The next message from the child; fails if it exits first or hangs. */
 function message<T>(send = true): Promise<T> {
-  const received = new Promise<T>((resolve, reject) => {
-    child.once('message', (data) => resolve(data as T));
-    child.once('exit', (code, signal) => reject(new Error(`the proxy exited (${code ?? signal})`)));
-  });
+  const received = nextMessage<T>(child, 30_000);
   if (send) child.send('report');
-  return guard(received, () => 'the proxy did not answer', 30_000);
+  return received;
 }
 
 /** GETs `path` through the proxy; resolves with the response once its head is in. */

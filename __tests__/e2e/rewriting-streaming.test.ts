@@ -9,7 +9,7 @@ import http from 'node:http';
 import { Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
-import { ROOT, guard } from '../helpers/child.js';
+import { ROOT, guard, nextMessage } from '../helpers/child.js';
 import { MB } from '../helpers/bodies.js';
 import { startUpstream } from '../helpers/servers.js';
 import type { Running } from '../helpers/servers.js';
@@ -137,11 +137,7 @@ let proxyUrl: string;
 
 /** The next message from the proxy's process; fails if it exits first or hangs. */
 function message<T>(): Promise<T> {
-  const received = new Promise<T>((resolve, reject) => {
-    child.once('message', (data) => resolve(data as T));
-    child.once('exit', (code, signal) => reject(new Error(`the proxy exited (${code ?? signal})`)));
-  });
-  return guard(received, () => 'the proxy did not answer', 60_000);
+  return nextMessage<T>(child);
 }
 
 beforeAll(async () => {

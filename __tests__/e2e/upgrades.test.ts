@@ -722,38 +722,27 @@ async function startDualBackend(): Promise<Running & { seen: string[] }> {
   return Object.assign(served, { seen });
 }
 
+/** A SPDY/3.1 upgrade request head for `path`, with `extra` header lines. */
+function upgradeHead(path: string, extra: string[]): string {
+  const lines = [
+    `GET ${path} HTTP/1.1`,
+    'Host: proxy.test',
+    'Connection: Upgrade',
+    'Upgrade: SPDY/3.1',
+  ];
+  return [...lines, ...extra, '', ''].join('\r\n');
+}
+
 /** Sends an upgrade for `path` (with `extra` header lines) and waits for the echo of `ping` through the tunnel. */
 async function tunnelThrough(port: number, path: string, extra: string[] = []): Promise<RawClient> {
-  const client = await send(
-    port,
-    [
-      `GET ${path} HTTP/1.1`,
-      'Host: proxy.test',
-      'Connection: Upgrade',
-      'Upgrade: SPDY/3.1',
-      ...extra,
-      '',
-      '',
-    ].join('\r\n') + 'ping',
-  );
+  const client = await send(port, upgradeHead(path, extra) + 'ping');
   await client.until((text) => text === PLAIN_101 + 'ping');
   return client;
 }
 
 /** Sends an upgrade for `path` and returns everything received until the server closed the connection. */
 async function refusedUpgrade(port: number, path: string, extra: string[] = []): Promise<string> {
-  const client = await send(
-    port,
-    [
-      `GET ${path} HTTP/1.1`,
-      'Host: proxy.test',
-      'Connection: Upgrade',
-      'Upgrade: SPDY/3.1',
-      ...extra,
-      '',
-      '',
-    ].join('\r\n'),
-  );
+  const client = await send(port, upgradeHead(path, extra));
   return client.all();
 }
 

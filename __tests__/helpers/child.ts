@@ -40,6 +40,23 @@ export function guard<T>(promise: Promise<T>, what: () => string, ms = DEADLINE)
   return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
 }
 
+/** The next IPC message from `child`; fails if it exits first, or hangs past `ms`. */
+export function nextMessage<T>(child: ChildProcess, ms = 60_000): Promise<T> {
+  const received = new Promise<T>((resolve, reject) => {
+    const onMessage = (data: unknown): void => {
+      child.removeListener('exit', onExit);
+      resolve(data as T);
+    };
+    const onExit = (code: number | null, signal: NodeJS.Signals | null): void => {
+      child.removeListener('message', onMessage);
+      reject(new Error(`the proxy exited (${code ?? signal})`));
+    };
+    child.once('message', onMessage);
+    child.once('exit', onExit);
+  });
+  return guard(received, () => 'the proxy did not answer', ms);
+}
+
 /**
  * Starts `node script ...args` in the project root and collects what it writes; fails at once when
  * `script` has not been built.

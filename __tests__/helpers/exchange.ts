@@ -2,11 +2,13 @@ import http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { once } from 'node:events';
+import { Readable } from 'node:stream';
 import { createExchange } from '../../lib/http/exchange.js';
 import type { Exchange } from '../../lib/http/exchange.js';
 import { resolveOptions } from '../../lib/options.js';
 import type { ResolvedOptions } from '../../lib/options.js';
 import type { UpgradeAwareOptions } from '../../lib/types.js';
+import type { BackendResponse } from '../../lib/transport/backend-response.js';
 
 /** One request as a real node:http server received it, with the client socket that sent it. */
 export interface Received {
@@ -126,4 +128,15 @@ export function useRequestSource(): () => RequestSource {
     await source?.close();
   });
   return () => source!;
+}
+
+/** A backend's 200 answer with these headers (lower-case names) and an empty body, for the response stages. */
+export function backendWith(headers: Record<string, string[]>): BackendResponse {
+  return {
+    status: 200,
+    statusMessage: 'OK',
+    headers: new Map(Object.entries(headers)),
+    body: Readable.from([]),
+    trailers: () => [],
+  };
 }

@@ -1,20 +1,9 @@
-import { Readable } from 'node:stream';
-import type { BackendResponse } from '../../lib/transport/backend-response.js';
 import { removeCors } from '../../lib/rewrite/cors.js';
-
-function backend(headers: Record<string, string[]>): BackendResponse {
-  return {
-    status: 200,
-    statusMessage: 'OK',
-    headers: new Map(Object.entries(headers)),
-    body: Readable.from([]),
-    trailers: () => [],
-  };
-}
+import { backendWith } from '../helpers/exchange.js';
 
 describe('removeCors', () => {
   it('removes the four Access-Control-Allow-* headers, every value of each', () => {
-    const response = backend({
+    const response = backendWith({
       'access-control-allow-origin': ['some.server', 'other.server'],
       'access-control-allow-methods': ['GET'],
       'access-control-allow-headers': ['X-A', 'X-B'],
@@ -33,13 +22,13 @@ describe('removeCors', () => {
       'access-control-request-method': ['GET'],
       vary: ['Origin'],
     };
-    const response = backend({ ...kept, 'access-control-allow-origin': ['*'] });
+    const response = backendWith({ ...kept, 'access-control-allow-origin': ['*'] });
     removeCors(response);
     expect(Object.fromEntries(response.headers)).toEqual(kept);
   });
 
   it('leaves a response without CORS headers as it is', () => {
-    const response = backend({ 'content-type': ['text/html'] });
+    const response = backendWith({ 'content-type': ['text/html'] });
     const before = response.headers;
     removeCors(response);
     expect(response.headers).toBe(before);

@@ -1,8 +1,6 @@
-import { Readable } from 'node:stream';
-import type { BackendResponse } from '../../../lib/transport/backend-response.js';
 import type { Exchange } from '../../../lib/http/exchange.js';
 import { responseHeaders } from '../../../lib/http/stages/response-headers.js';
-import { RequestSource, exchangeFor, head } from '../../helpers/exchange.js';
+import { RequestSource, backendWith, exchangeFor, head } from '../../helpers/exchange.js';
 
 let source: RequestSource;
 let ex: Exchange;
@@ -16,19 +14,9 @@ afterAll(async () => {
   await source.close();
 });
 
-function backend(headers: Record<string, string[]>): BackendResponse {
-  return {
-    status: 200,
-    statusMessage: 'OK',
-    headers: new Map(Object.entries(headers)),
-    body: Readable.from([]),
-    trailers: () => [],
-  };
-}
-
 describe('responseHeaders', () => {
   it('removes the hop-by-hop headers and keeps the rest', () => {
-    const response = backend({
+    const response = backendWith({
       connection: ['keep-alive'],
       'keep-alive': ['timeout=5'],
       'proxy-connection': ['keep-alive'],
@@ -50,12 +38,12 @@ describe('responseHeaders', () => {
 
   it('keeps transfer codings other than chunked, which the body still carries', () => {
     expect(
-      responseHeaders(ex, backend({ 'transfer-encoding': ['gzip, chunked'] })).headers.get(
+      responseHeaders(ex, backendWith({ 'transfer-encoding': ['gzip, chunked'] })).headers.get(
         'transfer-encoding',
       ),
     ).toEqual(['gzip, chunked']);
     expect(
-      responseHeaders(ex, backend({ 'transfer-encoding': ['chunked'] })).headers.get(
+      responseHeaders(ex, backendWith({ 'transfer-encoding': ['chunked'] })).headers.get(
         'transfer-encoding',
       ),
     ).toBeUndefined();
@@ -64,7 +52,7 @@ describe('responseHeaders', () => {
   it('keeps Trailer, which announces the trailers forwarded after the body', () => {
     const out = responseHeaders(
       ex,
-      backend({ trailer: ['X-Sum'], 'transfer-encoding': ['chunked'] }),
+      backendWith({ trailer: ['X-Sum'], 'transfer-encoding': ['chunked'] }),
     );
     expect(Object.fromEntries(out.headers)).toEqual({ trailer: ['X-Sum'] });
   });
@@ -72,7 +60,7 @@ describe('responseHeaders', () => {
   it('removes the headers named in any Connection line', () => {
     const out = responseHeaders(
       ex,
-      backend({
+      backendWith({
         connection: ['X-Private, close', 'x-other'],
         'x-private': ['1'],
         'x-other': ['2'],
@@ -83,7 +71,7 @@ describe('responseHeaders', () => {
   });
 
   it('keeps Trailer even when Connection names it', () => {
-    const out = responseHeaders(ex, backend({ connection: ['trailer'], trailer: ['X-Sum'] }));
+    const out = responseHeaders(ex, backendWith({ connection: ['trailer'], trailer: ['X-Sum'] }));
     expect(Object.fromEntries(out.headers)).toEqual({ trailer: ['X-Sum'] });
   });
 });
