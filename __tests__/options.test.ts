@@ -185,6 +185,13 @@ describe('resolveOptions', () => {
       responseHeaderTimeout: 60000,
       maxResponseHeaderSize: 1048576,
       wrapRequest: undefined,
+      dial: undefined,
+      locate: undefined,
+      requestStages: [],
+      responseStages: [],
+      requestBody: undefined,
+      connectTimeout: 0,
+      proxyFromEnvironment: false,
     });
     expect(DEFAULT_FLUSH_INTERVAL).toBe(200);
     expect(DEFAULT_RESPONSE_HEADER_TIMEOUT).toBe(60000);
@@ -318,6 +325,80 @@ describe('resolveOptions', () => {
     it('accepts an object with an error method', () => {
       const responder = { error: jest.fn() };
       expect(resolve({ location, responder }).responder).toBe(responder);
+    });
+  });
+
+  describe('the extensions', () => {
+    it('keeps a location function to call per request, with no fixed location', () => {
+      const locate = (): string => location;
+      expect(resolve({ location: locate })).toMatchObject({ location: undefined, locate });
+    });
+
+    it('copies and freezes the stage lists', () => {
+      const request = [(): void => {}];
+      const resolved = resolve({ location, stages: { request } });
+      request.push(() => {});
+      expect(resolved.requestStages).toHaveLength(1);
+      expect(Object.isFrozen(resolved.requestStages)).toBe(true);
+      expect(resolved.responseStages).toEqual([]);
+    });
+
+    it.each<[string, Partial<UpgradeAwareOptions>, string]>([
+      [
+        'stages not an object',
+        { stages: [] as never },
+        'option `stages` must be an object with `request` and/or `response` lists',
+      ],
+      [
+        'an unknown stages key',
+        { stages: { before: [] } as never },
+        'unknown option `stages.before`',
+      ],
+      [
+        'stages.request not a list',
+        { stages: { request: (() => {}) as never } },
+        'option `stages.request` must be an array of functions',
+      ],
+      [
+        'a stage not a function',
+        { stages: { response: [() => {}, 'x' as never] } },
+        'option `stages.response[1]` must be a function',
+      ],
+      [
+        'requestBody not a function',
+        { requestBody: Buffer.from('x') as never },
+        'option `requestBody` must be a function',
+      ],
+      [
+        'connectTimeout a string',
+        { connectTimeout: '5' as never },
+        'option `connectTimeout` must be a number',
+      ],
+      [
+        'proxyFromEnvironment a string',
+        { proxyFromEnvironment: 'yes' as never },
+        'option `proxyFromEnvironment` must be a boolean',
+      ],
+      [
+        'upgradeTransport.dial not a function',
+        { upgradeTransport: { dial: 1 as never } },
+        'option `upgradeTransport.dial` must be a function',
+      ],
+      [
+        'an unknown upgradeTransport key',
+        { upgradeTransport: { agnet: 1 } as never },
+        'unknown option `upgradeTransport.agnet`',
+      ],
+    ])('throws a TypeError for %s', (_what, input, message) => {
+      const err = thrownBy(() => resolve({ location, ...input }));
+      expect(err).toBeInstanceOf(TypeError);
+      expect(err.message).toBe(message);
+    });
+
+    it.each([-1, 1.5])('throws a RangeError for connectTimeout %p', (connectTimeout) => {
+      const err = thrownBy(() => resolve({ location, connectTimeout }));
+      expect(err).toBeInstanceOf(RangeError);
+      expect(err.message).toBe('option `connectTimeout` must be a non-negative integer (ms)');
     });
   });
 });

@@ -1,3 +1,4 @@
+import { PassThrough } from 'node:stream';
 // Type-level tests of the public API: `npx tsc -p tsconfig.json` checks the `@ts-expect-error`
 // lines and the assignments below; jest runs the runtime half of each case.
 import http from 'node:http';
@@ -89,7 +90,7 @@ describe('upgradeAware options typing', () => {
       useRequestLocation: true,
       useLocationHost: false,
       transport: agent,
-      upgradeTransport: { agent, wrapRequest: async (init) => init },
+      upgradeTransport: { agent, wrapRequest: async (init) => init, dial: () => new PassThrough() },
       wrapTransport: true,
       flushInterval: -1,
       maxBytesPerSec: 0,
@@ -97,6 +98,10 @@ describe('upgradeAware options typing', () => {
       rejectForwardingRedirects: true,
       responseHeaderTimeout: 0,
       maxResponseHeaderSize: 65536,
+      stages: { request: [(ex) => ex.headers.delete('cookie')], response: [] },
+      requestBody: (req) => (req as { rawBody?: Buffer }).rawBody,
+      connectTimeout: 30_000,
+      proxyFromEnvironment: false,
     };
     expect(typeof (await build(full))).toBe('function');
     agent.destroy();

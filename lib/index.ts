@@ -13,4 +13,12 @@ export type {
   UpgradeAwareOptions,
   UpgradeRequestInit,
   UpgradeTransport,
+  ProxyHeaders,
+  ProxyExchange,
+  ProxyResponse,
+  RequestStage,
+  ResponseStage,
+  ProxyStages,
+  LocationFunction,
+  RequestBody,
 } from './types.js';

@@ -2,13 +2,19 @@ import http from 'node:http';
 import https from 'node:https';
 import { parseLocation, type Location } from './util/location.js';
 import { defaultResponder, toResponder } from './errors/responder.js';
+import type { Duplex } from 'node:stream';
 import type {
   ErrorResponder,
+  LocationFunction,
   NodeAgent,
+  RequestBody,
+  RequestStage,
+  ResponseStage,
   UndiciDispatcher,
   UpgradeAwareOptions,
   UpgradeRequestInit,
 } from './types.js';
+import type { IncomingMessage } from 'node:http';
 
 /** Kubernetes' constructor default for `FlushInterval`. */
 export const DEFAULT_FLUSH_INTERVAL = 200;
@@ -22,7 +28,10 @@ export const DEFAULT_MAX_RESPONSE_HEADER_SIZE = 1_048_576;
  * clients are only checked here; `transport/transport.ts` builds the ones not given and owns them.
  */
 export interface ResolvedOptions {
-  readonly location: Location;
+  /** The fixed location; undefined when `location` is a function ({@link ResolvedOptions.locate}). */
+  readonly location: Location | undefined;
+  /** `location` given as a function, called once per request; undefined for a fixed location. */
+  readonly locate: LocationFunction | undefined;
   readonly upgradeRequired: boolean;
   readonly appendLocationPath: boolean;
   readonly useRequestLocation: boolean;
@@ -33,6 +42,8 @@ export interface ResolvedOptions {
   readonly upgradeAgent: NodeAgent | undefined;
   readonly wrapRequest:
     ((init: UpgradeRequestInit) => UpgradeRequestInit | Promise<UpgradeRequestInit>) | undefined;
+  /** `upgradeTransport.dial`. */
+  readonly dial: ((location: URL) => Duplex | Promise<Duplex>) | undefined;
   /** `wrapTransport`, or no `transport` given: Kubernetes wraps in both cases. */
   readonly rewrite: boolean;
   readonly flushInterval: number;
@@ -42,6 +53,16 @@ export interface ResolvedOptions {
   readonly responseHeaderTimeout: number;
   /** Bytes; applies to Node's client and to the undici Agent of our own, not to a given dispatcher. */
   readonly maxResponseHeaderSize: number;
+  /** The user's request stages (`stages.request`), a frozen copy; empty when none. */
+  readonly requestStages: readonly RequestStage[];
+  /** The user's response stages (`stages.response`), a frozen copy; empty when none. */
+  readonly responseStages: readonly ResponseStage[];
+  readonly requestBody:
+    | ((req: IncomingMessage) => RequestBody | undefined | Promise<RequestBody | undefined>)
+    | undefined;
+  /** ms; 0 leaves it to the operating system. */
+  readonly connectTimeout: number;
+  readonly proxyFromEnvironment: boolean;
 }
 
 const KNOWN = new Set<string>([
@@ -59,6 +80,10 @@ const KNOWN = new Set<string>([
   'rejectForwardingRedirects',
   'responseHeaderTimeout',
   'maxResponseHeaderSize',
+  'stages',
+  'requestBody',
+  'connectTimeout',
+  'proxyFromEnvironment',
 ]);
 
 function readFlag(options: UpgradeAwareOptions, name: keyof UpgradeAwareOptions): boolean {
@@ -93,17 +118,20 @@ function isDispatcher(value: unknown): value is UndiciDispatcher {
   );
 }
 
-/** An `http.Agent` or `https.Agent` whose scheme matches the location's, or undefined when none is given. */
+/**
+ * An `http.Agent` or `https.Agent` whose scheme matches the location's, or undefined when none is
+ * given. With a `location` function the scheme is known per request, and checked then.
+ */
 function readAgent(
   value: unknown,
   name: string,
-  location: Location,
+  location: Location | undefined,
   kinds = 'an http.Agent or https.Agent',
 ): NodeAgent | undefined {
   if (value === undefined) return undefined;
   if (!(value instanceof http.Agent)) throw new TypeError(`option \`${name}\` must be ${kinds}`);
   const tls = value instanceof https.Agent;
-  if (tls !== (location.protocol === 'https:')) {
+  if (location !== undefined && tls !== (location.protocol === 'https:')) {
     throw new TypeError(
       `option \`${name}\` must be an ${tls ? 'http' : 'https'}.Agent for a ${location.protocol} location`,
     );
@@ -114,7 +142,7 @@ function readAgent(
 /** `transport`: a dispatcher, an agent of the location's scheme, or undefined. */
 function readTransport(
   value: unknown,
-  location: Location,
+  location: Location | undefined,
 ): NodeAgent | UndiciDispatcher | undefined {
   if (isDispatcher(value)) return value;
   return readAgent(
@@ -125,22 +153,75 @@ function readTransport(
   );
 }
 
+const UPGRADE_TRANSPORT_KEYS = new Set(['agent', 'wrapRequest', 'dial']);
+
+/** An optional function-valued option. */
+function readFunction<T>(value: unknown, name: string): T | undefined {
+  if (value !== undefined && typeof value !== 'function')
+    throw new TypeError(`option \`${name}\` must be a function`);
+  return value as T | undefined;
+}
+
 function readUpgradeTransport(
   options: UpgradeAwareOptions,
-  location: Location,
-): Pick<ResolvedOptions, 'wrapRequest' | 'upgradeAgent'> {
+  location: Location | undefined,
+): Pick<ResolvedOptions, 'wrapRequest' | 'upgradeAgent' | 'dial'> {
   const value: unknown = options.upgradeTransport;
-  if (value === undefined) return { upgradeAgent: undefined, wrapRequest: undefined };
+  if (value === undefined)
+    return { upgradeAgent: undefined, wrapRequest: undefined, dial: undefined };
   if (typeof value !== 'object' || value === null)
     throw new TypeError('option `upgradeTransport` must be an object');
-  const { agent, wrapRequest } = value as { agent?: unknown; wrapRequest?: unknown };
-  if (wrapRequest !== undefined && typeof wrapRequest !== 'function') {
-    throw new TypeError('option `upgradeTransport.wrapRequest` must be a function');
+  for (const key of Object.keys(value)) {
+    if (!UPGRADE_TRANSPORT_KEYS.has(key))
+      throw new TypeError(`unknown option \`upgradeTransport.${key}\``);
   }
+  const { agent, wrapRequest, dial } = value as Record<string, unknown>;
   return {
     upgradeAgent: readAgent(agent, 'upgradeTransport.agent', location),
-    wrapRequest: wrapRequest as ResolvedOptions['wrapRequest'],
+    wrapRequest: readFunction(wrapRequest, 'upgradeTransport.wrapRequest'),
+    dial: readFunction(dial, 'upgradeTransport.dial'),
   };
+}
+
+/** A list of functions, copied and frozen. */
+function readStageList<T>(value: unknown, name: string): readonly T[] {
+  if (value === undefined) return NONE as readonly T[];
+  if (!Array.isArray(value))
+    throw new TypeError(`option \`${name}\` must be an array of functions`);
+  value.forEach((stage: unknown, i) => {
+    if (typeof stage !== 'function')
+      throw new TypeError(`option \`${name}[${i}]\` must be a function`);
+  });
+  return Object.freeze([...(value as T[])]);
+}
+
+const NONE: readonly never[] = Object.freeze([]);
+
+/** `stages`: `{ request?, response? }`, each a list of functions. */
+function readStages(
+  options: UpgradeAwareOptions,
+): Pick<ResolvedOptions, 'requestStages' | 'responseStages'> {
+  const value: unknown = options.stages;
+  if (value === undefined) return { requestStages: NONE, responseStages: NONE };
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new TypeError('option `stages` must be an object with `request` and/or `response` lists');
+  for (const key of Object.keys(value)) {
+    if (key !== 'request' && key !== 'response')
+      throw new TypeError(`unknown option \`stages.${key}\``);
+  }
+  const { request, response } = value as Record<string, unknown>;
+  return {
+    requestStages: readStageList<RequestStage>(request, 'stages.request'),
+    responseStages: readStageList<ResponseStage>(response, 'stages.response'),
+  };
+}
+
+/** `location`: fixed (parsed now) or a function (called per request). */
+function readLocation(options: UpgradeAwareOptions): Pick<ResolvedOptions, 'location' | 'locate'> {
+  if (options.location === undefined) throw new TypeError('option `location` is required');
+  if (typeof options.location === 'function')
+    return { location: undefined, locate: options.location };
+  return { location: parseLocation(options.location), locate: undefined };
 }
 
 function readResponder(value: unknown): ErrorResponder {
@@ -181,11 +262,11 @@ export function resolveOptions(options: UpgradeAwareOptions): ResolvedOptions {
   for (const key of Object.keys(options)) {
     if (!KNOWN.has(key)) throw new TypeError(`unknown option \`${key}\``);
   }
-  if (options.location === undefined) throw new TypeError('option `location` is required');
-  const location = parseLocation(options.location);
+  const { location, locate } = readLocation(options);
   const transport = readTransport(options.transport, location);
   return Object.freeze({
     location,
+    locate,
     upgradeRequired: readFlag(options, 'upgradeRequired'),
     appendLocationPath: readFlag(options, 'appendLocationPath'),
     useRequestLocation: readFlag(options, 'useRequestLocation'),
@@ -217,5 +298,9 @@ export function resolveOptions(options: UpgradeAwareOptions): ResolvedOptions {
       1,
       'a positive integer (bytes)',
     ),
+    ...readStages(options),
+    requestBody: readFunction<ResolvedOptions['requestBody']>(options.requestBody, 'requestBody'),
+    connectTimeout: readInteger(options, 'connectTimeout', 0, 0, 'a non-negative integer (ms)'),
+    proxyFromEnvironment: readFlag(options, 'proxyFromEnvironment'),
   });
 }

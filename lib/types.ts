@@ -5,7 +5,7 @@ import type {
   ServerResponse,
 } from 'node:http';
 import type { Agent as HttpsAgent } from 'node:https';
-import type { Duplex } from 'node:stream';
+import type { Duplex, Readable } from 'node:stream';
 
 /**
  * Node's `http.Agent` or `https.Agent`: connection pool, TLS settings and dialer of the backend
@@ -71,15 +71,110 @@ export interface UpgradeTransport {
   agent?: NodeAgent;
   /** May change method, path and headers (for example add `Authorization`); a rejection goes to the responder. */
   wrapRequest?(init: UpgradeRequestInit): UpgradeRequestInit | Promise<UpgradeRequestInit>;
+  /**
+   * Opens the connection an upgrade is written on, instead of the agent's `createConnection` (Go's
+   * `DialContext`). For an https location a plain socket gets TLS on top, with the agent's TLS
+   * settings; a `TLSSocket` is used as it is. A rejection goes to the responder (`ERR_PROXY_DIAL`).
+   * @since 0.3.0
+   * @example upgradeTransport: { dial: (url) => net.connect({ path: '/run/backend.sock' }) }
+   */
+  dial?(location: URL): Duplex | Promise<Duplex>;
 }
+
+/**
+ * Headers of an outgoing request or of a backend's answer, as a user's stage sees them. Names are
+ * case-insensitive; iteration yields `[name, value]` pairs in wire order, a repeated name once per
+ * line.
+ * @since 0.3.0
+ */
+export interface ProxyHeaders extends Iterable<[string, string]> {
+  /** The value, repeated lines joined with `, ` (as Fetch's `Headers`); undefined when absent. */
+  get(name: string): string | undefined;
+  /** Every line's value, in order (use it for `Set-Cookie`). */
+  getAll(name: string): string[];
+  has(name: string): boolean;
+  /** Replaces every line of `name` with one line (or one line per item of a list), where the first was. */
+  set(name: string, value: string | readonly string[]): void;
+  /** Adds a line at the end. */
+  append(name: string, value: string): void;
+  /** Removes every line of `name`. */
+  delete(name: string): void;
+}
+
+/**
+ * One proxied request, as a user's stage sees it (docs/stages.md). Everything here belongs to
+ * this request alone.
+ * @since 0.3.0
+ */
+export interface ProxyExchange {
+  readonly req: IncomingMessage;
+  /** Where a request stage that answers the client itself writes; on an upgrade, bound to the client's socket. */
+  readonly res: ServerResponse;
+  /** True on the upgrade path: no response stage runs, and `res` is the way to refuse. */
+  readonly isUpgrade: boolean;
+  /** The outgoing method. */
+  method: string;
+  /** The outgoing path and query, raw, as written on the request line. */
+  path: string;
+  /** The backend chosen for this request. */
+  readonly location: URL;
+  /** The outgoing headers, Host first; hop-by-hop headers are removed after the user's stages. */
+  readonly headers: ProxyHeaders;
+}
+
+/**
+ * The backend's answer, as a user's response stage sees it; never on an upgrade.
+ * @since 0.3.0
+ */
+export interface ProxyResponse {
+  status: number;
+  /** The reason phrase; empty gives Node's default for the status. */
+  statusMessage: string;
+  readonly headers: ProxyHeaders;
+  /** The body; replace it with another stream to change it (Content-Length is then yours to fix). */
+  body: Readable;
+}
+
+/**
+ * A user's request stage: reads or changes the outgoing request. Returning `true` means it has
+ * answered the client itself through `ex.res`. A throw or rejection goes to the responder.
+ * @since 0.3.0
+ */
+export type RequestStage = (ex: ProxyExchange) => void | boolean | Promise<void | boolean>;
+
+/**
+ * A user's response stage: reads or changes the backend's answer, or returns another one.
+ * A throw or rejection goes to the responder while nothing has been sent.
+ * @since 0.3.0
+ */
+export type ResponseStage = (
+  ex: ProxyExchange,
+  res: ProxyResponse,
+) => void | ProxyResponse | Promise<void | ProxyResponse>;
+
+/** The user's stages, run in order around the built-in ones (docs/stages.md, "Order"). @since 0.3.0 */
+export interface ProxyStages {
+  request?: readonly RequestStage[];
+  response?: readonly ResponseStage[];
+}
+
+/** `location` as a function: the backend for one request. @since 0.3.0 */
+export type LocationFunction = (req: IncomingMessage) => string | URL | Promise<string | URL>;
+
+/** What `requestBody` may supply: the bytes to forward, whole or as a stream. @since 0.3.0 */
+export type RequestBody = Buffer | Uint8Array | string | Readable;
 
 /**
  * Options of {@link upgradeAware}: the Kubernetes `UpgradeAwareHandler` fields in camelCase, with
  * Kubernetes' defaults. See docs/options.md.
  */
 export interface UpgradeAwareOptions {
-  /** The backend. A location without a scheme gets `http`. */
-  location: string | URL;
+  /**
+   * The backend. A location without a scheme gets `http`. A function is called once per request
+   * (and per upgrade) and may return a promise; its result is validated as a fixed location is,
+   * and a failure goes to the responder (`ERR_PROXY_RESOLVE_LOCATION`).
+   */
+  location: string | URL | LocationFunction;
   /** A request that is not an upgrade gets the responder with a 400 `Upgrade request required`. @default false */
   upgradeRequired?: boolean;
   /** Join the location's path in front of the outgoing path. @default false */
@@ -120,6 +215,36 @@ export interface UpgradeAwareOptions {
    * @example upgradeAware({ location, maxResponseHeaderSize: 64 * 1024 })
    */
   maxResponseHeaderSize?: number;
+  /**
+   * The user's request and response stages (docs/stages.md).
+   * @since 0.3.0
+   * @example stages: { request: [setRequestHeaders({ 'x-tenant': 'a' })] }
+   */
+  stages?: ProxyStages;
+  /**
+   * The body to forward when an earlier middleware (a body parser) has already read the
+   * request's: called only then, its length sent as Content-Length (a stream goes chunked).
+   * Without it such a request gets `ERR_PROXY_BODY_CONSUMED`.
+   * @since 0.3.0
+   * @example requestBody: (req) => (req as { rawBody?: Buffer }).rawBody
+   */
+  requestBody?: (
+    req: IncomingMessage,
+  ) => RequestBody | undefined | Promise<RequestBody | undefined>;
+  /**
+   * Milliseconds to establish the backend connection (TCP and TLS), both paths; `0` leaves it to
+   * the operating system. kubectl dials with 30 s.
+   * @default 0
+   * @since 0.3.0
+   */
+  connectTimeout?: number;
+  /**
+   * Reach the backend through the proxy named by `HTTPS_PROXY`/`HTTP_PROXY`, except for hosts in
+   * `NO_PROXY` (as Go's default transport does), on both paths; upgrades through a CONNECT tunnel.
+   * @default false
+   * @since 0.3.0
+   */
+  proxyFromEnvironment?: boolean;
 }
 
 /** The function `upgradeAware()` returns: Connect/Express middleware, plain request handler and upgrade listener. */

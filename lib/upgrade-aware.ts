@@ -25,7 +25,7 @@ export function upgradeAware(options: UpgradeAwareOptions): UpgradeAwareMiddlewa
   const resolved = resolveOptions(options);
   const transport = createTransport(resolved);
   const { roundTrip } = transport;
-  const upgrades = new UpgradeRegistry(resolved, transport.upgradeAgent);
+  const upgrades = new UpgradeRegistry(resolved, transport.agentFor);
   const mounts = new MountPaths();
 
   function upgradeAwareProxy(req: IncomingMessage, res: ServerResponse): void {

@@ -16,6 +16,9 @@ describe('ProxyError', () => {
     ['ERR_PROXY_BAD_LOCATION', 500],
     ['ERR_PROXY_BAD_REQUEST', 400],
     ['ERR_PROXY_BAD_RESPONSE', 502],
+    ['ERR_PROXY_RESOLVE_LOCATION', 500],
+    ['ERR_PROXY_STAGE', 500],
+    ['ERR_PROXY_BODY_TOO_LARGE', 502],
   ])('gives %s the status %i', (code, status) => {
     const err = new ProxyError(code, 'text');
     expect(err.code).toBe(code);

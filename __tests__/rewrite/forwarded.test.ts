@@ -6,6 +6,7 @@ import {
   setForwardedHeaders,
 } from '../../lib/rewrite/forwarded.js';
 import { host } from '../../lib/http/stages/host.js';
+import { clientHeaders } from '../../lib/http/stages/client-headers.js';
 import { requestHeaders } from '../../lib/http/stages/request-headers.js';
 import { targetUrl } from '../../lib/http/stages/target-url.js';
 import type { UpgradeAwareOptions } from '../../lib/types.js';
@@ -25,14 +26,15 @@ async function prepared(
     { location: 'http://127.0.0.1:8080/', useRequestLocation: true, ...input },
     mount,
   );
-  for (const stage of [targetUrl, host, requestHeaders]) expect(stage(ex)).toBe(false);
+  for (const stage of [targetUrl, host, clientHeaders, requestHeaders])
+    expect(stage(ex)).toBe(false);
   return ex;
 }
 
 function valuesOf(ex: Exchange, name: string): string[] {
   const out: string[] = [];
-  for (let i = 0; i < ex.headers.length; i += 2)
-    if (ex.headers[i]!.toLowerCase() === name) out.push(ex.headers[i + 1]!);
+  const raw = ex.headers.raw;
+  for (let i = 0; i < raw.length; i += 2) if (raw[i]!.toLowerCase() === name) out.push(raw[i + 1]!);
   return out;
 }
 

@@ -6,7 +6,7 @@ import { once } from 'node:events';
 import type { Socket } from 'node:net';
 import { Agent as UndiciAgent } from 'undici';
 import { createExchange, type Exchange } from '../../lib/http/exchange.js';
-import { requestStages } from '../../lib/http/pipeline.js';
+import { afterUserStages, requestStages } from '../../lib/http/pipeline.js';
 import type { BackendResponse } from '../../lib/transport/backend-response.js';
 import { nodeRoundTrip } from '../../lib/transport/node.js';
 import { undiciRoundTrip } from '../../lib/transport/undici.js';
@@ -65,7 +65,7 @@ async function exchange(path: string): Promise<{ ex: Exchange; received: Receive
     received.res,
     options({ location: `${backend.url}/`, useRequestLocation: true }),
   );
-  for (const stage of requestStages) stage(ex);
+  for (const stage of [...requestStages, ...afterUserStages]) stage(ex);
   return { ex, received };
 }
 

@@ -1,3 +1,4 @@
+import { parseLocation } from '../../lib/util/location.js';
 // The transport module: which clients it makes and owns, which one each request takes (the rule
 // for what undici cannot send), and what close() releases. Requests run from a real client
 // socket through proxyRequest to a real backend on 127.0.0.1.
@@ -116,20 +117,23 @@ describe('needsNodeClient', () => {
   });
 });
 
+const HTTP = parseLocation('http://127.0.0.1:1');
+const HTTPS = parseLocation('https://127.0.0.1:1');
+
 describe('createTransport', () => {
   it("makes an undici Agent for the HTTP path and a keep-alive agent of the location's scheme for upgrades when no transport is given", async () => {
     const dispatch = jest.spyOn(UndiciAgent.prototype, 'dispatch');
     const plain = transportFor();
-    expect(plain.upgradeAgent).toBeInstanceOf(http.Agent);
-    expect(plain.upgradeAgent).not.toBeInstanceOf(https.Agent);
-    expect(keepsAlive(plain.upgradeAgent)).toBe(true);
+    expect(plain.agentFor(HTTP)).toBeInstanceOf(http.Agent);
+    expect(plain.agentFor(HTTP)).not.toBeInstanceOf(https.Agent);
+    expect(keepsAlive(plain.agentFor(HTTP))).toBe(true);
     expect(await through(plain, get('/own'))).toMatch(/^HTTP\/1\.1 200 OK\r\n[\s\S]*got \/own$/);
     expect(dispatch).toHaveBeenCalledTimes(1);
     expect(dispatch.mock.contexts[0]).toBeInstanceOf(UndiciAgent);
     const secure = createTransport(options({ location: 'https://127.0.0.1:1' }));
     transports.push(secure);
-    expect(secure.upgradeAgent).toBeInstanceOf(https.Agent);
-    expect(keepsAlive(secure.upgradeAgent)).toBe(true);
+    expect(secure.agentFor(HTTPS)).toBeInstanceOf(https.Agent);
+    expect(keepsAlive(secure.agentFor(HTTPS))).toBe(true);
   });
 
   it('gives its own undici Agent `maxResponseHeaderSize`', async () => {
@@ -143,7 +147,7 @@ describe('createTransport', () => {
   it('destroys both clients it made on close()', async () => {
     const destroy = jest.spyOn(UndiciAgent.prototype, 'destroy');
     const transport = createTransport(options({ location: backend.url }));
-    const upgradeDestroy = jest.spyOn(transport.upgradeAgent, 'destroy');
+    const upgradeDestroy = jest.spyOn(transport.agentFor(HTTP), 'destroy');
     await transport.close();
     // undici's destroy() without a callback calls itself again with one: count the agents, not the calls.
     expect(new Set(destroy.mock.contexts).size).toBe(1);
@@ -156,7 +160,7 @@ describe('createTransport', () => {
     const added = spyOnRequests(agent);
     const destroyed = jest.spyOn(agent, 'destroy');
     const transport = transportFor({ transport: agent });
-    expect(transport.upgradeAgent).toBe(agent);
+    expect(transport.agentFor(HTTP)).toBe(agent);
     expect(await through(transport, get('/a'))).toMatch(/got \/a$/);
     expect(await through(transport, postWithTrailer('/b'))).toMatch(/got \/b$/);
     expect(added).toHaveBeenCalledTimes(2);
@@ -170,8 +174,8 @@ describe('createTransport', () => {
     const destroyDispatcher = jest.spyOn(dispatcher, 'destroy');
     try {
       const transport = transportFor({ transport: dispatcher });
-      const added = spyOnRequests(transport.upgradeAgent);
-      const upgradeDestroy = jest.spyOn(transport.upgradeAgent, 'destroy');
+      const added = spyOnRequests(transport.agentFor(HTTP));
+      const upgradeDestroy = jest.spyOn(transport.agentFor(HTTP), 'destroy');
       expect(await through(transport, get('/plain'))).toMatch(/got \/plain$/);
       expect(await through(transport, postWithTrailer('/trailers'))).toMatch(/got \/trailers$/);
       expect([dispatch.mock.calls.length, added.mock.calls.length]).toEqual([1, 1]);
@@ -194,7 +198,7 @@ describe('createTransport', () => {
     const destroyed = jest.spyOn(agent, 'destroy');
     const destroyOwn = jest.spyOn(UndiciAgent.prototype, 'destroy');
     const transport = transportFor({ upgradeTransport: { agent } });
-    expect(transport.upgradeAgent).toBe(agent);
+    expect(transport.agentFor(HTTP)).toBe(agent);
     expect(await through(transport, postWithTrailer('/t'))).toMatch(/got \/t$/);
     expect(added).toHaveBeenCalledTimes(1);
     await transport.close();

@@ -1,5 +1,6 @@
 import {
   serializeHead,
+  upgradeRequest,
   upgradeRequestInit,
   upgradeTarget,
 } from '../../lib/upgrade/backend-request.js';
@@ -10,65 +11,72 @@ import type { UpgradeAwareOptions, UpgradeRequestInit } from '../../lib/types.js
 import { toPairs } from '../../lib/util/raw-headers.js';
 import { rewriteTarget, setForwardedHeaders } from '../../lib/rewrite/forwarded.js';
 import { host } from '../../lib/http/stages/host.js';
+import { clientHeaders } from '../../lib/http/stages/client-headers.js';
 import { requestHeaders } from '../../lib/http/stages/request-headers.js';
 import { targetUrl } from '../../lib/http/stages/target-url.js';
 import { RequestSource, exchangeFor, head, mountAt, options } from '../helpers/exchange.js';
+
+/** `upgradeTarget` for a fixed location and no other option. */
+function targetFor(location: string, path: string, query: string | null): string {
+  const resolved = options({ location });
+  return upgradeTarget(resolved, resolved.location!, path, query);
+}
 
 describe('upgradeTarget', () => {
   describe('without useRequestLocation (docs/differences.md, P2)', () => {
     it("dials the location's own path and ignores the request's path and query", () => {
       const resolved = options({ location: 'http://backend:8080/hello' });
-      expect(upgradeTarget(resolved, '/some/path', 'watch=1')).toBe('/hello');
-      expect(upgradeTarget(resolved, '', null)).toBe('/hello');
+      expect(upgradeTarget(resolved, resolved.location!, '/some/path', 'watch=1')).toBe('/hello');
+      expect(upgradeTarget(resolved, resolved.location!, '', null)).toBe('/hello');
     });
 
     it("keeps the location's own query", () => {
       const resolved = options({ location: 'http://backend/exec?command=sh&stdin=true' });
-      expect(upgradeTarget(resolved, '/x', 'tty=1')).toBe('/exec?command=sh&stdin=true');
+      expect(upgradeTarget(resolved, resolved.location!, '/x', 'tty=1')).toBe(
+        '/exec?command=sh&stdin=true',
+      );
     });
 
     it('sends / for a location without a path, with its query when it has one', () => {
-      expect(upgradeTarget(options({ location: 'http://backend' }), '/x', null)).toBe('/');
-      expect(upgradeTarget(options({ location: 'http://backend?a=b' }), '/x', null)).toBe('/?a=b');
+      expect(targetFor('http://backend', '/x', null)).toBe('/');
+      expect(targetFor('http://backend?a=b', '/x', null)).toBe('/?a=b');
     });
 
     it('ignores appendLocationPath, as Kubernetes does', () => {
       const resolved = options({ location: 'http://backend/base', appendLocationPath: true });
-      expect(upgradeTarget(resolved, '/x', 'q')).toBe('/base');
+      expect(upgradeTarget(resolved, resolved.location!, '/x', 'q')).toBe('/base');
     });
 
     it("keeps the location's path raw, escapes included", () => {
-      expect(upgradeTarget(options({ location: 'http://backend/a%2Fb/' }), '/x', null)).toBe(
-        '/a%2Fb/',
-      );
+      expect(targetFor('http://backend/a%2Fb/', '/x', null)).toBe('/a%2Fb/');
     });
   });
 
   describe('with useRequestLocation', () => {
     it("forwards the request's path and query and drops the location's", () => {
       const resolved = options({ location: 'http://backend/base?own=1', useRequestLocation: true });
-      expect(upgradeTarget(resolved, '/api/watch', 'a=1&b=%2F')).toBe('/api/watch?a=1&b=%2F');
-      expect(upgradeTarget(resolved, '/api/watch', null)).toBe('/api/watch');
+      expect(upgradeTarget(resolved, resolved.location!, '/api/watch', 'a=1&b=%2F')).toBe(
+        '/api/watch?a=1&b=%2F',
+      );
+      expect(upgradeTarget(resolved, resolved.location!, '/api/watch', null)).toBe('/api/watch');
     });
 
     it('keeps an empty query (`?` alone) apart from no query', () => {
       const resolved = options({ location: 'http://backend/', useRequestLocation: true });
-      expect(upgradeTarget(resolved, '/x', '')).toBe('/x?');
+      expect(upgradeTarget(resolved, resolved.location!, '/x', '')).toBe('/x?');
     });
 
     it('sends / for the mount root asked without its slash', () => {
       const resolved = options({ location: 'http://backend/', useRequestLocation: true });
-      expect(upgradeTarget(resolved, '', null)).toBe('/');
-      expect(upgradeTarget(resolved, '', 'q=1')).toBe('/?q=1');
+      expect(upgradeTarget(resolved, resolved.location!, '', null)).toBe('/');
+      expect(upgradeTarget(resolved, resolved.location!, '', 'q=1')).toBe('/?q=1');
     });
 
     it("joins the location's path in front with appendLocationPath, with exactly one slash", () => {
-      const at = (location: string, path: string, query: string | null = null): string =>
-        upgradeTarget(
-          options({ location, useRequestLocation: true, appendLocationPath: true }),
-          path,
-          query,
-        );
+      const at = (location: string, path: string, query: string | null = null): string => {
+        const resolved = options({ location, useRequestLocation: true, appendLocationPath: true });
+        return upgradeTarget(resolved, resolved.location!, path, query);
+      };
       expect(at('http://backend/base', '/x', 'q=1')).toBe('/base/x?q=1');
       expect(at('http://backend/base/', '/x')).toBe('/base/x');
       expect(at('http://backend/base', 'x')).toBe('/base/x');
@@ -86,7 +94,8 @@ function initOf(
   path = '/some/path',
   query: string | null = 'x=1',
 ): UpgradeRequestInit {
-  return upgradeRequestInit(resolved, { req, path, query });
+  const src = { req, path, query };
+  return upgradeRequestInit(resolved, src, upgradeRequest(resolved, src, resolved.location!));
 }
 
 describe('upgradeRequestInit', () => {
@@ -269,9 +278,9 @@ describe('upgradeRequestInit', () => {
         'Upgrade: websocket',
       );
       const ex = await exchangeFor(source, raw, input, mount);
-      for (const stage of [targetUrl, host, requestHeaders]) stage(ex);
+      for (const stage of [targetUrl, host, clientHeaders, requestHeaders]) stage(ex);
       setForwardedHeaders(ex, rewriteTarget(ex));
-      const http = toPairs(ex.headers)
+      const http = toPairs(ex.headers.raw)
         .filter(([name]) => /^x-forwarded-(uri|host|proto)$/i.test(name))
         .map(([name, value]) => [name.toLowerCase(), value]);
       const upgrade = initOf(options(input), ex.req, ex.path, ex.query).headers;

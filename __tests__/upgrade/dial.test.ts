@@ -280,3 +280,48 @@ describe('tlsOptions', () => {
     });
   });
 });
+
+describe('dial with upgradeTransport.dial and connectTimeout', () => {
+  const base = { connectTimeout: 0, proxyFromEnvironment: false };
+
+  it("puts TLS with the agent's settings on the plain socket the hook returns, never calling the agent", async () => {
+    const agent = agentWith({ ca: fixture.ca }, 'none');
+    agent.createConnection = () => {
+      throw new Error('the agent must not dial');
+    };
+    const urls: string[] = [];
+    const socket = await dial(agent, parseLocation(`https://example.com:1/p?q`), {
+      ...base,
+      dial: (url) => (urls.push(url.href), net.connect(port, '127.0.0.1')),
+    });
+    dialled.add(socket);
+    expect(urls).toEqual(['https://example.com:1/p?q']);
+    expect(socket).toBeInstanceOf(tls.TLSSocket);
+    expect((socket as tls.TLSSocket).authorized).toBe(true);
+  });
+
+  it('rejects when the hook returns something that is not a stream', async () => {
+    const agent = agentWith({}, 'none');
+    await expect(
+      dial(agent, parseLocation('http://example.com/'), {
+        ...base,
+        dial: () => undefined as unknown as Duplex,
+      }),
+    ).rejects.toThrow('upgradeTransport.dial did not return a stream');
+  });
+
+  it("times out with Go's text, and destroys a socket that arrives late", async () => {
+    const agent = agentWith({}, 'none');
+    let late: ((socket: Duplex) => void) | undefined;
+    const pending = dial(agent, parseLocation('http://[::1]:8080/'), {
+      ...base,
+      connectTimeout: 50,
+      dial: () => new Promise<Duplex>((resolve) => (late = resolve)),
+    });
+    await expect(pending).rejects.toThrow('dial tcp [::1]:8080: i/o timeout');
+    const socket = net.connect(port, '127.0.0.1');
+    late!(socket);
+    await once(socket, 'close');
+    expect(socket.destroyed).toBe(true);
+  });
+});

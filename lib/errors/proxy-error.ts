@@ -17,7 +17,10 @@ export type ProxyErrorCode =
   | 'ERR_PROXY_WRAP_REQUEST'
   | 'ERR_PROXY_BAD_LOCATION'
   | 'ERR_PROXY_BAD_REQUEST'
-  | 'ERR_PROXY_BAD_RESPONSE';
+  | 'ERR_PROXY_BAD_RESPONSE'
+  | 'ERR_PROXY_RESOLVE_LOCATION'
+  | 'ERR_PROXY_STAGE'
+  | 'ERR_PROXY_BODY_TOO_LARGE';
 
 const STATUS: Readonly<Record<ProxyErrorCode, number>> = {
   ERR_PROXY_UPGRADE_REQUIRED: 400,
@@ -33,6 +36,9 @@ const STATUS: Readonly<Record<ProxyErrorCode, number>> = {
   ERR_PROXY_BAD_LOCATION: 500,
   ERR_PROXY_BAD_REQUEST: 400,
   ERR_PROXY_BAD_RESPONSE: 502,
+  ERR_PROXY_RESOLVE_LOCATION: 500,
+  ERR_PROXY_STAGE: 500,
+  ERR_PROXY_BODY_TOO_LARGE: 502,
 };
 
 /** An error of the proxy, with a stable `code` and the HTTP `status` it answers with. */

@@ -1,44 +1,96 @@
 import { respond } from '../errors/respond.js';
+import { ExchangeView } from '../hooks/exchange-view.js';
+import { endOnClose, observe, type Observation } from '../hooks/channels.js';
+import { resolveLocation } from '../hooks/location.js';
+import { runRequestStages } from '../hooks/run-stages.js';
 import type { Exchange } from './exchange.js';
 import { relay } from './relay.js';
+import { bodyToForward } from './request-body.js';
 import { rewritingRoundTrip } from '../rewrite/transport.js';
+import { clientHeaders } from './stages/client-headers.js';
 import { host } from './stages/host.js';
 import { rejectRedirects } from './stages/reject-redirects.js';
 import { requestHeaders } from './stages/request-headers.js';
 import { responseHeaders } from './stages/response-headers.js';
 import { rootRedirect } from './stages/root-redirect.js';
-import type { RequestStage, ResponseStage } from './stage-types.js';
+import type { BuiltinRequestStage, BuiltinResponseStage } from './stage-types.js';
 import { targetUrl } from './stages/target-url.js';
+import type { BackendResponse } from '../transport/backend-response.js';
 import type { RoundTrip } from '../transport/transport.js';
 import { upgradeRequired } from './stages/upgrade-required.js';
+import { runResponseStages } from './user-response.js';
 
 /**
- * The HTTP path, in Kubernetes' order (docs/architecture.md, "A request"). Upgrades never get here: the caller
- * takes them first. Then: refuse if an upgrade was required; work out the backend path; redirect
- * an empty root path; pick the Host; build the headers; send through the shared transport (with
- * the rewriting transport when configured); on the way back drop hop-by-hop headers, then
- * reject redirects (after any Location rewriting, as Kubernetes does); then stream the body.
+ * The HTTP path, in Kubernetes' order (docs/architecture.md, "A request"). Upgrades never get
+ * here: the caller takes them first. Refuse if an upgrade was required; work out the backend
+ * path; redirect an empty root path; pick the Host; take the client's headers. Then the user's
+ * request stages (docs/stages.md, "Order"), then the clean-up they cannot undo: hop-by-hop
+ * headers out, X-Forwarded-For, the framing of the body.
  */
-export const requestStages: readonly RequestStage[] = [
+export const requestStages: readonly BuiltinRequestStage[] = [
   upgradeRequired,
   targetUrl,
   rootRedirect,
   host,
-  requestHeaders,
+  clientHeaders,
 ];
-export const responseStages: readonly ResponseStage[] = [responseHeaders, rejectRedirects];
+export const afterUserStages: readonly BuiltinRequestStage[] = [requestHeaders];
+
+/**
+ * On the way back: hop-by-hop headers out, then redirects rejected (after any Location
+ * rewriting, as Kubernetes does). With user response stages, these run again after them.
+ */
+export const responseStages: readonly BuiltinResponseStage[] = [responseHeaders, rejectRedirects];
+
+function builtinResponse(ex: Exchange, response: BackendResponse): BackendResponse {
+  for (const stage of responseStages) response = stage(ex, response);
+  return response;
+}
+
+/** The exchange as the user's stages see it; undefined without user stages. */
+function viewOf(ex: Exchange): ExchangeView | undefined {
+  const { requestStages: request, responseStages: response } = ex.options;
+  return request.length + response.length === 0
+    ? undefined
+    : new ExchangeView(ex.req, () => ex.res, false, ex);
+}
+
+/** Everything up to the relay; it stops early when a stage has answered the client itself. */
+async function exchange(
+  ex: Exchange,
+  roundTrip: RoundTrip,
+  seen: Observation | undefined,
+): Promise<void> {
+  const { options } = ex;
+  if (options.locate) ex.location = await resolveLocation(options, ex.req);
+  for (const stage of requestStages) if (stage(ex)) return;
+  const view = viewOf(ex);
+  if (view && (await runRequestStages(options.requestStages, view))) return;
+  const body = bodyToForward(ex);
+  ex.body = body instanceof Promise ? await body : body;
+  for (const stage of afterUserStages) if (stage(ex)) return;
+  let response = builtinResponse(
+    ex,
+    await (options.rewrite ? rewritingRoundTrip(ex, roundTrip) : roundTrip(ex)),
+  );
+  if (view && options.responseStages.length > 0)
+    response = builtinResponse(ex, await runResponseStages(ex, view, response));
+  seen?.response(response.status);
+  relay(ex, response);
+}
 
 /**
  * Runs one exchange through the stages and `roundTrip` (the middleware's transport, made once);
- * every error goes to the responder.
+ * every error goes to the responder. Observed through the diagnostics channels when anyone
+ * listens (docs/observability.md).
  */
 export async function proxyRequest(ex: Exchange, roundTrip: RoundTrip): Promise<void> {
+  const seen = observe(ex.req);
+  if (seen) endOnClose(seen, ex.res);
   try {
-    for (const stage of requestStages) if (stage(ex)) return;
-    let response = await (ex.options.rewrite ? rewritingRoundTrip(ex, roundTrip) : roundTrip(ex));
-    for (const stage of responseStages) response = stage(ex, response);
-    relay(ex, response);
+    await exchange(ex, roundTrip, seen);
   } catch (err) {
+    seen?.error(err);
     respond(ex.options, ex.req, ex.res, err);
   }
 }

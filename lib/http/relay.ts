@@ -82,6 +82,20 @@ function finish(res: ServerResponse, response: BackendResponse, data?: Buffer): 
   }
 }
 
+/**
+ * Writes a body chunk. A body a response stage replaced is held to its Content-Length
+ * (`strictContentLength`), and Node throws on a longer one: that must not escape the body's
+ * event listener, so the response fails instead.
+ */
+function write(res: ServerResponse, chunk: Buffer, fail: (err: Error) => void): boolean {
+  try {
+    return res.write(chunk);
+  } catch (err) {
+    fail(err as Error);
+    return false;
+  }
+}
+
 /** The backend's reason phrase, unless empty or one Node would refuse to write (a control character). */
 function reasonOf(response: BackendResponse): string | undefined {
   return response.statusMessage !== '' && validText(response.statusMessage)
@@ -115,10 +129,11 @@ export function relay(ex: Exchange, response: BackendResponse): void {
     if (ended) return;
     debug('response body from the backend failed: %s', err?.message ?? 'closed early');
     res.destroy();
+    body.destroy();
   };
   body.on('data', (chunk: Buffer) => {
     wrote = true;
-    if (!res.write(chunk)) body.pause();
+    if (!write(res, chunk, fail)) body.pause();
     flush.wrote();
   });
   res.on('drain', () => body.resume());

@@ -64,6 +64,6 @@ export function forwardedHeaders(req: IncomingMessage, prefix: string, target: s
  * client's value never passes as if the proxy had set it.
  */
 export function setForwardedHeaders(ex: Exchange, target: RewriteTarget): void {
-  dropClientForwarded(ex.headers);
-  ex.headers.push(...forwardedHeaders(ex.req, target.pathPrepend, ex.target));
+  dropClientForwarded(ex.headers.raw);
+  ex.headers.raw.push(...forwardedHeaders(ex.req, target.pathPrepend, ex.target));
 }

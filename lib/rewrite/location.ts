@@ -30,7 +30,7 @@ export function rewriteLocation(
     );
   }
   response.headers.set('location', [
-    rewriteUrl(parsed, { host: ex.options.location.host }, ex.host, target),
+    rewriteUrl(parsed, { host: ex.location.host }, ex.host, target),
   ]);
   return true;
 }

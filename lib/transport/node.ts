@@ -9,7 +9,7 @@ import { toPairs } from '../util/raw-headers.js';
 import type { Exchange } from '../http/exchange.js';
 import { validRaw } from '../util/header-check.js';
 import { RequestWatch } from './request-watch.js';
-import { bodyOf } from './request-body.js';
+import { connectTimeoutError, handshaking, hostPort } from '../util/connect-deadline.js';
 import type { NodeAgent } from '../types.js';
 
 /** Errors of a kept-alive socket the backend closed just before we reused it. */
@@ -18,20 +18,26 @@ const STALE_SOCKET = new Set(['ECONNRESET', 'EPIPE']);
 const REPLAYABLE = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE']);
 
 function replayable(ex: Exchange, body: boolean): boolean {
-  const { headers, method } = ex.req;
+  const { headers, method } = ex;
   return (
     !body &&
-    (REPLAYABLE.has(method ?? '') ||
-      headers['idempotency-key'] !== undefined ||
-      headers['x-idempotency-key'] !== undefined)
+    (REPLAYABLE.has(method) || headers.has('idempotency-key') || headers.has('x-idempotency-key'))
   );
 }
 
 function noop(): void {}
 
-/** Streams the client's body to the backend with backpressure, then its trailers. */
+/**
+ * Streams the body to the backend with backpressure: the client's, then its trailers, or the one
+ * `requestBody` supplied.
+ */
 function sendBody(ex: Exchange, request: http.ClientRequest): void {
-  const { req } = ex;
+  const { req, body } = ex;
+  if (Buffer.isBuffer(body)) return void request.end(body);
+  if (body !== req) {
+    body!.once('error', (err) => request.destroy(err));
+    return void body!.pipe(request);
+  }
   req.pipe(request, { end: false });
   req.once('end', () => {
     if (req.rawTrailers.length > 0) request.addTrailers(toPairs(req.rawTrailers));
@@ -59,16 +65,15 @@ class AttemptError {
 }
 
 function backendRequest(ex: Exchange, agent: NodeAgent): http.ClientRequest {
-  const { options, req } = ex;
-  const { location } = options;
+  const { options, location } = ex;
   return (location.protocol === 'https:' ? https : http).request({
     agent,
     protocol: location.protocol,
     hostname: location.hostname,
     port: location.port,
-    method: req.method,
+    method: ex.method,
     path: ex.target,
-    headers: ex.headers,
+    headers: ex.headers.raw,
     // Applies whatever agent is given: Node's default (16 KiB) refuses heads common backends send.
     maxHeaderSize: options.maxResponseHeaderSize,
   });
@@ -85,9 +90,32 @@ function watch(ex: Exchange, request: http.ClientRequest): RequestWatch {
   return watched;
 }
 
+/**
+ * `connectTimeout` (docs/options.md, "connectTimeout"): a new socket must be connected, and for
+ * TLS through its handshake, within `ms` of its creation, or the request is destroyed with Go's
+ * `dial tcp ...: i/o timeout`. A reused keep-alive socket is ready already.
+ */
+function timeConnect(request: http.ClientRequest, ms: number, address: string): void {
+  if (ms <= 0) return;
+  request.once('socket', (socket: Socket) => {
+    if (!socket.connecting && !handshaking(socket)) return;
+    const event = handshaking(socket) ? 'secureConnect' : 'connect';
+    const timer = setTimeout(() => request.destroy(connectTimeoutError(socket, address)), ms);
+    const clear = (): void => {
+      clearTimeout(timer);
+      socket.removeListener(event, clear);
+      socket.removeListener('close', clear);
+    };
+    socket.once(event, clear);
+    socket.once('close', clear);
+  });
+}
+
 /** One request to the backend; resolves with its response head. The client leaving aborts it. */
 function attempt(ex: Exchange, agent: NodeAgent, body: boolean): Promise<http.IncomingMessage> {
   const request = backendRequest(ex, agent);
+  const { location, options } = ex;
+  timeConnect(request, options.connectTimeout, hostPort(location.hostname, location.port));
   const watched = watch(ex, request);
   if (body) sendBody(ex, request);
   else request.end();
@@ -119,8 +147,8 @@ function attempt(ex: Exchange, agent: NodeAgent, body: boolean): Promise<http.In
  * kept-alive socket is sent once more.
  */
 export async function nodeRoundTrip(ex: Exchange, agent: NodeAgent): Promise<BackendResponse> {
-  const { req, res } = ex;
-  const body = bodyOf(ex) !== null;
+  const { res } = ex;
+  const body = ex.body !== null;
   try {
     return backendResponse(await attempt(ex, agent, body));
   } catch (failed) {
@@ -135,7 +163,7 @@ export async function nodeRoundTrip(ex: Exchange, agent: NodeAgent): Promise<Bac
     ) {
       throw backendError(cause);
     }
-    debug('retrying %s %s on a fresh connection: %s', req.method, ex.target, cause.message);
+    debug('retrying %s %s on a fresh connection: %s', ex.method, ex.target, cause.message);
     try {
       return backendResponse(await attempt(ex, agent, body));
     } catch (again) {

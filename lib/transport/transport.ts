@@ -1,13 +1,17 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { IncomingMessage } from 'node:http';
-import type { Agent as UndiciAgent } from 'undici';
+import type * as undici from 'undici';
 import type { BackendResponse } from './backend-response.js';
 import type { Exchange } from '../http/exchange.js';
 import { nodeRoundTrip } from './node.js';
 import type { ResolvedOptions } from '../options.js';
 import type { NodeAgent, UndiciDispatcher } from '../types.js';
+import { ProxyError } from '../errors/proxy-error.js';
+import type { Location } from '../util/location.js';
 import { undiciRoundTrip } from './undici.js';
+import { proxiedAgent, undiciConnector, type DialPolicy } from './connector.js';
+import { proxyForOptions } from '../util/env-proxy.js';
 
 /** Sends one exchange's request to the backend and resolves with the answer's head; the body streams after. */
 export type RoundTrip = (ex: Exchange) => Promise<BackendResponse>;
@@ -16,8 +20,12 @@ export type RoundTrip = (ex: Exchange) => Promise<BackendResponse>;
 export interface Transport {
   /** The HTTP path's round trip, chosen once for the configured client. */
   readonly roundTrip: RoundTrip;
-  /** What dials upgrades: `upgradeTransport.agent`, else `transport` when it is an agent, else an agent of our own. */
-  readonly upgradeAgent: NodeAgent;
+  /**
+   * What dials an upgrade to `location`: `upgradeTransport.agent`, else `transport` when it is an
+   * agent, else an agent of our own for the location's scheme.
+   * @throws {ProxyError} `ERR_PROXY_RESOLVE_LOCATION` when the given agent is of the other scheme.
+   */
+  agentFor(location: Location): NodeAgent;
   /** Releases the clients this transport made; a client the user gave is never destroyed. */
   close(): Promise<void>;
 }
@@ -41,49 +49,93 @@ export function needsNodeClient(req: IncomingMessage): boolean {
  * Node's client; a dispatcher takes all but what {@link needsNodeClient} names, which goes through
  * Node's client on `fallback`. A new kind of client is one more file and one more branch here.
  */
-function chooseRoundTrip(client: NodeAgent | UndiciDispatcher, fallback: NodeAgent): RoundTrip {
-  if (client instanceof http.Agent) return (ex) => nodeRoundTrip(ex, client);
+function chooseRoundTrip(
+  client: NodeAgent | UndiciDispatcher,
+  fallback: (location: Location) => NodeAgent,
+): RoundTrip {
+  if (client instanceof http.Agent) {
+    const agentFor = schemeChecked(client, 'transport');
+    return (ex) => nodeRoundTrip(ex, agentFor(ex.location));
+  }
   return (ex) =>
-    needsNodeClient(ex.req) ? nodeRoundTrip(ex, fallback) : undiciRoundTrip(ex, client);
+    needsNodeClient(ex.req)
+      ? nodeRoundTrip(ex, fallback(ex.location))
+      : undiciRoundTrip(ex, client);
+}
+
+/**
+ * A given agent, for the locations of its scheme. With a fixed location the options checked it
+ * once; with a `location` function each location is checked (docs/options.md, "location").
+ */
+function schemeChecked(agent: NodeAgent, name: string): (location: Location) => NodeAgent {
+  const tls = agent instanceof https.Agent;
+  return (location) => {
+    if (tls === (location.protocol === 'https:')) return agent;
+    throw new ProxyError(
+      'ERR_PROXY_RESOLVE_LOCATION',
+      `error resolving location: ${location.protocol} location ${location.href}, but \`${name}\` is an ${tls ? 'https' : 'http'}.Agent`,
+    );
+  };
 }
 
 /**
  * Our own client of the HTTP path when none is given: undici's, with the same keep-alive pooling
- * and TLS defaults as an agent at a lower cost per request, and `maxResponseHeaderSize` applied.
+ * and TLS defaults as an agent at a lower cost per request, `maxResponseHeaderSize` applied, and
+ * connections made as the {@link DialPolicy} says (proxy, `connectTimeout`).
  * undici is loaded here, on first use, not at import: with an agent as `transport` it is never
  * loaded, and the heap it grows at start (fetch, WebSocket, caches) costs back-to-back full
  * collections on large bodies (docs/benchmarks.md, "Transport kinds").
  */
-function ownDispatcher(options: ResolvedOptions): UndiciDispatcher {
+function ownDispatcher(options: ResolvedOptions, policy: DialPolicy): UndiciDispatcher {
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use, see above
-  const { Agent } = require('undici') as { Agent: typeof UndiciAgent };
+  const { Agent, buildConnector } = require('undici') as typeof undici;
   return new Agent({
     maxHeaderSize: options.maxResponseHeaderSize,
+    connect: undiciConnector(buildConnector, policy),
   }) as unknown as UndiciDispatcher;
 }
 
-/** Our own keep-alive agent of the location's scheme, for upgrades (a dispatcher cannot dial them). */
-function ownAgent(options: ResolvedOptions): NodeAgent {
-  return options.location.protocol === 'https:'
-    ? new https.Agent({ keepAlive: true })
-    : new http.Agent({ keepAlive: true });
+/**
+ * Our own keep-alive agents, one per scheme, each made on first use: for upgrades (a dispatcher
+ * cannot dial them) and for what undici cannot send; with `proxyFromEnvironment`, agents that
+ * tunnel through the proxy. `made` collects them for `close()`.
+ */
+function ownAgents(
+  made: NodeAgent[],
+  policy: DialPolicy | undefined,
+): (location: Location) => NodeAgent {
+  let plain: NodeAgent | undefined;
+  let tls: NodeAgent | undefined;
+  const keep = (secure: boolean): NodeAgent => {
+    const agent = policy
+      ? proxiedAgent(secure, policy)
+      : new (secure ? https.Agent : http.Agent)({ keepAlive: true });
+    made.push(agent);
+    return agent;
+  };
+  return (location) =>
+    location.protocol === 'https:' ? (tls ??= keep(true)) : (plain ??= keep(false));
 }
 
 /**
  * Builds the backend clients the options did not give, and owns them: the undici Agent of the
  * HTTP path, and the agent upgrades are dialled with unless `transport` or
- * `upgradeTransport.agent` is one. Called once per middleware.
+ * `upgradeTransport.agent` is one. Called once per middleware; with `proxyFromEnvironment` the
+ * environment is read now. A client given as `transport` connects as it was made to: neither the
+ * environment's proxy nor `connectTimeout` is added to a dispatcher (Node's client times any agent).
  */
 export function createTransport(options: ResolvedOptions): Transport {
-  const client = options.transport ?? ownDispatcher(options);
-  const upgradeAgent =
-    options.upgradeAgent ?? (client instanceof http.Agent ? client : ownAgent(options));
-  const owned = [client, upgradeAgent].filter(
-    (made) => made !== options.transport && made !== options.upgradeAgent,
-  );
+  // The environment is read here, once, when the middleware is made (docs/options.md, "proxyFromEnvironment").
+  const policy = { proxyFor: proxyForOptions(options), connectTimeout: options.connectTimeout };
+  const client = options.transport ?? ownDispatcher(options, policy);
+  const owned: (NodeAgent | UndiciDispatcher)[] = client === options.transport ? [] : [client];
+  const given = options.upgradeAgent ?? (client instanceof http.Agent ? client : undefined);
+  const agentFor = given
+    ? schemeChecked(given, options.upgradeAgent ? 'upgradeTransport.agent' : 'transport')
+    : ownAgents(owned as NodeAgent[], options.proxyFromEnvironment ? policy : undefined);
   return {
-    roundTrip: chooseRoundTrip(client, upgradeAgent),
-    upgradeAgent,
+    roundTrip: chooseRoundTrip(client, agentFor),
+    agentFor,
     async close() {
       await Promise.all(owned.map((made) => made.destroy()));
     },

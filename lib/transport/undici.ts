@@ -1,4 +1,3 @@
-import type { IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
 import type * as undici from 'undici';
 import { headerMap, type BackendResponse } from './backend-response.js';
@@ -7,21 +6,28 @@ import type { ProxyError } from '../errors/proxy-error.js';
 import type { Exchange } from '../http/exchange.js';
 import { validRaw } from '../util/header-check.js';
 import { RequestWatch } from './request-watch.js';
-import { bodyOf } from './request-body.js';
 import type { UndiciDispatcher } from '../types.js';
 
 /**
  * The outgoing headers for undici, which frames the body itself. The request-headers stage has
- * already dropped the hop-by-hop headers; it puts back only a chunked request's
+ * already dropped the hop-by-hop headers; it puts back only a chunked body's
  * `Transfer-Encoding`, which undici refuses, so only such a request needs its list filtered.
  */
 function undiciHeaders(ex: Exchange): string[] {
-  if (ex.req.headers['transfer-encoding'] === undefined) return ex.headers;
+  const raw = ex.headers.raw;
+  if (!chunked(ex)) return raw;
   const out: string[] = [];
-  for (let i = 0; i < ex.headers.length; i += 2) {
-    if (ex.headers[i] !== 'Transfer-Encoding') out.push(ex.headers[i]!, ex.headers[i + 1]!);
+  for (let i = 0; i < raw.length; i += 2) {
+    if (raw[i] !== 'Transfer-Encoding') out.push(raw[i]!, raw[i + 1]!);
   }
   return out;
+}
+
+/** A body that goes chunked: the client's without Content-Length, or a stream `requestBody` supplied. */
+function chunked(ex: Exchange): boolean {
+  const { body, req } = ex;
+  if (body === null || Buffer.isBuffer(body)) return false;
+  return body !== req || req.headers['content-length'] === undefined;
 }
 
 /** undici's raw buffers (1xx heads, trailers) as Node's `rawHeaders` strings. */
@@ -34,13 +40,9 @@ function strings(raw: unknown): string[] {
  * undici keeps it chunked: given the stream itself, undici sends `Content-Length` for a body that
  * has fully arrived, and the backend would see another framing than the client sent.
  */
-function undiciBody(
-  req: IncomingMessage,
-  body: IncomingMessage | null,
-): IncomingMessage | AsyncIterable<Buffer> | null {
-  return body !== null && req.headers['content-length'] === undefined
-    ? (body[Symbol.asyncIterator]() as AsyncIterable<Buffer>)
-    : body;
+function undiciBody(ex: Exchange): Exchange['body'] | AsyncIterable<Buffer> {
+  const { body } = ex;
+  return chunked(ex) ? ((body as Readable)[Symbol.asyncIterator]() as AsyncIterable<Buffer>) : body;
 }
 
 /**
@@ -51,11 +53,23 @@ function undiciBody(
 class UndiciBody extends Readable {
   complete = false;
   readonly #resume: () => void;
+  readonly #abort: (err: Error) => void;
   #resuming = false;
 
-  constructor(resume: () => void) {
+  /** @param abort - aborts the request: a body destroyed before its end must release the connection. */
+  constructor(resume: () => void, abort: (err: Error) => void) {
     super();
     this.#resume = resume;
+    this.#abort = abort;
+  }
+
+  /**
+   * A body a consumer gave up on (a response stage that failed, a body past a size limit) aborts
+   * the request, so that undici closes the connection instead of holding it, stalled, for good.
+   */
+  override _destroy(err: Error | null, callback: (err?: Error | null) => void): void {
+    if (!this.complete) this.#abort(err ?? new Error('response body destroyed'));
+    callback(err);
   }
 
   override _read(): void {
@@ -119,7 +133,7 @@ class UndiciHandler implements undici.Dispatcher.DispatchHandlers {
       return true;
     }
     this.#watch.done();
-    this.#body = new UndiciBody(resume);
+    this.#body = new UndiciBody(resume, (err) => this.#abort?.(err));
     this.#resolve({
       status,
       statusMessage: statusText,
@@ -152,18 +166,15 @@ class UndiciHandler implements undici.Dispatcher.DispatchHandlers {
 }
 
 /** What undici is asked to send: the exchange's target and headers, the client's body as it came. */
-function dispatchOptions(
-  ex: Exchange,
-  body: IncomingMessage | null,
-): undici.Dispatcher.DispatchOptions {
-  const { location } = ex.options;
+function dispatchOptions(ex: Exchange): undici.Dispatcher.DispatchOptions {
+  const { location } = ex;
   return {
     origin: `${location.protocol}//${location.host}`,
     path: ex.target,
-    method: (ex.req.method ?? 'GET') as undici.Dispatcher.HttpMethod,
+    method: ex.method as undici.Dispatcher.HttpMethod,
     headers: undiciHeaders(ex),
     // undici takes async iterables as bodies (core/request.js), which its 6.x types do not name.
-    body: undiciBody(ex.req, body) as Readable | null,
+    body: undiciBody(ex) as Readable | null,
     // The head timeout is ours: undici's restarts on every 1xx, and would count while the backend reads the upload.
     headersTimeout: 0,
     bodyTimeout: 0,
@@ -180,8 +191,7 @@ export function undiciRoundTrip(
   ex: Exchange,
   dispatcher: UndiciDispatcher,
 ): Promise<BackendResponse> {
-  const body = bodyOf(ex);
   return new Promise((resolve, reject) => {
-    dispatcher.dispatch(dispatchOptions(ex, body), new UndiciHandler(ex, resolve, reject));
+    dispatcher.dispatch(dispatchOptions(ex), new UndiciHandler(ex, resolve, reject));
   });
 }

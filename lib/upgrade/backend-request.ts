@@ -7,6 +7,9 @@ import { assertOneHost, forEachRequestHeader } from '../util/raw-request-headers
 import { forwardedHeaders, isForwardedHeader } from '../rewrite/forwarded.js';
 import { pathPrepend } from '../rewrite/rewrite-url.js';
 import type { UpgradeRequestInit } from '../types.js';
+import type { OutgoingRequest } from '../hooks/exchange-view.js';
+import { HeaderList } from '../util/header-list.js';
+import type { Location } from '../util/location.js';
 
 /**
  * The backend path of an upgrade (docs/upgrades.md, "Backend path"): without
@@ -16,10 +19,10 @@ import type { UpgradeRequestInit } from '../types.js';
  */
 export function upgradeTarget(
   options: ResolvedOptions,
+  location: Location,
   path: string,
   query: string | null,
 ): string {
-  const { location } = options;
   if (!options.useRequestLocation) {
     const own = location.path === '' ? '/' : location.path;
     return location.query === '' ? own : own + '?' + location.query;
@@ -39,14 +42,6 @@ export interface UpgradeRequest {
   readonly query: string | null;
 }
 
-/** Adds one header line under its lower-case name; a repeated name becomes a list, one line per item. */
-function addLine(headers: OutgoingHttpHeaders, name: string, value: string): void {
-  const earlier = headers[name];
-  if (earlier === undefined) headers[name] = value;
-  else if (Array.isArray(earlier)) earlier.push(value);
-  else headers[name] = [String(earlier), value];
-}
-
 /**
  * The rewriting transport's X-Forwarded-Uri/Host/Proto, with the HTTP path's values: the path
  * prefix is the incoming path (mount included) with the backend path, before the location's path
@@ -56,47 +51,78 @@ function setForwarded(
   options: ResolvedOptions,
   src: UpgradeRequest,
   headers: OutgoingHttpHeaders,
-  target: string,
+  out: OutgoingRequest,
 ): void {
   const { path, mount } = requestUrl(src.req);
   const prefix = pathPrepend(
     mount + path,
-    options.useRequestLocation ? src.path : options.location.path,
+    options.useRequestLocation ? src.path : out.location.path,
   );
+  const target = out.target;
   const lines = forwardedHeaders(src.req, prefix, target);
   for (let i = 0; i < lines.length; i += 2) headers[lines[i]!.toLowerCase()] = lines[i + 1]!;
 }
 
 /**
- * What is sent to the backend for an upgrade (docs/upgrades.md, "Headers"): every client header
- * line, hop-by-hop ones included (the backend must see `Connection` and `Upgrade`), a repeated
- * name as a list (one line each), with what a middleware did to `req.headers` applied as on the
- * HTTP path (see {@link forEachRequestHeader}); X-Forwarded-For appended; Host the client's or,
- * with `useLocationHost`, the location's. Names are lower-case. With the rewriting transport on,
- * the client's X-Forwarded-Uri/Host/Proto are replaced by the proxy's own, as on the HTTP path.
+ * The upgrade request as the user's stages see it (docs/upgrades.md, "Headers"): the backend
+ * path, and every client header line, hop-by-hop ones included (the backend must see
+ * `Connection` and `Upgrade`), a repeated name on separate lines, with what a middleware did to
+ * `req.headers` applied as on the HTTP path (see {@link forEachRequestHeader}); Host first, the
+ * client's or, with `useLocationHost`, the location's.
  * @throws {ProxyError} `ERR_PROXY_BAD_REQUEST` for a request with two Host lines.
+ */
+export function upgradeRequest(
+  options: ResolvedOptions,
+  src: UpgradeRequest,
+  location: Location,
+): OutgoingRequest {
+  const { req } = src;
+  assertOneHost(req);
+  const client = req.headers.host;
+  const raw = ['host', options.useLocationHost || client === undefined ? location.host : client];
+  forEachRequestHeader(req, (lower, _name, value) => {
+    if (lower !== 'host') raw.push(lower, value);
+  });
+  return {
+    method: req.method ?? 'GET',
+    target: upgradeTarget(options, location, src.path, src.query),
+    headers: new HeaderList(raw),
+    location,
+  };
+}
+
+/** Adds one header line under its lower-case name; a repeated name becomes a list, one line per item. */
+function addLine(headers: OutgoingHttpHeaders, name: string, value: string): void {
+  const earlier = headers[name];
+  if (earlier === undefined) headers[name] = value;
+  else if (Array.isArray(earlier)) earlier.push(value);
+  else headers[name] = [String(earlier), value];
+}
+
+/**
+ * What is written to the backend for an upgrade, after the user's stages: their headers, one Host,
+ * X-Forwarded-For appended to the list's own; with the rewriting transport on, the list's
+ * X-Forwarded-Uri/Host/Proto replaced by the proxy's own, as on the HTTP path. Names are
+ * lower-case. This is what `upgradeTransport.wrapRequest` gets.
  */
 export function upgradeRequestInit(
   options: ResolvedOptions,
   src: UpgradeRequest,
+  out: OutgoingRequest,
 ): UpgradeRequestInit {
-  const { req } = src;
-  assertOneHost(req);
-  const target = upgradeTarget(options, src.path, src.query);
-  const client = req.headers.host;
-  const headers: OutgoingHttpHeaders = {
-    host: options.useLocationHost || client === undefined ? options.location.host : client,
-  };
+  const headers: OutgoingHttpHeaders = {};
   const prior: string[] = [];
-  forEachRequestHeader(req, (lower, _name, value) => {
+  for (const [name, value] of out.headers) {
+    const lower = name.toLowerCase();
     if (lower === 'x-forwarded-for') prior.push(value);
-    else if (lower !== 'host' && !(options.rewrite && isForwardedHeader(lower)))
-      addLine(headers, lower, value);
-  });
-  const xff = forwardedFor(req, prior);
+    else if (lower === 'host') headers.host ??= value;
+    else if (!(options.rewrite && isForwardedHeader(lower))) addLine(headers, lower, value);
+  }
+  headers.host ??= out.location.host;
+  const xff = forwardedFor(src.req, prior);
   if (xff !== undefined) headers['x-forwarded-for'] = xff;
-  if (options.rewrite) setForwarded(options, src, headers, target);
-  return { method: req.method ?? 'GET', path: target, headers };
+  if (options.rewrite) setForwarded(options, src, headers, out);
+  return { method: out.method, path: out.target, headers };
 }
 
 /**

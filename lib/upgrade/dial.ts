@@ -3,6 +3,9 @@ import tls from 'node:tls';
 import type { Duplex } from 'node:stream';
 import type { Location } from '../util/location.js';
 import type { NodeAgent } from '../types.js';
+import { ConnectDeadline, handshaking, hostPort } from '../util/connect-deadline.js';
+import { openTunnel, ready } from '../util/connect-tunnel.js';
+import { proxyForOptions } from '../util/env-proxy.js';
 
 type Dialer = (
   options: object,
@@ -39,66 +42,104 @@ export function tlsOptions(agent: NodeAgent, location: Location): tls.Connection
   };
 }
 
-function ready(socket: Duplex, event: 'connect' | 'secureConnect'): Promise<Duplex> {
-  return new Promise((resolve, reject) => {
-    if (socket.destroyed) return reject(new Error('connection closed while dialing'));
-    const done = (err?: Error): void => {
-      socket.removeListener(event, onReady);
-      socket.removeListener('error', done);
-      socket.removeListener('close', onClose);
-      if (err) reject(err);
-      else resolve(socket);
-    };
-    const onReady = (): void => done();
-    const onClose = (): void => done(new Error('connection closed while dialing'));
-    socket.once(event, onReady);
-    socket.once('error', done);
-    socket.once('close', onClose);
-  });
-}
-
 function connecting(socket: Duplex): boolean {
   return (socket as Socket).connecting === true;
 }
 
+/** What an upgrade's connection is opened with, besides the agent (docs/options.md). */
+export interface DialOptions {
+  /** ms for TCP and TLS together; 0 for no limit. */
+  readonly connectTimeout: number;
+  readonly proxyFromEnvironment: boolean;
+  /** `upgradeTransport.dial`. */
+  readonly dial: ((location: URL) => Duplex | Promise<Duplex>) | undefined;
+}
+
+const DIRECT: DialOptions = { connectTimeout: 0, proxyFromEnvironment: false, dial: undefined };
+
+/** The agent's `createConnection`, with a callback or a return value, its socket tracked at once. */
+function viaAgent(agent: NodeAgent, options: object, deadline: ConnectDeadline): Promise<Duplex> {
+  const create = (agent as unknown as { createConnection: Dialer }).createConnection.bind(agent);
+  return new Promise<Duplex>((resolve, reject) => {
+    const returned = create(options, (err, made) =>
+      err ? reject(err) : made ? resolve(deadline.track(made)) : undefined,
+    );
+    if (returned) resolve(deadline.track(returned));
+  });
+}
+
+/** The user's `dial`, which must hand back a stream. */
+async function viaUser(
+  dialer: NonNullable<DialOptions['dial']>,
+  location: Location,
+): Promise<Duplex> {
+  const socket = await dialer(new URL(location.href));
+  if (typeof (socket as Partial<Duplex> | null)?.write !== 'function')
+    throw new TypeError('upgradeTransport.dial did not return a stream');
+  return socket;
+}
+
 /**
- * True until the TLS handshake, certificate check included, is done. `getProtocol()` cannot tell:
- * it names the highest version on offer before a byte has been exchanged. The Finished message
- * exists only once the handshake is complete, and Node checks the certificate in that same step.
+ * The connection before any TLS: `upgradeTransport.dial` when given; else a CONNECT tunnel when
+ * the environment's proxy applies to the location (whatever the agent; docs/options.md,
+ * "proxyFromEnvironment"); else the agent's `createConnection`.
  */
-function handshaking(socket: Duplex): boolean {
-  return socket instanceof tls.TLSSocket && socket.getFinished() === undefined;
+function firstSocket(
+  agent: NodeAgent,
+  location: Location,
+  options: DialOptions,
+  settings: object,
+  deadline: ConnectDeadline,
+): Promise<Duplex> {
+  if (options.dial) return viaUser(options.dial, location);
+  const proxy = proxyForOptions(options)(location);
+  if (proxy) return openTunnel(proxy, location.hostname, location.port, (s) => deadline.track(s));
+  return viaAgent(agent, settings, deadline);
+}
+
+async function open(
+  agent: NodeAgent,
+  location: Location,
+  options: DialOptions,
+  deadline: ConnectDeadline,
+): Promise<Duplex> {
+  const https = location.protocol === 'https:';
+  const settings = https
+    ? tlsOptions(agent, location)
+    : { ...agentOptions(agent), host: location.hostname, port: location.port };
+  let socket = deadline.track(await firstSocket(agent, location, options, settings, deadline));
+  socket.on('error', noop); // errors are read through the promises below and by the caller
+  if (connecting(socket)) await ready(socket, 'connect');
+  if (https && !(socket instanceof tls.TLSSocket))
+    socket = deadline.track(tls.connect({ ...(settings as tls.ConnectionOptions), socket }));
+  if (handshaking(socket)) {
+    socket.on('error', noop);
+    await ready(socket, 'secureConnect').catch((err: Error) => {
+      socket.destroy();
+      throw err;
+    });
+  }
+  return socket;
 }
 
 /**
  * Opens the connection an upgrade is written on (Kubernetes' `DialURL` in apimachinery dial.go;
- * docs/upgrades.md, "TLS backends"): through the agent's own `createConnection` (so a custom
- * dialer is honoured) with the agent's TLS settings, never through its pool. A custom dialer that
- * hands back a plain socket for an https location gets TLS on top, with verification on unless
- * the agent turns it off (docs/differences.md, P7).
+ * docs/upgrades.md, "TLS backends"): through `upgradeTransport.dial`, the environment's proxy, or
+ * the agent's own `createConnection` (so a custom dialer is honoured), with the agent's TLS
+ * settings, never through its pool, all within `connectTimeout`. A plain socket for an https
+ * location gets TLS on top, with verification on unless the agent turns it off
+ * (docs/differences.md, P7).
  */
-export async function dial(agent: NodeAgent, location: Location): Promise<Duplex> {
-  const https = location.protocol === 'https:';
-  const options = https
-    ? tlsOptions(agent, location)
-    : { ...agentOptions(agent), host: location.hostname, port: location.port };
-  const create = (agent as unknown as { createConnection: Dialer }).createConnection.bind(agent);
-  let socket = await new Promise<Duplex>((resolve, reject) => {
-    const returned = create(options, (err, made) =>
-      err ? reject(err) : made ? resolve(made) : undefined,
-    );
-    if (returned) resolve(returned);
-  });
-  socket.on('error', noop); // errors are read through the promises below and by the caller
-  if (connecting(socket)) socket = await ready(socket, 'connect');
-  if (https && !(socket instanceof tls.TLSSocket))
-    socket = tls.connect({ ...(options as tls.ConnectionOptions), socket });
-  if (handshaking(socket))
-    socket = await ready(socket, 'secureConnect').catch((err: Error) => {
-      socket.destroy();
-      throw err;
-    });
-  return socket;
+export function dial(
+  agent: NodeAgent,
+  location: Location,
+  options: DialOptions = DIRECT,
+): Promise<Duplex> {
+  const deadline = new ConnectDeadline(
+    options.connectTimeout,
+    hostPort(location.hostname, location.port),
+  );
+  return deadline.run(open(agent, location, options, deadline));
 }
 
 function noop(): void {}

@@ -5,12 +5,15 @@ import { ProxyError, messageOf, type ProxyErrorCode } from '../errors/proxy-erro
 import type { ResolvedOptions } from '../options.js';
 import type { NodeAgent } from '../types.js';
 import { respond } from '../errors/respond.js';
-import { serializeHead, upgradeRequestInit } from './backend-request.js';
+import { serializeHead } from './backend-request.js';
+import { prepareUpgrade } from './prepare.js';
+import type { Location } from '../util/location.js';
 import { dial } from './dial.js';
 import { ClientWatch } from './client-watch.js';
 import { relayErrorResponse } from './error-response.js';
 import { readResponseHead, type ResponseHead } from './response-head.js';
 import { tunnel } from './tunnel.js';
+import { endOnClose, observe, type Observation } from '../hooks/channels.js';
 
 /** One upgrade request, from either entry point. */
 export interface UpgradeSource {
@@ -32,6 +35,8 @@ export interface UpgradeSource {
 export interface UpgradeHooks {
   opened(): void;
   closed(): void;
+  /** True while the owner closes every connection (`close()`): a tunnel ended then was closed by the proxy. */
+  readonly closingAll: boolean;
 }
 
 function wrapErrors<T>(promise: Promise<T>, code: ProxyErrorCode, prefix: string): Promise<T> {
@@ -63,22 +68,19 @@ async function send(backend: Duplex, head: string, src: UpgradeSource): Promise<
   req.once('end', () => chunked && backend.write('0\r\n\r\n'));
 }
 
-/** Dials with `agent`, sends, and reads the backend's answer, all within `responseHeaderTimeout`. */
+/**
+ * Prepares the request, dials with the agent for its location, sends, and reads the backend's
+ * answer, all within `responseHeaderTimeout`. Null when a user's stage answered the client.
+ */
 async function handshake(
   options: ResolvedOptions,
-  agent: NodeAgent,
+  agentFor: (location: Location) => NodeAgent,
   src: UpgradeSource,
   attach: (backend: Duplex) => void,
-): Promise<{ backend: Duplex; response: ResponseHead }> {
-  let init = upgradeRequestInit(options, src);
-  if (options.wrapRequest) {
-    const copy = { ...init, headers: { ...init.headers } };
-    init = await wrapErrors(
-      Promise.resolve().then(() => options.wrapRequest!(copy)),
-      'ERR_PROXY_WRAP_REQUEST',
-      '',
-    );
-  }
+): Promise<{ backend: Duplex; response: ResponseHead } | null> {
+  const prepared = await prepareUpgrade(options, src);
+  if (prepared === null) return null;
+  const { init, location } = prepared;
   let head: string;
   try {
     head = serializeHead(init);
@@ -86,7 +88,7 @@ async function handshake(
     throw new ProxyError('ERR_PROXY_WRAP_REQUEST', messageOf(err), { cause: err });
   }
   const backend = await wrapErrors(
-    dial(agent, options.location),
+    dial(agentFor(location), location, options),
     'ERR_PROXY_DIAL',
     'error dialing backend: ',
   );
@@ -117,6 +119,7 @@ function actOnStatus(
   response: ResponseHead,
   early: Buffer[],
   hooks: UpgradeHooks,
+  seen: Observation | undefined,
 ): void {
   if (response.status === 101) {
     if (!src.raw) {
@@ -129,16 +132,32 @@ function actOnStatus(
     src.socket.write(response.raw);
     // Before the tunnel resumes the client, so that they reach the backend first and in order.
     for (const chunk of early) backend.write(chunk);
-    tunnel(src.socket, backend, options.maxBytesPerSec, hooks.closed);
+    tunnel(src.socket, backend, options.maxBytesPerSec, (stats) => {
+      hooks.closed();
+      const held = early.reduce((sum, chunk) => sum + chunk.length, 0);
+      seen?.tunnelClose(
+        held + stats.bytesIn,
+        stats.bytesOut,
+        hooks.closingAll ? 'proxy' : stats.closedBy,
+      );
+    });
     hooks.opened();
+    seen?.tunnelOpen();
   } else if (response.status < 400) {
     throw new ProxyError(
       'ERR_PROXY_INVALID_UPGRADE_RESPONSE',
       `invalid upgrade response: status code ${response.status}`,
     );
   } else {
+    if (seen) endOnSocketClose(seen, src, () => response.status);
     relayErrorResponse(src.socket, backend, response, src.req.method ?? 'GET');
   }
+}
+
+/** Publishes `request:end` for an upgrade that was answered instead of switched, once its connection closes. */
+function endOnSocketClose(seen: Observation, src: UpgradeSource, status: () => number): void {
+  if (src.raw) src.socket.once('close', () => seen.end(status(), false));
+  else endOnClose(seen, src.response());
 }
 
 /** A client that left gets nothing: both connections are closed, whatever the handshake was doing. */
@@ -163,12 +182,13 @@ function abandon(src: UpgradeSource, backend: Duplex | undefined, reason: string
  */
 export async function proxyUpgrade(
   options: ResolvedOptions,
-  agent: NodeAgent,
+  agentFor: (location: Location) => NodeAgent,
   src: UpgradeSource,
   hooks: UpgradeHooks,
 ): Promise<void> {
   let backend: Duplex | undefined;
   let done = false;
+  const seen = observe(src.req);
   const watch = new ClientWatch(src.socket, src.raw, src.head);
   const attach = (made: Duplex): void => {
     if (done || watch.gone)
@@ -177,7 +197,7 @@ export async function proxyUpgrade(
   };
   try {
     const asked = withDeadline(
-      handshake(options, agent, src, attach),
+      handshake(options, agentFor, src, attach),
       options.responseHeaderTimeout,
     );
     const result = await Promise.race([asked, watch.left]);
@@ -185,12 +205,23 @@ export async function proxyUpgrade(
       asked.catch(() => undefined); // its failure, caused by the closing that follows, goes nowhere
       throw new ProxyError('ERR_PROXY_BACKEND_ABORTED', 'the client closed the connection');
     }
-    actOnStatus(options, src, backend!, result.response, watch.stop(), hooks);
+    if (result === null) {
+      watch.stop(); // a stage answered: the early bytes go nowhere
+      if (seen) endOnSocketClose(seen, src, () => src.response().statusCode);
+      return;
+    }
+    actOnStatus(options, src, backend!, result.response, watch.stop(), hooks, seen);
   } catch (err) {
     done = true;
     watch.stop();
-    if (watch.gone) return abandon(src, backend, messageOf(err));
+    seen?.error(err);
+    if (watch.gone) {
+      seen?.end(0, true);
+      return abandon(src, backend, messageOf(err));
+    }
     backend?.destroy();
-    respond(options, src.req, src.response(), err);
+    const res = src.response();
+    if (seen) endOnSocketClose(seen, src, () => res.statusCode);
+    respond(options, src.req, res, err);
   }
 }

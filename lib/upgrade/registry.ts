@@ -4,6 +4,7 @@ import { requestUrl } from '../util/url.js';
 import type { MountedUrl } from './mount.js';
 import type { ResolvedOptions } from '../options.js';
 import type { NodeAgent } from '../types.js';
+import type { Location } from '../util/location.js';
 import { proxyUpgrade, type UpgradeHooks, type UpgradeSource } from './proxy-upgrade.js';
 import { claimedUpgrades, pendingUpgrades } from './route-upgrades.js';
 import { socketResponse } from './socket-response.js';
@@ -37,15 +38,13 @@ export class UpgradeRegistry {
   private open = 0;
   // One set of listeners for all connections, none made per connection: every idle tunnel's heap counts.
   private readonly forget: (this: Duplex) => void;
-  private readonly hooks: UpgradeHooks = {
-    opened: () => void this.open++,
-    closed: () => void this.open--,
-  };
+  private closing = false;
+  private readonly hooks: UpgradeHooks = hooksOf(this);
 
-  /** @param agent - what dials the upgrade connections: the transport's upgrade agent. */
+  /** @param agentFor - what dials the upgrade connections to a location: the transport's. */
   constructor(
     private readonly options: ResolvedOptions,
-    private readonly agent: NodeAgent,
+    private readonly agentFor: (location: Location) => NodeAgent,
   ) {
     const { held } = this;
     this.forget = function (this: Duplex) {
@@ -56,6 +55,16 @@ export class UpgradeRegistry {
   /** How many tunnels are open. */
   get size(): number {
     return this.open;
+  }
+
+  /** @internal What {@link hooksOf} reports: a tunnel opened or closed, and whether `closeAll()` ran. */
+  count(change: 1 | -1): void {
+    this.open += change;
+  }
+
+  /** @internal */
+  get closingAll(): boolean {
+    return this.closing;
   }
 
   /** From the server's `'upgrade'` event: the raw socket is ours from here on. */
@@ -100,6 +109,7 @@ export class UpgradeRegistry {
 
   /** Closes every connection being upgraded or tunnelling. */
   closeAll(): void {
+    this.closing = true; // for good: the sockets report their close later, and the middleware is done
     for (const socket of [...this.held]) socket.destroy();
   }
 
@@ -108,6 +118,17 @@ export class UpgradeRegistry {
     claimedUpgrades.add(src.req);
     this.held.add(socket);
     socket.on('close', this.forget); // 'close' comes once: `once` would add a wrapper per connection
-    void proxyUpgrade(this.options, this.agent, src, this.hooks);
+    void proxyUpgrade(this.options, this.agentFor, src, this.hooks);
   }
+}
+
+/** The hooks one registry gives every upgrade: one object, no closure per connection. */
+function hooksOf(registry: UpgradeRegistry): UpgradeHooks {
+  return {
+    opened: () => registry.count(1),
+    closed: () => registry.count(-1),
+    get closingAll() {
+      return registry.closingAll;
+    },
+  };
 }

@@ -6,13 +6,29 @@ function noDelay(socket: Duplex): void {
   (socket as Partial<Socket>).setNoDelay?.(true);
 }
 
+/** Bytes that went one way. */
+interface Counted {
+  bytes: number;
+}
+
+/** What a tunnel carried, and which side ended it first. */
+export interface TunnelStats {
+  /** Bytes from the client to the backend. */
+  readonly bytesIn: number;
+  /** Bytes from the backend to the client. */
+  readonly bytesOut: number;
+  /** The side whose end, error or close came first; `'proxy'` when the returned function closed it. */
+  readonly closedBy: 'client' | 'backend' | 'proxy';
+}
+
 /**
  * Copies `from` into `to` with backpressure and ends `to` when `from` ends. What `pipe()` does,
  * without its error, close and unpipe handling, which the tunnel does once for both directions:
  * three listeners instead of pipe's dozen, on every message's path and in every idle tunnel's heap.
  */
-function pump(from: Readable, to: Writable): void {
+function pump(from: Readable, to: Writable, counted?: Counted): void {
   from.on('data', (chunk: Buffer) => {
+    if (counted) counted.bytes += chunk.length;
     if (!to.write(chunk)) from.pause();
   });
   to.on('drain', () => from.resume());
@@ -31,35 +47,55 @@ export function tunnel(
   client: Duplex,
   backend: Duplex,
   maxBytesPerSec: number,
-  onClose: () => void,
+  onClose: (stats: TunnelStats) => void,
 ): () => void {
   const throttles =
     maxBytesPerSec > 0 ? [new Throttle(maxBytesPerSec), new Throttle(maxBytesPerSec)] : [];
+  const fromClient: Counted = { bytes: 0 };
+  const fromBackend: Counted = { bytes: 0 };
+  let closedBy: TunnelStats['closedBy'] | undefined;
   let closed = false;
   const close = (): void => {
     if (closed) return;
     closed = true;
     for (const stream of [client, backend, ...throttles]) stream.destroy();
-    onClose();
+    onClose({
+      bytesIn: fromClient.bytes,
+      bytesOut: fromBackend.bytes,
+      closedBy: closedBy ?? 'proxy',
+    });
   };
-  const connect = (from: Duplex, to: Duplex, throttle: Throttle | undefined): void => {
+  const connect = (
+    from: Duplex,
+    to: Duplex,
+    throttle: Throttle | undefined,
+    counted: Counted,
+  ): void => {
     if (throttle) {
-      pump(from, throttle);
+      pump(from, throttle, counted);
       pump(throttle, to);
     } else {
-      pump(from, to);
+      pump(from, to, counted);
     }
     // `to` is ended when `from` ends; close both once those last bytes are out. Each event comes
     // once, so `on`: `once` would keep a wrapper per listener for the life of the tunnel.
     from.on('end', () => to.on('finish', close));
   };
-  for (const socket of [client, backend]) {
+  for (const [socket, side] of [
+    [client, 'client'],
+    [backend, 'backend'],
+  ] as const) {
     noDelay(socket);
-    socket.on('error', close);
-    socket.on('close', close);
+    const ended = (): void => {
+      closedBy ??= side;
+      close();
+    };
+    socket.on('end', () => void (closedBy ??= side));
+    socket.on('error', ended);
+    socket.on('close', ended);
   }
-  connect(client, backend, throttles[0]);
-  connect(backend, client, throttles[1]);
+  connect(client, backend, throttles[0], fromClient);
+  connect(backend, client, throttles[1], fromBackend);
   if (client.destroyed || backend.destroyed) close(); // closed before the listeners were on
   return close;
 }

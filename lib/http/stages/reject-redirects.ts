@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import type { ResponseStage } from '../stage-types.js';
+import type { BuiltinResponseStage } from '../stage-types.js';
 
 const MESSAGE = Buffer.from(
   'the backend attempted to redirect this request, which is not permitted',
@@ -10,7 +10,7 @@ const MESSAGE = Buffer.from(
  * Kubernetes' exact body and none of the backend's headers; a 3xx without Location (a 304)
  * passes. The backend's body is discarded.
  */
-export const rejectRedirects: ResponseStage = (ex, response) => {
+export const rejectRedirects: BuiltinResponseStage = (ex, response) => {
   const { status, headers, body } = response;
   if (
     !ex.options.rejectForwardingRedirects ||

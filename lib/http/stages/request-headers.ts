@@ -1,7 +1,9 @@
+import type { IncomingMessage } from 'node:http';
 import { forwardedFor } from '../../util/forwarded-for.js';
 import { hopByHop } from '../../util/hop-by-hop.js';
-import { forEachRequestHeader } from '../../util/raw-request-headers.js';
-import type { RequestStage } from '../stage-types.js';
+import { HeaderList } from '../../util/header-list.js';
+import type { Exchange } from '../exchange.js';
+import type { BuiltinRequestStage } from '../stage-types.js';
 
 /** Methods for which Node's client would invent chunked framing for a request without a body. */
 const BODYLESS_BY_DEFAULT = new Set(['GET', 'HEAD', 'DELETE', 'OPTIONS', 'TRACE', 'CONNECT']);
@@ -9,45 +11,87 @@ const BODYLESS_BY_DEFAULT = new Set(['GET', 'HEAD', 'DELETE', 'OPTIONS', 'TRACE'
 /** A TE line that accepts trailers (RFC 9110 section 10.1.4): the only TE forwarded, as `TE: trailers`. */
 const TE_TRAILERS = /(?:^|,)\s*trailers\s*(?:;|,|$)/i;
 
-/** `Connection` as a list of lines, whatever a middleware put in req.headers. */
-function connectionLines(value: string | string[] | undefined): readonly string[] | undefined {
-  return typeof value === 'string' ? [value] : value;
+/** The framing lines the proxy sends, whatever the list says: the body is the proxy's to frame. */
+interface Framing {
+  contentLength: string | undefined;
+  /** The lines that go after the others: `Transfer-Encoding` (and `Trailer`) or `Content-Length: 0`. */
+  tail: string[];
 }
 
-/**
- * The headers sent to the backend (docs/getting-started.md, "How paths map"): the client's lines
- * as it sent them, repeated names on separate lines, with what a middleware set, changed or
- * deleted in `req.headers` applied (see {@link forEachRequestHeader}); without hop-by-hop headers
- * and those the client's `Connection` names; `TE: trailers` kept; X-Forwarded-For appended; no
- * User-Agent invented. Framing follows the client's: a Content-Length is kept, a chunked body is
- * re-chunked, a request without a body stays without one.
- */
-export const requestHeaders: RequestStage = (ex) => {
-  const { req } = ex;
-  const drop = hopByHop(connectionLines(req.headers.connection));
-  const out: string[] = ['Host', ex.host];
-  const prior: string[] = [];
-  let trailers = false;
-  forEachRequestHeader(req, (lower, name, value) => {
-    if (lower === 'x-forwarded-for') prior.push(value);
-    else if (lower === 'te') trailers ||= TE_TRAILERS.test(value);
-    else if (lower !== 'host' && !drop.has(lower)) out.push(name, value);
-  });
-  if (trailers) out.push('TE', 'trailers');
-  const xff = forwardedFor(req, prior);
-  if (xff !== undefined) out.push('X-Forwarded-For', xff);
+/** The client's framing (docs/getting-started.md, "How paths map"), or that of a body `requestBody` supplied. */
+function framingOf(req: IncomingMessage, body: Exchange['body'], method: string): Framing {
+  if (Buffer.isBuffer(body)) return { contentLength: String(body.length), tail: [] };
+  if (body !== null && body !== req)
+    return { contentLength: undefined, tail: ['Transfer-Encoding', 'chunked'] };
   const te = req.headers['transfer-encoding'];
   if (te !== undefined) {
     // Node removed the chunked framing but not other transfer codings (e.g. `gzip, chunked`):
     // the body is re-chunked and keeps them (Node's parser accepts only lists that end in chunked).
-    out.push('Transfer-Encoding', te);
-    if (req.headers.trailer !== undefined) out.push('Trailer', req.headers.trailer);
-  } else if (
-    req.headers['content-length'] === undefined &&
-    !BODYLESS_BY_DEFAULT.has(req.method ?? 'GET')
-  ) {
-    out.push('Content-Length', '0');
+    const tail = ['Transfer-Encoding', te];
+    if (req.headers.trailer !== undefined) tail.push('Trailer', req.headers.trailer);
+    return { contentLength: undefined, tail };
   }
-  ex.headers = out;
+  const contentLength = req.headers['content-length'];
+  if (contentLength === undefined && !BODYLESS_BY_DEFAULT.has(method))
+    return { contentLength: undefined, tail: ['Content-Length', '0'] };
+  return { contentLength, tail: [] };
+}
+
+/**
+ * The headers finished for the backend after the user's stages (docs/getting-started.md, "How
+ * paths map"): one Host; without hop-by-hop headers and those the list's `Connection` names;
+ * `TE: trailers` kept; X-Forwarded-For appended to the list's own; no User-Agent invented. The
+ * framing is the proxy's, never a stage's: a Content-Length line stays where it was when it tells
+ * the truth, and is replaced otherwise; a chunked body is re-chunked; a request without a body
+ * stays without one. A supplied body (`requestBody`) drops `Expect`: it is already here.
+ */
+export const requestHeaders: BuiltinRequestStage = (ex) => {
+  const { req } = ex;
+  const list = ex.headers.raw;
+  const drop = hopByHop(connectionLines(list));
+  const framing = framingOf(req, ex.body, ex.method);
+  const supplied = ex.body !== null && ex.body !== req;
+  const out: string[] = [];
+  const prior: string[] = [];
+  let trailers = false;
+  let length = false;
+  for (let i = 0; i < list.length; i += 2) {
+    const name = list[i]!;
+    const value = list[i + 1]!;
+    const lower = name.toLowerCase();
+    if (lower === 'host') {
+      if (out.length === 0) ex.host = value;
+      else continue; // one Host, the first: Node keeps the first, Go has only one
+    } else if (lower === 'x-forwarded-for') {
+      prior.push(value);
+      continue;
+    } else if (lower === 'te') {
+      trailers ||= TE_TRAILERS.test(value);
+      continue;
+    } else if (lower === 'content-length') {
+      if (length || value !== framing.contentLength) continue;
+      length = true;
+    } else if (drop.has(lower) || (supplied && lower === 'expect')) continue;
+    out.push(name, value);
+  }
+  if (out.length === 0 || out[0]!.toLowerCase() !== 'host')
+    out.unshift('Host', (ex.host = ex.location.host));
+  if (trailers) out.push('TE', 'trailers');
+  const xff = forwardedFor(req, prior);
+  if (xff !== undefined) out.push('X-Forwarded-For', xff);
+  if (framing.contentLength !== undefined && !length)
+    out.push('Content-Length', framing.contentLength);
+  out.push(...framing.tail);
+  ex.headers = new HeaderList(out);
   return false;
 };
+
+/** The `Connection` lines of the list: the names they list are hop-by-hop for this request. */
+function connectionLines(list: readonly string[]): string[] | undefined {
+  let lines: string[] | undefined;
+  for (let i = 0; i < list.length; i += 2) {
+    if (list[i]!.length === 10 && list[i]!.toLowerCase() === 'connection')
+      (lines ??= []).push(list[i + 1]!);
+  }
+  return lines;
+}

@@ -1,12 +1,12 @@
 import { hopByHop } from '../../util/hop-by-hop.js';
-import type { ResponseStage } from '../stage-types.js';
+import type { BuiltinResponseStage } from '../stage-types.js';
 
 /**
  * Removes hop-by-hop headers from the backend's answer, and those its `Connection` names, as Go's
  * ReverseProxy does (`removeHopByHopHeaders`; docs/getting-started.md, "How paths map").
  * `Trailer` stays: it announces the trailers that are forwarded after the body.
  */
-export const responseHeaders: ResponseStage = (_ex, response) => {
+export const responseHeaders: BuiltinResponseStage = (_ex, response) => {
   const { headers } = response;
   const te = headers.get('transfer-encoding');
   for (const name of hopByHop(headers.get('connection'))) {

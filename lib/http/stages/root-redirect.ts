@@ -1,4 +1,4 @@
-import type { RequestStage } from '../stage-types.js';
+import type { BuiltinRequestStage } from '../stage-types.js';
 
 /**
  * Kubernetes' root redirect (apimachinery `proxyRedirectsforRootPath`, kubernetes/kubernetes#4958;
@@ -7,7 +7,7 @@ import type { RequestStage } from '../stage-types.js';
  * Location keeps the mount path and the query, escaped as the client sent it
  * (docs/differences.md, "The root redirect's `Location`").
  */
-export const rootRedirect: RequestStage = (ex) => {
+export const rootRedirect: BuiltinRequestStage = (ex) => {
   const { method } = ex.req;
   if (ex.forwardedPath !== '' || (method !== 'GET' && method !== 'HEAD')) return false;
   // Collapse leading slashes: `//evil.example` + `/` must not become a protocol-relative URL.

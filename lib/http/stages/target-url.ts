@@ -1,5 +1,5 @@
 import { singleJoiningSlash } from '../../util/url.js';
-import type { RequestStage } from '../stage-types.js';
+import type { BuiltinRequestStage } from '../stage-types.js';
 
 function endsWithSlash(path: string): boolean {
   return path.endsWith('/') || /%2f$/i.test(path);
@@ -11,8 +11,9 @@ function endsWithSlash(path: string): boolean {
  * request's own path. `appendLocationPath` joins the location's path in front. The query is
  * always the request's, byte for byte, and paths stay in their raw, escaped form (`%2F` survives).
  */
-export const targetUrl: RequestStage = (ex) => {
-  const { location, useRequestLocation, appendLocationPath } = ex.options;
+export const targetUrl: BuiltinRequestStage = (ex) => {
+  const { useRequestLocation, appendLocationPath } = ex.options;
+  const { location } = ex;
   let path = ex.path;
   if (!useRequestLocation) {
     path = location.path;

@@ -16,7 +16,7 @@ function isHtml(contentType: string | undefined): boolean {
 
 /** The rewrite of one link attribute; undefined keeps the value's bytes when nothing but escaping would change (docs/differences.md, P5). */
 function linkRewriter(ex: Exchange, target: RewriteTarget): (value: string) => string | undefined {
-  const source = { host: ex.options.location.host };
+  const source = { host: ex.location.host };
   return (value) => {
     let parsed;
     try {

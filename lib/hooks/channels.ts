@@ -1,0 +1,128 @@
+import dc from 'node:diagnostics_channel';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import type { Duplex } from 'node:stream';
+
+/**
+ * The package's `node:diagnostics_channel` channels (docs/observability.md). Each message carries
+ * `req`; nothing is measured or published while a channel has no subscriber.
+ */
+export const channels = {
+  start: dc.channel('upgrade-aware-proxy:request:start'),
+  response: dc.channel('upgrade-aware-proxy:request:response'),
+  end: dc.channel('upgrade-aware-proxy:request:end'),
+  error: dc.channel('upgrade-aware-proxy:request:error'),
+  tunnelOpen: dc.channel('upgrade-aware-proxy:tunnel:open'),
+  tunnelClose: dc.channel('upgrade-aware-proxy:tunnel:close'),
+} as const;
+
+/** Who ended a tunnel. */
+export type ClosedBy = 'client' | 'backend' | 'proxy';
+
+/** Bytes on the client's connection, read and written, for deltas over one request. */
+function counters(socket: Duplex | null): [number, number] {
+  const s = socket as Partial<Socket> | null;
+  return [s?.bytesRead ?? 0, s?.bytesWritten ?? 0];
+}
+
+/**
+ * The request body's length: its Content-Length once it has all arrived (0 without one: the bytes
+ * read meanwhile are a pipelined request's), else (a chunked body, or one cut short) the bytes read
+ * from the connection while it was proxied, chunk framing included.
+ */
+function bodyBytes(req: IncomingMessage, readDelta: number): number {
+  if (!req.complete || req.headers['transfer-encoding'] !== undefined) return readDelta;
+  const length = Number(req.headers['content-length'] ?? 0);
+  return Number.isSafeInteger(length) ? length : readDelta;
+}
+
+/**
+ * One request's observation, made only when some channel has a subscriber ({@link observe}):
+ * the clock, and the connection's byte counters at the start.
+ */
+export class Observation {
+  readonly #req: IncomingMessage;
+  /** Kept: Node sets `req.socket` to null once a request's body has been read to its end. */
+  readonly #socket: Duplex | null;
+  readonly #start = performance.now();
+  readonly #bytes: [number, number];
+  #ended = false;
+
+  constructor(req: IncomingMessage) {
+    this.#req = req;
+    this.#socket = req.socket;
+    this.#bytes = counters(req.socket);
+    if (channels.start.hasSubscribers) channels.start.publish({ req });
+  }
+
+  /** Milliseconds since the start. */
+  get ms(): number {
+    return performance.now() - this.#start;
+  }
+
+  /** The response head is about to go out. */
+  response(status: number): void {
+    if (channels.response.hasSubscribers)
+      channels.response.publish({ req: this.#req, status, ms: this.ms });
+  }
+
+  /** Something went to the responder (or, with the client gone, nowhere). */
+  error(error: unknown): void {
+    if (channels.error.hasSubscribers) channels.error.publish({ req: this.#req, error });
+  }
+
+  /**
+   * The exchange is over: `status` was answered, or not all of it when `aborted`; 0 when no answer
+   * went out, and then no byte counts as sent (Node's own 400 to a request cut short is not ours).
+   */
+  end(status: number, aborted: boolean): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    if (!channels.end.hasSubscribers) return;
+    const [read, written] = counters(this.#socket);
+    channels.end.publish({
+      req: this.#req,
+      status,
+      bytesIn: bodyBytes(this.#req, read - this.#bytes[0]),
+      bytesOut: status === 0 ? 0 : written - this.#bytes[1],
+      ms: this.ms,
+      aborted,
+    });
+  }
+
+  /** An upgrade switched: the tunnel is open. */
+  tunnelOpen(): void {
+    if (channels.tunnelOpen.hasSubscribers)
+      channels.tunnelOpen.publish({ req: this.#req, status: 101, ms: this.ms });
+  }
+
+  /** The tunnel closed; bytes counted by the tunnel, each way. */
+  tunnelClose(bytesIn: number, bytesOut: number, closedBy: ClosedBy): void {
+    this.#ended = true;
+    if (channels.tunnelClose.hasSubscribers)
+      channels.tunnelClose.publish({ req: this.#req, bytesIn, bytesOut, ms: this.ms, closedBy });
+  }
+}
+
+/** An observation of `req` when anyone listens, else undefined: no clock, no listener, no cost. */
+export function observe(req: IncomingMessage): Observation | undefined {
+  return channels.start.hasSubscribers ||
+    channels.response.hasSubscribers ||
+    channels.end.hasSubscribers ||
+    channels.error.hasSubscribers ||
+    channels.tunnelOpen.hasSubscribers ||
+    channels.tunnelClose.hasSubscribers
+    ? new Observation(req)
+    : undefined;
+}
+
+/**
+ * Publishes `end` when the HTTP response closes, finished or not; status 0 when its head never
+ * went out (`statusCode` is 200 from the start).
+ */
+export function endOnClose(observation: Observation, res: ServerResponse): void {
+  res.once('close', () =>
+    observation.end(res.headersSent ? res.statusCode : 0, !res.writableFinished),
+  );
+}
