@@ -132,6 +132,31 @@ const REPORT = {
 };
 
 /**
+ * A user's program loading the ready-made stages by their subpath: which it finds, and one at work
+ * on a response (headers as the proxy passes them, reduced to what the stage calls).
+ */
+function stagesProgram(load: string): string {
+  return `${load}
+let cookies;
+const headers = { getAll: () => ['a=1; Domain=backend.local'], set: (_name, value) => (cookies = value) };
+m.rewriteCookies({ domain: 'app.example' })({}, { headers });
+console.log(JSON.stringify({ names: Object.keys(m).sort(), cookies }));
+`;
+}
+const STAGES_REPORT = {
+  names: [
+    'interceptBody',
+    'removeRequestHeaders',
+    'removeResponseHeaders',
+    'rewriteCookies',
+    'setRequestHeaders',
+    'setResponseHeaders',
+    'transformBody',
+  ],
+  cookies: ['a=1; Domain=app.example'],
+};
+
+/**
  * A user's TypeScript. Lines 7 to 9 must be the only errors: a misspelled option, a transport of
  * the wrong type and an unknown error code, which also shows the types are real, not `any`.
  */
@@ -151,6 +176,30 @@ const TYPE_ERRORS = [
   /\(8,\d+\): error TS2322: Type 'string' is not assignable to type 'NodeAgent \| UndiciDispatcher \| undefined'/,
   /\(9,\d+\): error TS2345: Argument of type '"ERR_PROXY_NOPE"' is not assignable to parameter of type 'ProxyErrorCode'/,
 ];
+/**
+ * A user's TypeScript with the stages. Lines 13 and 14 must be the only errors: `interceptBody`
+ * without `maxBytes`, and a header value of the wrong type.
+ */
+const TYPESCRIPT_STAGES = `import { PassThrough } from 'node:stream';
+import { upgradeAware } from '${pkg.name}';
+import { interceptBody, removeResponseHeaders, rewriteCookies } from '${pkg.name}/stages';
+import { setRequestHeaders, transformBody } from '${pkg.name}/stages';
+import type { RewriteCookiesOptions } from '${pkg.name}/stages';
+const cookies: RewriteCookiesOptions = { domain: { 'backend.local': 'app.example' }, path: '/' };
+const json = interceptBody({ types: ['application/json'], maxBytes: 1024 }, (b) => b);
+const html = transformBody({ types: ['text/html'] }, () => new PassThrough());
+const response = [removeResponseHeaders(['x-powered-by']), rewriteCookies(cookies), json, html];
+const request = [setRequestHeaders({ 'x-tenant': 'a', cookie: null, 'x-list': ['1', '2'] })];
+const proxy = upgradeAware({ location: 'http://127.0.0.1:1/', stages: { request, response } });
+void proxy.close();
+interceptBody({ types: ['text/html'] }, (body) => body);
+setRequestHeaders({ 'x-tenant': 1 });
+`;
+/** The errors {@link TYPESCRIPT_STAGES} must get, in each file. */
+const STAGES_TYPE_ERRORS = [
+  /\(13,\d+\): error TS2345: Argument of type .* is not assignable to parameter of type 'InterceptBodyOptions'/,
+  /\(14,\d+\): error TS2322: Type 'number' is not assignable to type/,
+];
 /** As most projects have it: checking @types/node itself would cost some 10 s. */
 const TSCONFIG = {
   compilerOptions: {
@@ -163,7 +212,7 @@ const TSCONFIG = {
     types: ['node'],
     typeRoots: [path.join(ROOT, 'node_modules', '@types')],
   },
-  files: ['use.cts', 'use.mts'],
+  files: ['use.cts', 'use.mts', 'use-stages.cts', 'use-stages.mts'],
 };
 
 let tmp: string;
@@ -207,6 +256,10 @@ describe('the package packed from a fresh clone and installed from its tarball',
       'dist/index.d.ts',
       'dist/index.d.mts',
       'dist/cli/main.js',
+      'dist/stages/index.js',
+      'dist/stages/index.mjs',
+      'dist/stages/index.d.ts',
+      'dist/stages/index.d.mts',
     ]) {
       expect(existsSync(path.join(installed, file))).toBe(true);
     }
@@ -223,16 +276,30 @@ describe('the package packed from a fresh clone and installed from its tarball',
     expect(JSON.parse(await run(process.execPath, ['use.mjs'], scratch))).toEqual(REPORT);
   });
 
+  it('has its stages at the ./stages subpath, from require', async () => {
+    const load = `const m = require('${pkg.name}/stages');`;
+    await writeFile(path.join(scratch, 'stages.cjs'), stagesProgram(load));
+    expect(JSON.parse(await run(process.execPath, ['stages.cjs'], scratch))).toEqual(STAGES_REPORT);
+  });
+
+  it('has its stages at the ./stages subpath, from import', async () => {
+    const load = `import * as m from '${pkg.name}/stages';`;
+    await writeFile(path.join(scratch, 'stages.mjs'), stagesProgram(load));
+    expect(JSON.parse(await run(process.execPath, ['stages.mjs'], scratch))).toEqual(STAGES_REPORT);
+  });
+
   it('runs its command from node_modules/.bin', async () => {
     expect(
       await run(path.join(scratch, 'node_modules', '.bin', pkg.name), ['--help'], scratch),
     ).toContain('kubectl proxy');
   });
 
-  it('type-checks with its own types, for require and import, and rejects a misspelled option, a wrong type and an unknown code', async () => {
+  it('type-checks with its own types, for require and import, the stages too, and rejects a misspelled option, a wrong type, an unknown code and a stage without its limit', async () => {
     await Promise.all([
       writeFile(path.join(scratch, 'use.cts'), TYPESCRIPT),
       writeFile(path.join(scratch, 'use.mts'), TYPESCRIPT),
+      writeFile(path.join(scratch, 'use-stages.cts'), TYPESCRIPT_STAGES),
+      writeFile(path.join(scratch, 'use-stages.mts'), TYPESCRIPT_STAGES),
       writeFile(path.join(scratch, 'tsconfig.json'), JSON.stringify(TSCONFIG)),
     ]);
     const checked = await execFileAsync(process.execPath, [TSC, '-p', '.'], { cwd: scratch }).then(
@@ -240,8 +307,16 @@ describe('the package packed from a fresh clone and installed from its tarball',
       (err: { stdout: string }) => err.stdout,
     );
     const errors = checked.split('\n').filter((line) => /error TS\d+/.test(line));
-    const expected = ['use.cts', 'use.mts'].flatMap((file) =>
-      TYPE_ERRORS.map((error) =>
+    // tsc reports the files in the order of their names.
+    const expected = (
+      [
+        ['use-stages.cts', STAGES_TYPE_ERRORS],
+        ['use-stages.mts', STAGES_TYPE_ERRORS],
+        ['use.cts', TYPE_ERRORS],
+        ['use.mts', TYPE_ERRORS],
+      ] as const
+    ).flatMap(([file, fileErrors]) =>
+      fileErrors.map((error) =>
         expect.stringMatching(new RegExp(`^${file.replace('.', '\\.')}${error.source}`)),
       ),
     );
