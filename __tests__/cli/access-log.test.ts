@@ -1,5 +1,6 @@
 // The access log: one line per request and per tunnel, with per-exchange byte counts and the path
 // as the client wrote it, escaped so that no request can forge a line.
+import dc from 'node:diagnostics_channel';
 import http from 'node:http';
 import { once } from 'node:events';
 import { connect } from 'node:net';
@@ -208,6 +209,23 @@ describe('createAccessLog', () => {
       }
     });
 
+    // undici, given the request as a body, sets `req.socket = null` when it is done with it.
+    it('counts a request read to its end and let go of as undici does', async () => {
+      const server = await startLogged((req, res, log) => {
+        log.request(req, res);
+        req.resume();
+        req.on('end', () => {
+          (req as { socket: unknown }).socket = null;
+          res.end('read');
+        });
+      });
+      const request = `POST /up HTTP/1.1\r\nHost: x\r\nContent-Length: 2000\r\nConnection: close\r\n\r\n${'b'.repeat(2000)}`;
+      const answer = await rawRequest(server.port, request);
+      expect(answer.body.toString()).toBe('read');
+      await waitForLength(server.lines, 1);
+      expect(numberOf(fields(server.lines[0]!)[4]!, 'in')).toBe(Buffer.byteLength(request));
+    });
+
     it('writes `-` and `aborted` when the client leaves before any answer', async () => {
       let arrived!: () => void;
       const seen = new Promise<void>((resolve) => (arrived = resolve));
@@ -250,10 +268,14 @@ describe('createAccessLog', () => {
     const SWITCH =
       'HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n';
 
-    /** Upgrades accepted with 101, then every byte echoed, those read with the head first. */
+    /**
+     * Upgrades accepted with 101, then every byte echoed, those read with the head first. The
+     * switch is told on `tunnel:open`, as the proxy tells it.
+     */
     const echo: UpgradeHandler = (req, socket, log, head) => {
       log.tunnel(req, socket);
       socket.write(SWITCH);
+      dc.channel('upgrade-aware-proxy:tunnel:open').publish({ req, status: 101, ms: 0 });
       if (head.length > 0) socket.write(head);
       socket.pipe(socket);
     };
@@ -286,10 +308,11 @@ describe('createAccessLog', () => {
     });
 
     // The answer is written with `socket.end(data)`, as server.ts answers a filtered upgrade.
-    it('writes the status of an upgrade refused with socket.end(answer)', async () => {
+    it('writes the status the server says it answered an upgrade with', async () => {
       const server = await startLogged(hello, (req, socket, log) => {
         log.tunnel(req, socket);
         socket.end('HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
+        log.answered(req, 403);
       });
       const answer = await rawRequest(
         server.port,
@@ -298,6 +321,39 @@ describe('createAccessLog', () => {
       expect(answer.status).toBe(403);
       await waitForLength(server.lines, 1);
       expect(fields(server.lines[0]!).slice(1, 5)).toEqual(['GET', '/denied', '403', 'tunnel']);
+    });
+
+    it('takes the status from the proxy: 101 on tunnel:open, else request:end', async () => {
+      const server = await startLogged(hello, (req, socket, log) => {
+        log.tunnel(req, socket);
+        const status = req.url === '/open' ? 101 : 502;
+        socket.end(`HTTP/1.1 ${status} Whatever\r\n\r\n`);
+        if (status === 101) dc.channel('upgrade-aware-proxy:tunnel:open').publish({ req, status });
+        // As the proxy does: from a 'close' listener added after the log's own.
+        else
+          socket.once('close', () =>
+            dc.channel('upgrade-aware-proxy:request:end').publish({ req, status }),
+          );
+        // Messages of another shape, as anyone may publish on these names, change nothing.
+        dc.channel('upgrade-aware-proxy:request:end').publish(null);
+        dc.channel('upgrade-aware-proxy:request:end').publish({
+          get req(): never {
+            throw new Error('a getter that throws');
+          },
+        });
+        dc.channel('upgrade-aware-proxy:request:end').publish({ req, status: 'x' });
+      });
+      for (const path of ['/open', '/refused']) {
+        await rawRequest(
+          server.port,
+          `GET ${path} HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n`,
+        );
+      }
+      await waitForLength(server.lines, 2);
+      expect(server.lines.map((line) => fields(line).slice(2, 5))).toEqual([
+        ['/open', '101', 'tunnel'],
+        ['/refused', '502', 'tunnel'],
+      ]);
     });
 
     it('writes `-` when nothing was answered', async () => {

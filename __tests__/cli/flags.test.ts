@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import {
   DEFAULT_HOST_ACCEPT_RE,
   DEFAULT_METHOD_REJECT_RE,
@@ -47,7 +48,9 @@ describe('DEFAULTS', () => {
       kubeconfig: '',
       context: '',
       maxBytesPerSec: 0,
+      metrics: '',
       quiet: false,
+      workers: 1,
       help: false,
     });
     expect(Object.isFrozen(DEFAULTS)).toBe(true);
@@ -175,6 +178,12 @@ describe('parseFlags', () => {
     expect(parseFlags(['--max-bytes-per-sec=0']).maxBytesPerSec).toBe(0);
   });
 
+  it('reads --workers as a count, and auto as one per CPU this process may use', () => {
+    expect(parseFlags(['--workers', '2']).workers).toBe(2);
+    expect(parseFlags(['--workers=1']).workers).toBe(1);
+    expect(parseFlags(['--workers', 'auto']).workers).toBe(availableParallelism());
+  });
+
   it('accepts empty reject lists (kubernetes/kubernetes#99616)', () => {
     const options = parseFlags(['--reject-paths=', '--reject-methods=']);
     expect(options.rejectPaths).toBe('');
@@ -208,6 +217,22 @@ describe('parseFlags', () => {
       [
         ['--keepalive=-1s'],
         'invalid value "-1s" for --keepalive: must be a non-negative duration such as 30s, 1m or 500ms',
+      ],
+      [
+        ['--workers', '0'],
+        'invalid value "0" for --workers: must be auto or an integer from 1 to 1024',
+      ],
+      [
+        ['--workers=x'],
+        'invalid value "x" for --workers: must be auto or an integer from 1 to 1024',
+      ],
+      [
+        ['--workers', '1025'],
+        'invalid value "1025" for --workers: must be auto or an integer from 1 to 1024',
+      ],
+      [
+        ['--workers', '-2'],
+        'invalid value "-2" for --workers: must be auto or an integer from 1 to 1024',
       ],
       [['--quiet=yes'], 'invalid value "yes" for --quiet: must be true or false'],
       [['--prot', '8001'], 'unknown flag --prot'],
@@ -299,6 +324,7 @@ describe('helpText', () => {
     ["--context=''", ''],
     ['--max-bytes-per-sec=0', ''],
     ['--quiet=false', ''],
+    ['--workers=1', ''],
     ['--help=false', '-h, '],
   ])('lists %s with its short form and default', (entry, short) => {
     const lines = help.split('\n');
@@ -313,7 +339,13 @@ describe('helpText', () => {
     expect(listed).toHaveLength(Object.keys(DEFAULTS).length);
     for (const name of listed) {
       const value =
-        name === 'port' || name === 'max-bytes-per-sec' ? '1' : name === 'keepalive' ? '1s' : 'x';
+        name === 'port' || name === 'max-bytes-per-sec' || name === 'workers'
+          ? '1'
+          : name === 'keepalive'
+            ? '1s'
+            : name === 'metrics'
+              ? '/metrics'
+              : 'x';
       const isBoolean = /=(true|false):$/m.test(
         help.split('\n').find((l) => l.includes(`--${name}`)) ?? '',
       );

@@ -373,14 +373,21 @@ describe('loadKubeconfig errors', () => {
     expect((await loadError(file)).message).toContain(`user "dev-user": ${detail}`);
   });
 
-  it('rejects a cluster proxy-url', async () => {
+  it("reads a cluster's http or https proxy-url", async () => {
     const file = await write(
       'config',
-      config({ cluster: { 'proxy-url': 'http://127.0.0.1:3128' } }),
+      config({ cluster: { 'proxy-url': 'http://u:p@127.0.0.1:3128' } }),
     );
-    expect((await loadError(file)).message).toContain(
-      'cluster "dev-cluster": proxy-url is not supported',
-    );
+    expect((await loadKubeconfig(file)).proxyUrl).toBe('http://u:p@127.0.0.1:3128');
+  });
+
+  it.each([
+    ['socks5://127.0.0.1:1080', 'proxy-url: socks5 proxies are not supported'],
+    ['ftp://127.0.0.1', 'proxy-url must be an http or https URL'],
+    ['not a url', 'proxy-url is not a URL'],
+  ])('rejects the proxy-url %s', async (value, detail) => {
+    const file = await write('config', config({ cluster: { 'proxy-url': value } }));
+    expect((await loadError(file)).message).toContain(`cluster "dev-cluster": ${detail}`);
   });
 });
 

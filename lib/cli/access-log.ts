@@ -6,18 +6,29 @@
  *
  * `in` and `out` are the bytes read from and written to the client's connection for this exchange,
  * headers included. The status is `-` when no answer was sent, and the line ends with `aborted`
- * when the client left before the answer was complete. Control characters in the path are escaped,
+ * when the client left before the answer was complete. A tunnel's status is what the proxy's
+ * diagnostics channels said of it (or what the server answered itself), not read off the wire. Control characters in the path are escaped,
  * so a request cannot forge a line.
  */
+import dc from 'node:diagnostics_channel';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
+
+// The package's public channel names (docs/observability.md): the CLI uses the public API only.
+const TUNNEL_OPEN = 'upgrade-aware-proxy:tunnel:open';
+const REQUEST_END = 'upgrade-aware-proxy:request:end';
 
 /** Logs requests and tunnels as they end. */
 export interface AccessLog {
   /** Call when a plain request arrives; the line is written when its response closes. */
   request(req: IncomingMessage, res: ServerResponse): void;
-  /** Call when an upgrade request arrives; the line is written when its connection closes. */
+  /**
+   * Call when an upgrade request arrives; the line is written when its connection closes, with
+   * the status the proxy published for it, or the one given to {@link AccessLog.answered}.
+   */
   tunnel(req: IncomingMessage, socket: Duplex): void;
+  /** Call when the server answers an upgrade itself (a redirect, a 403 from the filter, a 404). */
+  answered(req: IncomingMessage, status: number): void;
 }
 
 interface Counted {
@@ -50,37 +61,41 @@ export function duration(ms: number): string {
   return ms < 1000 ? `${ms.toFixed(1)}ms` : `${(ms / 1000).toFixed(2)}s`;
 }
 
+/** What the log reads of a channel message. */
+interface Fields {
+  req?: unknown;
+  status?: unknown;
+}
+
+/** Upgrades waiting for their status from the proxy's channels, by request. */
+const pending = new WeakMap<object, { status: string }>();
+let subscribed = false;
+
 /**
- * The status of the first response line written on a socket, read as it goes out through
- * `write` or `end` (both are watched until the first chunk, then put back).
+ * Takes a status for a pending upgrade from a channel message. Anyone may publish on these names:
+ * a message of another shape is ignored, and nothing here can throw into the publisher.
  */
-function watchStatus(socket: Duplex): () => string {
-  let status = '-';
-  const { write, end } = socket;
-  const restore = (): void => {
-    socket.write = write;
-    socket.end = end;
-  };
-  const read = (chunk: unknown): void => {
-    const head =
-      typeof chunk === 'string'
-        ? chunk.slice(0, 16)
-        : Buffer.isBuffer(chunk)
-          ? chunk.toString('latin1', 0, 16)
-          : '';
-    status = /^HTTP\/\d\.\d (\d{3})/.exec(head)?.[1] ?? status;
-  };
-  socket.write = function (this: Duplex, chunk: unknown, ...rest: unknown[]): boolean {
-    restore();
-    read(chunk);
-    return (write as (...args: unknown[]) => boolean).call(this, chunk, ...rest);
-  } as Duplex['write'];
-  socket.end = function (this: Duplex, chunk?: unknown, ...rest: unknown[]): Duplex {
-    restore();
-    if (typeof chunk !== 'function') read(chunk);
-    return (end as (...args: unknown[]) => Duplex).call(this, chunk, ...rest);
-  } as Duplex['end'];
-  return () => status;
+function settle(message: unknown, status?: number): void {
+  try {
+    const fields = typeof message === 'object' && message !== null ? (message as Fields) : {};
+    const { req } = fields;
+    const entry = typeof req === 'object' && req !== null && pending.get(req);
+    const found = status ?? fields.status;
+    if (entry && typeof found === 'number' && found > 0) entry.status = String(found);
+  } catch {
+    // A getter that throws: Node would rethrow a subscriber's error as an uncaught exception.
+  }
+}
+
+/**
+ * One subscriber per process, however many logs: the upgrade's status comes from the proxy, a
+ * 101 on `tunnel:open`, any other answer on `request:end` (docs/observability.md).
+ */
+function subscribe(): void {
+  if (subscribed) return;
+  subscribed = true;
+  dc.subscribe(TUNNEL_OPEN, (message) => settle(message, 101));
+  dc.subscribe(REQUEST_END, (message) => settle(message));
 }
 
 /**
@@ -103,21 +118,31 @@ export function createAccessLog(write: (line: string) => void): AccessLog {
     request(req, res) {
       const start = performance.now();
       const line = arrival(req);
+      // Kept: Node sets `req.socket` to null once the request's body has been read to its end.
+      const { socket } = req;
       res.once('close', () => {
-        const { read, written } = bytesOf(req.socket);
+        const { read, written } = bytesOf(socket);
         const status = res.headersSent ? String(res.statusCode) : '-';
         const end = res.writableFinished ? '' : ' aborted';
         line(`${status} in=${read} out=${written} ${duration(performance.now() - start)}${end}`);
       });
     },
     tunnel(req, socket) {
+      subscribe();
       const start = performance.now();
       const line = arrival(req);
-      const status = watchStatus(socket);
+      const entry = { status: '-' };
+      pending.set(req, entry);
       socket.once('close', () => {
         const { read, written } = bytesOf(socket as Counted);
-        line(`${status()} tunnel in=${read} out=${written} ${duration(performance.now() - start)}`);
+        const took = duration(performance.now() - start);
+        // The proxy publishes `request:end` from a 'close' listener added after this one.
+        process.nextTick(() => line(`${entry.status} tunnel in=${read} out=${written} ${took}`));
       });
+    },
+    answered(req, status) {
+      const entry = pending.get(req);
+      if (entry) entry.status = String(status);
     },
   };
 }

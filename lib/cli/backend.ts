@@ -20,6 +20,7 @@ import { FlagError } from './flags.js';
 import type { CliOptions } from './flags.js';
 import { defaultKubeconfigPath, loadKubeconfig } from './kubeconfig.js';
 import type { KubeTarget } from './kubeconfig.js';
+import { proxiedAgent } from './proxy-url.js';
 
 /** Everything the server needs to reach the backend. */
 export interface Backend {
@@ -150,9 +151,12 @@ export async function resolveBackend(options: CliOptions): Promise<Backend> {
       withheld,
     };
   }
-  const agent = tls
-    ? new https.Agent({ ...agentOptions, ...(await tlsOf(options, kube)) })
-    : new http.Agent(agentOptions);
+  const settings = tls ? { ...agentOptions, ...(await tlsOf(options, kube)) } : agentOptions;
+  const agent = kube?.proxyUrl
+    ? proxiedAgent(new URL(kube.proxyUrl), tls, settings)
+    : tls
+      ? new https.Agent(settings)
+      : new http.Agent(settings);
   return {
     location: location.href,
     display: url.href,

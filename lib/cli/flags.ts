@@ -7,6 +7,7 @@
  * value may be the next argument even when it starts with `-` (`-p -1`, as pflag takes it), and a
  * boolean may be written `--quiet=false` (pflag's `strconv.ParseBool` spellings).
  */
+import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import {
   DEFAULT_HOST_ACCEPT_RE,
@@ -44,7 +45,11 @@ export interface CliOptions {
   kubeconfig: string;
   context: string;
   maxBytesPerSec: number;
+  /** `--metrics PATH`: the path the metrics are served on; '' for none. */
+  metrics: string;
   quiet: boolean;
+  /** Worker processes sharing the listening socket; 1 is no cluster at all. */
+  workers: number;
   help: boolean;
 }
 
@@ -74,7 +79,9 @@ export const DEFAULTS: Readonly<CliOptions> = Object.freeze({
   kubeconfig: '',
   context: '',
   maxBytesPerSec: 0,
+  metrics: '',
   quiet: false,
+  workers: 1,
   help: false,
 });
 
@@ -152,6 +159,12 @@ const FLAGS: readonly FlagSpec[] = [
     usage: 'Limit on bytes per second in each direction of each connection. 0 means no limit.',
   },
   {
+    key: 'metrics',
+    type: 'string',
+    usage:
+      'Serve Prometheus metrics on this path (for example /metrics), answered before the API prefix and the filter.',
+  },
+  {
     key: 'port',
     type: 'string',
     short: 'p',
@@ -191,6 +204,12 @@ const FLAGS: readonly FlagSpec[] = [
     usage: 'Bearer token sent to the backend on plain and upgrade requests.',
   },
   { key: 'tokenFile', type: 'string', usage: 'Path to a file holding the bearer token.' },
+  {
+    key: 'workers',
+    type: 'string',
+    usage:
+      'Number of worker processes sharing the listening socket, or auto for one per CPU. 1 runs no workers.',
+  },
   {
     key: 'unixSocket',
     type: 'string',
@@ -318,6 +337,18 @@ export function parseDuration(value: string, flag: string): number {
   return Math.ceil(total);
 }
 
+/** The most workers `--workers` accepts: a typo (`--workers 1000000`) must not fork-bomb the machine. */
+export const MAX_WORKERS = 1024;
+
+/** `--workers N` (1 to MAX_WORKERS), or `auto`: one per CPU this process may use. */
+function workerCount(value: string): number {
+  if (value === 'auto') return availableParallelism();
+  const rule = `must be auto or an integer from 1 to ${MAX_WORKERS}`;
+  const n = integer(value, 'workers', MAX_WORKERS, rule);
+  if (n === 0) throw invalid(value, 'workers', rule);
+  return n;
+}
+
 function withSlash(prefix: string): string {
   return prefix.endsWith('/') ? prefix : `${prefix}/`;
 }
@@ -375,8 +406,14 @@ export function parseFlags(argv: readonly string[]): CliOptions {
       'must be a non-negative integer',
     );
   }
+  const workers = text('workers');
+  if (workers !== undefined) options.workers = workerCount(workers);
   const keepalive = text('keepalive');
   if (keepalive !== undefined) options.keepalive = parseDuration(keepalive, 'keepalive');
+  // Printable ASCII, as Node receives a request target; the query is not part of what is matched.
+  // eslint-disable-next-line no-control-regex
+  if (options.metrics !== '' && !/^\/[^\x00-\x20\x7f-\uffff?#]*$/.test(options.metrics))
+    throw invalid(options.metrics, 'metrics', 'must be a path starting with /, without a query');
   options.apiPrefix = withSlash(options.apiPrefix);
   options.wwwPrefix = withSlash(options.wwwPrefix);
   checkPatterns(options);

@@ -21,6 +21,8 @@ export interface KubeTarget {
   token?: string;
   insecureSkipTlsVerify: boolean;
   tlsServerName?: string;
+  /** The cluster's `proxy-url`: an http or https proxy every connection is tunnelled through. */
+  proxyUrl?: string;
 }
 
 /** A kubeconfig that cannot be used; the one-line message names the file and the item at fault. */
@@ -47,9 +49,6 @@ const UNSUPPORTED_USER: ReadonlyArray<[string, string]> = [
   ['as-uid', 'impersonation (as-uid) is not supported'],
   ['as-groups', 'impersonation (as-groups) is not supported'],
   ['as-user-extra', 'impersonation (as-user-extra) is not supported'],
-];
-const UNSUPPORTED_CLUSTER: ReadonlyArray<[string, string]> = [
-  ['proxy-url', 'proxy-url is not supported'],
 ];
 
 /**
@@ -141,7 +140,6 @@ class Reader {
 
   async cluster(c: Mapping, name: string): Promise<KubeTarget> {
     const where = `cluster "${name}"`;
-    this.rejectUnsupported(c, where, UNSUPPORTED_CLUSTER);
     const server = this.str(c, 'server', where);
     if (!server) this.fail(`${where}: server is missing`);
     const skip = c['insecure-skip-tls-verify'] ?? false;
@@ -154,7 +152,27 @@ class Reader {
         `${where}: certificate-authority and insecure-skip-tls-verify are mutually exclusive`,
       );
     const tlsServerName = this.str(c, 'tls-server-name', where);
-    return { server, insecureSkipTlsVerify: skip, ...defined({ ca, tlsServerName }) };
+    const proxyUrl = this.proxyUrl(c, where);
+    return { server, insecureSkipTlsVerify: skip, ...defined({ ca, tlsServerName, proxyUrl }) };
+  }
+
+  /** `proxy-url`: client-go takes http, https and socks5 proxies; socks5 is not implemented here. */
+  private proxyUrl(c: Mapping, where: string): string | undefined {
+    const value = this.str(c, 'proxy-url', where);
+    if (!value) return undefined;
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      this.fail(`${where}: proxy-url is not a URL`);
+    }
+    if (url.protocol === 'socks5:')
+      this.fail(
+        `${where}: proxy-url: socks5 proxies are not supported; use an http or https proxy`,
+      );
+    if (url.protocol !== 'http:' && url.protocol !== 'https:')
+      this.fail(`${where}: proxy-url must be an http or https URL`);
+    return value;
   }
 
   async user(u: Mapping, name: string): Promise<Partial<KubeTarget>> {

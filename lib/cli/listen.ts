@@ -39,8 +39,12 @@ function answers(path: string): Promise<boolean> {
   });
 }
 
-/** Removes a socket file no server answers on; refuses anything else at `path`. */
-async function removeStale(path: string): Promise<void> {
+/**
+ * Removes a socket file no server answers on; refuses anything else at `path`.
+ *
+ * @throws {ListenError} when the path holds something that must not be removed.
+ */
+export async function removeStale(path: string): Promise<void> {
   const info = await lstat(path).catch((err: NodeJS.ErrnoException) => {
     if (err.code === 'ENOENT') return undefined;
     throw err;
@@ -55,10 +59,17 @@ async function removeStale(path: string): Promise<void> {
 /**
  * Listens on the unix socket at `path` with permissions 0600 (umask 0077 while it is created).
  *
+ * @param options.stale [true] Remove a stale socket file first. A cluster worker passes false: its
+ *   primary has done it once, and binds the socket for every worker (with its own umask), so a
+ *   worker's probe would find its siblings answering there.
  * @throws {ListenError} when the path holds something that must not be removed.
  */
-export async function listenUnix(server: Server, path: string): Promise<string> {
-  await removeStale(path);
+export async function listenUnix(
+  server: Server,
+  path: string,
+  { stale = true }: { stale?: boolean } = {},
+): Promise<string> {
+  if (stale) await removeStale(path);
   const umask = process.umask(0o077);
   try {
     await listening(server, { path });

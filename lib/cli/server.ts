@@ -14,6 +14,7 @@ import type { Duplex } from 'node:stream';
 import { ProxyError, upgradeAware } from '../index.js';
 import type { UpgradeAwareMiddleware } from '../index.js';
 import type { AccessLog } from './access-log.js';
+import type { Metrics } from './metrics.js';
 import type { Backend } from './backend.js';
 import { createFilter, parseRegexpList } from './filter.js';
 import type { RequestFilter } from './filter.js';
@@ -26,6 +27,8 @@ import { sendText, serveStatic } from './static-files.js';
 export interface ServerLogs {
   /** The access log, or none with `--quiet`. */
   access?: AccessLog;
+  /** `--metrics`: its path is answered with the counts before routing (docs/cli.md, "Metrics"). */
+  metrics?: Metrics;
   /** Errors the proxy answered with, one line each (kubectl logs them with klog). */
   error(line: string): void;
 }
@@ -76,13 +79,13 @@ function responderFor(logs: ServerLogs) {
   };
 }
 
-/** Writes a whole HTTP/1.1 answer on an upgrade's socket and closes it. */
+/** Writes a whole HTTP/1.1 answer on an upgrade's socket and closes it; returns the status. */
 function answerOnSocket(
   socket: Duplex,
   status: number,
   headers: Record<string, string>,
   body = '',
-): void {
+): number {
   const lines = [`HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? ''}`];
   for (const [name, value] of Object.entries({
     ...headers,
@@ -92,25 +95,25 @@ function answerOnSocket(
     lines.push(`${name}: ${value}`);
   }
   socket.end(`${lines.join('\r\n')}\r\n\r\n${body}`);
+  return status;
 }
 
-function answerRouteOnSocket(socket: Duplex, route: Route): void {
-  if (route.kind === 'redirect') answerOnSocket(socket, 301, { Location: route.location });
-  else if (route.kind === 'error')
-    answerOnSocket(
+function answerRouteOnSocket(socket: Duplex, route: Route): number {
+  if (route.kind === 'redirect') return answerOnSocket(socket, 301, { Location: route.location });
+  if (route.kind === 'error')
+    return answerOnSocket(
       socket,
       route.status,
       { 'Content-Type': 'text/plain; charset=utf-8' },
       route.body,
     );
   // The file server does not speak upgrades.
-  else
-    answerOnSocket(
-      socket,
-      404,
-      { 'Content-Type': 'text/plain; charset=utf-8' },
-      '404 page not found\n',
-    );
+  return answerOnSocket(
+    socket,
+    404,
+    { 'Content-Type': 'text/plain; charset=utf-8' },
+    '404 page not found\n',
+  );
 }
 
 /**
@@ -156,6 +159,7 @@ export function createCliServer(
 
   const server = http.createServer({ maxHeaderSize: MAX_REQUEST_HEAD_BYTES }, (req, res) => {
     logs.access?.request(req, res);
+    if (logs.metrics?.answer(req, res)) return;
     const target = route(req.url ?? '');
     if (target.kind === 'proxy') {
       if (admit(req, target)) proxy(req, res);
@@ -172,10 +176,13 @@ export function createCliServer(
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy());
     logs.access?.tunnel(req, socket);
+    const answered = (status: number): void => logs.access?.answered(req, status);
     const target = route(req.url ?? '');
-    if (target.kind !== 'proxy') answerRouteOnSocket(socket, target);
+    if (target.kind !== 'proxy') answered(answerRouteOnSocket(socket, target));
     else if (!admit(req, target))
-      answerOnSocket(socket, 403, { 'Content-Type': 'text/plain; charset=utf-8' }, FORBIDDEN);
+      answered(
+        answerOnSocket(socket, 403, { 'Content-Type': 'text/plain; charset=utf-8' }, FORBIDDEN),
+      );
     else proxy.upgrade(req, socket, head);
   });
 
