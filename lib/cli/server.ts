@@ -136,6 +136,8 @@ export function createCliServer(
     appendLocationPath: options.appendServerPath,
     maxBytesPerSec: options.maxBytesPerSec,
     responder: responderFor(logs),
+    // kubectl dials with client-go's dialer, whose Timeout is 30 s (client-go transport/cache.go).
+    connectTimeout: 30_000,
   });
   const route = createRouter({
     apiPrefix: options.apiPrefix,
