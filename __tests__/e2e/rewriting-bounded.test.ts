@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
-import { ROOT, guard, nextMessage } from '../helpers/child.js';
+import { ROOT, guard, nextMessage, memoryReportingChild } from '../helpers/child.js';
 import { MB, digest, sha256 } from '../helpers/bodies.js';
 import { startUpstream, type Running } from '../helpers/servers.js';
 
@@ -32,26 +32,10 @@ const RSS_LIMIT = 160 * MB;
  * The proxy, its memory sampled every 50 ms right after a full collection (so that what counts is
  * live memory, not garbage not yet collected); it reports `{ port, base }`, then `{ peak }`.
  */
-const CHILD = `'use strict';
-const http = require('node:http');
+const CHILD = memoryReportingChild(`const http = require('node:http');
 const { upgradeAware } = require(process.argv[2]);
 const server = http.createServer(upgradeAware({ location: process.argv[3] }));
-const peak = { heapUsed: 0, rss: 0 };
-function sample() {
-  global.gc();
-  const now = process.memoryUsage();
-  peak.heapUsed = Math.max(peak.heapUsed, now.heapUsed);
-  peak.rss = Math.max(peak.rss, now.rss);
-}
-setInterval(sample, 50);
-process.on('message', () => { sample(); process.send({ peak }); });
-process.on('disconnect', () => process.exit(0));
-server.listen(0, '127.0.0.1', () => {
-  global.gc();
-  sample();
-  process.send({ port: server.address().port, base: process.memoryUsage() });
-});
-`;
+`);
 
 const HUGE = 8 * MB;
 const HEAD = '<!doctype html><a href="/before">before</a>';

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
 import { BLOCK, MB, digest, writeBlocks } from '../helpers/bodies.js';
-import { ROOT, guard, nextMessage } from '../helpers/child.js';
+import { ROOT, guard, nextMessage, memoryReportingChild } from '../helpers/child.js';
 import { startUpstream, type Running } from '../helpers/servers.js';
 
 /** The built packages: `npm test` builds before jest runs; run `npm run build` first alone. */
@@ -30,8 +30,7 @@ const HEAP_LIMIT = 16 * MB;
 const RSS_LIMIT = 96 * MB;
 
 /** The proxy with transformBody (upper case) on text/plain; its peak memory sampled after a full GC. */
-const CHILD = `'use strict';
-const http = require('node:http');
+const CHILD = memoryReportingChild(`const http = require('node:http');
 const { Transform } = require('node:stream');
 const { upgradeAware } = require(process.argv[2]);
 const { transformBody } = require(process.argv[3]);
@@ -42,22 +41,7 @@ const upcase = () => new Transform({
 });
 const stages = { response: [transformBody({ types: ['text/plain'] }, upcase)] };
 const server = http.createServer(upgradeAware({ location: process.argv[4], stages }));
-const peak = { heapUsed: 0, rss: 0 };
-function sample() {
-  global.gc();
-  const now = process.memoryUsage();
-  peak.heapUsed = Math.max(peak.heapUsed, now.heapUsed);
-  peak.rss = Math.max(peak.rss, now.rss);
-}
-setInterval(sample, 50);
-process.on('message', () => { sample(); process.send({ peak }); });
-process.on('disconnect', () => process.exit(0));
-server.listen(0, '127.0.0.1', () => {
-  global.gc();
-  sample();
-  process.send({ port: server.address().port, base: process.memoryUsage() });
-});
-`;
+`);
 
 interface Memory {
   heapUsed: number;

@@ -126,3 +126,31 @@ export function untilStdout(
   early.catch(() => {});
   return guard(Promise.race([written, early]), messages.hung);
 }
+
+/**
+ * The source of a child process (CommonJS, run with `--expose-gc`) that serves `server`, made by
+ * `setup`, on 127.0.0.1 and reports its memory: `{ port, base }` once listening, then, for every
+ * message it is sent, `{ peak }`. Memory is sampled every 50 ms right after a full collection, so
+ * that what counts is live memory, not garbage not yet collected.
+ * @param setup CommonJS statements that declare `const server` (an http.Server not yet listening).
+ */
+export function memoryReportingChild(setup: string): string {
+  return `'use strict';
+${setup}
+const peak = { heapUsed: 0, rss: 0 };
+function sample() {
+  global.gc();
+  const now = process.memoryUsage();
+  peak.heapUsed = Math.max(peak.heapUsed, now.heapUsed);
+  peak.rss = Math.max(peak.rss, now.rss);
+}
+setInterval(sample, 50);
+process.on('message', () => { sample(); process.send({ peak }); });
+process.on('disconnect', () => process.exit(0));
+server.listen(0, '127.0.0.1', () => {
+  global.gc();
+  sample();
+  process.send({ port: server.address().port, base: process.memoryUsage() });
+});
+`;
+}
