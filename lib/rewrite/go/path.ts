@@ -10,6 +10,9 @@
  */
 export function cleanPath(path: string): string {
   const rooted = path.startsWith('/');
+  // Already clean (the common case): rooted, no empty, `.` or `..` segment, no trailing slash.
+  if (rooted && (path === '/' || !path.endsWith('/')) && !/\/\/|\/\.\.?(?:\/|$)/.test(path))
+    return path;
   const out: string[] = [];
   for (const seg of path.split('/')) {
     if (seg === '' || seg === '.') continue;

@@ -85,8 +85,31 @@ function shouldEscape(c: number, mode: Mode): boolean {
 
 const percent = (b: number): string => '%' + UPPER_HEX[b >> 4] + UPPER_HEX[b & 15];
 
+/** Per mode, which of the bytes 0-255 `shouldEscape` names (filled on first use). */
+const ESCAPED = new Map<Mode, Uint8Array>();
+
+function escapeTable(mode: Mode): Uint8Array {
+  let table = ESCAPED.get(mode);
+  if (table === undefined) {
+    table = Uint8Array.from({ length: 256 }, (_, c) => (shouldEscape(c, mode) ? 1 : 0));
+    ESCAPED.set(mode, table);
+  }
+  return table;
+}
+
+/** Whether `escape(s, mode)` is `s`: no byte to escape (the common case, checked by table). */
+function unchangedByEscape(s: string, mode: Mode): boolean {
+  const table = escapeTable(mode);
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c > 0xff || table[c] === 1) return false;
+  }
+  return true;
+}
+
 /** Go's `escape(s, mode)`: %XX (upper-case) for every byte `shouldEscape` names. */
 function escape(s: string, mode: Mode): string {
+  if (unchangedByEscape(s, mode)) return s;
   let out = '';
   for (const ch of s) {
     const c = ch.codePointAt(0) as number;
@@ -98,6 +121,7 @@ function escape(s: string, mode: Mode): string {
 
 /** Go's `unescape(s, mode)`: every `%` needs two hex digits; a host takes only a few escapes. */
 function unescape(s: string, mode: Mode): string {
+  if (!isHostMode(mode) && !s.includes('%')) return s; // nothing to check or decode
   for (let i = 0; i < s.length; i++) {
     if (s[i] === '%') {
       checkEscape(s.slice(i, i + 3), mode);
@@ -236,12 +260,17 @@ function parseAuthority(scheme: string, authority: string): Pick<GoUrl, 'user' |
 }
 
 /** RFC 3986 §4.2: a first segment with a colon reads as a scheme. */
-const firstSegmentHasColon = (path: string): boolean =>
-  (path.split('/', 1)[0] as string).includes(':');
+function firstSegmentHasColon(path: string): boolean {
+  const colon = path.indexOf(':');
+  if (colon < 0) return false;
+  const slash = path.indexOf('/');
+  return slash < 0 || colon < slash;
+}
 
 /** Go's `parse(rawURL, false)`: a URL or any relative reference, without its fragment. */
 function parseReference(raw: string): GoUrl {
-  if ([...raw].some((ch) => ch < ' ' || ch === '\x7f')) {
+  // eslint-disable-next-line no-control-regex -- Go rejects exactly these bytes
+  if (/[\x00-\x1f\x7f]/.test(raw)) {
     throw new Reason('net/url: invalid control character in URL');
   }
   if (raw === '*') return { ...EMPTY, path: '*' };

@@ -60,42 +60,13 @@ const fromBytes = (s: string): string => Buffer.from(s, 'latin1').toString('utf8
 const toBytes = (s: string): string => Buffer.from(s, 'utf8').toString('latin1');
 const NON_ASCII = /[\x80-\xff]/;
 
+/** Where an attribute's value sits in the source, and how it is quoted. */
 export interface ValueSpan {
   start: number;
   end: number;
   quote: Quote;
   /** No `=` at all: `<a href>`. */
   bare: boolean;
-}
-
-const isSpace = (c: string | undefined): boolean =>
-  c === ' ' || c === '\t' || c === '\n' || c === '\f' || c === '\r';
-
-/**
- * Where the value sits in `text`, the source from an attribute's name to the end of its tag,
- * by the tokenizer's rules (HTML Standard 13.2.5.32-38). parse5's own end offset is not used:
- * it is stale when no whitespace follows a quoted value (`<a href="/x"<b>`).
- */
-export function locateValue(text: string): ValueSpan {
-  let i = 1; // the first character always belongs to the name, even `=`
-  while (
-    i < text.length &&
-    !isSpace(text[i]) &&
-    text[i] !== '/' &&
-    text[i] !== '>' &&
-    text[i] !== '='
-  )
-    i++;
-  const nameEnd = i;
-  while (isSpace(text[i])) i++;
-  if (text[i] !== '=') return { start: nameEnd, end: nameEnd, quote: '', bare: true };
-  i++;
-  while (isSpace(text[i])) i++;
-  const quote = text[i] === '"' || text[i] === "'" ? (text[i] as Quote) : '';
-  if (quote) return { start: i + 1, end: text.indexOf(quote, i + 1), quote, bare: false };
-  let end = i;
-  while (end < text.length && !isSpace(text[end]) && text[end] !== '>') end++;
-  return { start: i, end, quote, bare: false };
 }
 
 /**

@@ -1,0 +1,217 @@
+import { AMP, BANG, GT, HASH, LT, SEMICOLON, SLASH, wordAt } from './bytes.js';
+import { Declaration, commentEnd, declarationAt } from './markup.js';
+import { Escape, Lead, escapedLt, scanEscaped } from './raw-text.js';
+import {
+  BEFORE_ATTR,
+  CDATA,
+  CHAR_REF,
+  COMMENT,
+  DATA,
+  DECLARATION,
+  END_TAG_OPEN,
+  PLAINTEXT,
+  RAWTEXT,
+  RCDATA,
+  SCRIPT,
+  TAG_NAME,
+  TAG_OPEN,
+  UNTIL_GT,
+  WAIT,
+} from './states.js';
+import { TagScanner } from './tag-scanner.js';
+
+export type { StartTagHandler } from './tag-scanner.js';
+
+/**
+ * The longest token (a tag with its attributes, a comment, a doctype, a CDATA section outside SVG
+ * and MathML, a numeric character reference): a longer one stops the rewriting, and the rest of
+ * the body passes as it came (docs/rewriting.md, "Limits").
+ */
+export const MAX_PENDING = 256 * 1024;
+
+/**
+ * A streaming HTML scanner over bytes, for exactly what finding attribute values needs: text is
+ * skipped with `indexOf('<')`, and a state machine runs only inside tags (tag-scanner.ts) and the
+ * constructs that hide tags (comments, doctypes, CDATA, raw text, escaped script data). It holds
+ * no text: every state resumes from a source offset, and the caller keeps the bytes of the
+ * unfinished token (`tokenStart` on), at most `MAX_PENDING`.
+ */
+export class Scanner extends TagScanner {
+  /** Dashes just before the scan point in escaped script data. */
+  dashes = 0;
+  private text = DATA;
+  private escape: Escape = Escape.NONE;
+  private hex = false;
+  /** The next `&` at or after the scan point (-1: none before `ampScanned`). */
+  private amp = -1;
+  private ampScanned = 0;
+
+  scan(bytes: Buffer, offset: number): void {
+    const n = bytes.length;
+    let i = this.pos - offset;
+    while (!this.overflowed) {
+      const end = this.tokenStart < 0 ? n : Math.min(n, this.tokenStart + MAX_PENDING - offset);
+      if (i >= end) {
+        this.overflowed = end < n;
+        break;
+      }
+      const next = this.step(bytes, i, end, offset);
+      if (next === WAIT) break;
+      i = next;
+    }
+    this.pos = i + offset;
+  }
+
+  private step(b: Buffer, i: number, end: number, off: number): number {
+    switch (this.state) {
+      case DATA:
+      case RCDATA:
+      case RAWTEXT:
+        return this.textState(b, i, end, off);
+      case SCRIPT:
+        return this.escape === Escape.NONE ? this.script(b, i, off) : this.escaped(b, i, end, off);
+      case PLAINTEXT:
+        return end;
+      case TAG_OPEN:
+        return this.tagOpen(b, i, off);
+      case END_TAG_OPEN:
+        return this.endTagOpen(b, i, off);
+      case TAG_NAME:
+        return this.tagName(b, i, end, off);
+      case DECLARATION:
+        return this.declaration(b, i, off);
+      case COMMENT:
+        return this.until(commentEnd(b, i, end, this.mark - off), end, off);
+      case UNTIL_GT: {
+        const gt = b.indexOf(GT, i);
+        return this.until(gt < 0 || gt >= end ? -1 : gt + 1, end, off);
+      }
+      case CDATA:
+        return this.cdata(b, i);
+      case CHAR_REF:
+        return this.charRef(b, i, end);
+      default:
+        return this.attributes(b, i, end, off);
+    }
+  }
+
+  /** Data, RCDATA and RAWTEXT: text up to the next `<` that may start a token. */
+  private textState(b: Buffer, i: number, end: number, off: number): number {
+    const lt = b.indexOf(LT, i);
+    if (this.state !== RAWTEXT) {
+      const ref = this.numericRef(b, i, lt < 0 ? end : lt, off);
+      if (ref !== Lead.TEXT) return ref;
+    }
+    if (lt < 0) return end;
+    if (this.state === DATA) return this.open(TAG_OPEN, lt, lt + 1, off);
+    return this.rawEndTag(b, i, lt, off);
+  }
+
+  /** A `</name` for the element whose raw text this is, at `lt`; anything else is text. */
+  private rawEndTag(b: Buffer, i: number, lt: number, off: number): number {
+    const match =
+      lt + 1 >= b.length ? -1 : b[lt + 1] !== SLASH ? 0 : wordAt(b, lt + 2, this.rawName);
+    if (match === 0) return lt + 1;
+    if (match === -1) return lt > i ? lt : WAIT;
+    this.tag.open(this.rawName, true, undefined, this.feedback.nested);
+    return this.open(BEFORE_ATTR, lt, lt + 2 + this.rawName.length, off);
+  }
+
+  /** The first `&#` before `stop`, a numeric character reference, starts a token; else `Lead.TEXT`. */
+  private numericRef(b: Buffer, i: number, stop: number, off: number): number {
+    for (let amp = this.nextAmp(b, i, off); amp >= 0 && amp < stop; amp = this.nextAmp(b, i, off)) {
+      if (amp + 1 >= b.length) return amp > i ? amp : WAIT;
+      if (b[amp + 1] === HASH) {
+        this.text = this.state;
+        this.hex = false;
+        this.mark = -1;
+        return this.open(CHAR_REF, amp, amp + 2, off);
+      }
+      i = amp + 1;
+    }
+    return Lead.TEXT;
+  }
+
+  /** The index of the first `&` at or after `i`, or -1; found once per `&`, not once per call. */
+  private nextAmp(b: Buffer, i: number, off: number): number {
+    if (this.amp >= i + off) return this.amp - off;
+    const found = b.indexOf(AMP, Math.max(i, this.ampScanned - off));
+    this.amp = found < 0 ? -1 : found + off;
+    this.ampScanned = found < 0 ? b.length + off : found + off + 1;
+    return found;
+  }
+
+  /** `&#`, an optional `x`, digits and an optional `;` (HTML Standard 13.2.5.74-80). */
+  private charRef(b: Buffer, i: number, end: number): number {
+    if (this.mark < 0) {
+      this.hex = (b[i]! | 0x20) === 0x78;
+      this.mark = 0;
+      if (this.hex) return i + 1;
+    }
+    while (i < end && isDigit(b[i]!, this.hex)) i++;
+    if (i === end) return end;
+    this.state = this.text;
+    this.tokenStart = -1;
+    return b[i] === SEMICOLON ? i + 1 : i;
+  }
+
+  private script(b: Buffer, i: number, off: number): number {
+    const lt = b.indexOf(LT, i);
+    if (lt < 0) return b.length;
+    if (lt + 3 >= b.length) return lt > i ? lt : WAIT;
+    if (b[lt + 1] === BANG && b[lt + 2] === 0x2d && b[lt + 3] === 0x2d) {
+      this.escape = Escape.ESCAPED;
+      this.dashes = 2; // `<!-->` ends the escape at once
+      return lt + 4;
+    }
+    return this.rawEndTag(b, i, lt, off);
+  }
+
+  private escaped(b: Buffer, i: number, end: number, off: number): number {
+    const found = scanEscaped(b, i, end, this);
+    if (found < 0) {
+      this.escape = Escape.NONE;
+      return ~found;
+    }
+    if (found === end) return end;
+    const lead = escapedLt(b, found, this.escape);
+    if (lead === Lead.MORE) return found > i ? found : WAIT;
+    if (lead === Lead.TEXT) return found + 1;
+    if (lead === 1) {
+      this.escape = Escape.NONE;
+      this.tag.open('script', true, undefined, this.feedback.nested);
+      return this.open(BEFORE_ATTR, found, found + 8, off);
+    }
+    this.escape = this.escape === Escape.ESCAPED ? Escape.DOUBLE : Escape.ESCAPED;
+    return lead;
+  }
+
+  private cdata(b: Buffer, i: number): number {
+    const close = b.indexOf(']]>', i, 'latin1');
+    if (close >= 0) {
+      this.state = DATA;
+      return close + 3;
+    }
+    const keep = Math.max(i, b.length - 2); // `]]` may end these bytes
+    return keep > i ? keep : WAIT;
+  }
+
+  /** After `<` (HTML Standard 13.2.5.6). */
+  private declaration(b: Buffer, i: number, off: number): number {
+    const kind = declarationAt(b, i);
+    if (kind === Declaration.MORE) return WAIT;
+    if (kind === Declaration.COMMENT) return this.into(COMMENT, i + 2, i + 2, off);
+    if (kind === Declaration.DOCTYPE) return this.into(UNTIL_GT, i, i + 7, off);
+    if (kind !== Declaration.CDATA || !this.feedback.inForeign)
+      return this.into(UNTIL_GT, i, i, off);
+    this.state = CDATA; // text in SVG and MathML, not a token
+    this.tokenStart = -1;
+    return i + 7;
+  }
+}
+
+function isDigit(b: number, hex: boolean): boolean {
+  if (b >= 0x30 && b <= 0x39) return true;
+  const lower = b | 0x20;
+  return hex && lower >= 0x61 && lower <= 0x66;
+}
