@@ -380,4 +380,41 @@ describe('user stages on upgrades', () => {
       await new Promise((resolve) => backend.close(resolve));
     }
   });
+
+  it("cannot change an upgrade's framing: Content-Length and Transfer-Encoding stay the client's", async () => {
+    const heard: http.IncomingHttpHeaders[] = [];
+    const backend = http.createServer();
+    backend.on('upgrade', (req, socket) => {
+      heard.push(req.headers);
+      socket.end('HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
+    });
+    await new Promise<void>((resolve) => backend.listen(0, '127.0.0.1', resolve));
+    const port = (backend.address() as AddressInfo).port;
+    const proxy = await startProxy({
+      location: `http://127.0.0.1:${port}`,
+      stages: {
+        request: [
+          (ex) => {
+            ex.headers.set('content-length', '5');
+            ex.headers.set('transfer-encoding', 'chunked');
+          },
+        ],
+      },
+    });
+    try {
+      const answer = await rawExchange(
+        proxy.port,
+        'GET /ws HTTP/1.1\r\nHost: h\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\nSMUGGLED',
+      );
+      expect(answer.status).toBe(403);
+      expect(heard).toHaveLength(1);
+      expect([heard[0]!['content-length'], heard[0]!['transfer-encoding']]).toEqual([
+        undefined,
+        undefined,
+      ]);
+    } finally {
+      await proxy.close();
+      await new Promise((resolve) => backend.close(resolve));
+    }
+  });
 });

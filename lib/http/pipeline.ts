@@ -1,6 +1,6 @@
 import { respond } from '../errors/respond.js';
 import { ExchangeView } from '../hooks/exchange-view.js';
-import { endOnClose, observe, type Observation } from '../hooks/channels.js';
+import { endOnClose, observe } from '../hooks/channels.js';
 import { resolveLocation } from '../hooks/location.js';
 import { runRequestStages } from '../hooks/run-stages.js';
 import type { Exchange } from './exchange.js';
@@ -55,42 +55,34 @@ function viewOf(ex: Exchange): ExchangeView | undefined {
     : new ExchangeView(ex.req, () => ex.res, false, ex);
 }
 
-/** Everything up to the relay; it stops early when a stage has answered the client itself. */
-async function exchange(
-  ex: Exchange,
-  roundTrip: RoundTrip,
-  seen: Observation | undefined,
-): Promise<void> {
-  const { options } = ex;
-  if (options.locate) ex.location = await resolveLocation(options, ex.req);
-  for (const stage of requestStages) if (stage(ex)) return;
-  const view = viewOf(ex);
-  if (view && (await runRequestStages(options.requestStages, view))) return;
-  const body = bodyToForward(ex);
-  ex.body = body instanceof Promise ? await body : body;
-  for (const stage of afterUserStages) if (stage(ex)) return;
-  let response = builtinResponse(
-    ex,
-    await (options.rewrite ? rewritingRoundTrip(ex, roundTrip) : roundTrip(ex)),
-  );
-  if (view && options.responseStages.length > 0)
-    response = builtinResponse(ex, await runResponseStages(ex, view, response));
-  seen?.response(response.status);
-  relay(ex, response);
-}
-
 /**
  * Runs one exchange through the stages and `roundTrip` (the middleware's transport, made once);
  * every error goes to the responder. Observed through the diagnostics channels when anyone
- * listens (docs/observability.md).
+ * listens (docs/observability.md). One async function on purpose: each await costs a promise on
+ * the path of every request.
  */
 export async function proxyRequest(ex: Exchange, roundTrip: RoundTrip): Promise<void> {
+  const { options } = ex;
   const seen = observe(ex.req);
   if (seen) endOnClose(seen, ex.res);
   try {
-    await exchange(ex, roundTrip, seen);
+    if (options.locate) ex.location = await resolveLocation(options, ex.req);
+    for (const stage of requestStages) if (stage(ex)) return;
+    const view = viewOf(ex);
+    if (view && (await runRequestStages(options.requestStages, view))) return;
+    const body = bodyToForward(ex);
+    ex.body = body instanceof Promise ? await body : body;
+    for (const stage of afterUserStages) if (stage(ex)) return;
+    let response = builtinResponse(
+      ex,
+      await (options.rewrite ? rewritingRoundTrip(ex, roundTrip) : roundTrip(ex)),
+    );
+    if (view && options.responseStages.length > 0)
+      response = builtinResponse(ex, await runResponseStages(ex, view, response));
+    seen?.response(response.status);
+    relay(ex, response);
   } catch (err) {
     seen?.error(err);
-    respond(ex.options, ex.req, ex.res, err);
+    respond(options, ex.req, ex.res, err);
   }
 }

@@ -66,7 +66,8 @@ export async function runResponseStages(
     checked(current);
   } catch (err) {
     original.destroy();
-    if (current.body !== original) current.body.destroy();
+    const made = (current as Partial<ProxyResponse> | null)?.body;
+    if (made !== original && typeof made?.destroy === 'function') made.destroy();
     throw hookError('stage', err);
   }
   const body = current.body as BackendBody;

@@ -99,9 +99,13 @@ function addLine(headers: OutgoingHttpHeaders, name: string, value: string): voi
   else headers[name] = [String(earlier), value];
 }
 
+/** The headers that frame a plain request's body, which the upgrade path forwards as it came. */
+const FRAMING = ['content-length', 'transfer-encoding'] as const;
+
 /**
  * What is written to the backend for an upgrade, after the user's stages: their headers, one Host,
- * X-Forwarded-For appended to the list's own; with the rewriting transport on, the list's
+ * Content-Length and Transfer-Encoding the client's whatever a stage did, X-Forwarded-For appended
+ * to the list's own; with the rewriting transport on, the list's
  * X-Forwarded-Uri/Host/Proto replaced by the proxy's own, as on the HTTP path. Names are
  * lower-case. This is what `upgradeTransport.wrapRequest` gets.
  */
@@ -112,13 +116,18 @@ export function upgradeRequestInit(
 ): UpgradeRequestInit {
   const headers: OutgoingHttpHeaders = {};
   const prior: string[] = [];
+  const { req } = src;
   for (const [name, value] of out.headers) {
     const lower = name.toLowerCase();
     if (lower === 'x-forwarded-for') prior.push(value);
     else if (lower === 'host') headers.host ??= value;
-    else if (!(options.rewrite && isForwardedHeader(lower))) addLine(headers, lower, value);
+    else if ((FRAMING as readonly string[]).includes(lower)) {
+      // The body is the client's, framed as it framed it: a stage's own value never goes out.
+      if (headers[lower] === undefined && value === req.headers[lower]) headers[lower] = value;
+    } else if (!(options.rewrite && isForwardedHeader(lower))) addLine(headers, lower, value);
   }
   headers.host ??= out.location.host;
+  for (const name of FRAMING) headers[name] ??= req.headers[name];
   const xff = forwardedFor(src.req, prior);
   if (xff !== undefined) headers['x-forwarded-for'] = xff;
   if (options.rewrite) setForwarded(options, src, headers, out);

@@ -19,8 +19,8 @@ function checked(name: string, value: string): string {
  * framing of the request or the response with a line break.
  */
 export class HeaderList implements ProxyHeaders {
-  /** The lines, `[name, value, ...]`. */
-  readonly raw: string[];
+  /** The lines, `[name, value, ...]`; the proxy's own stages replace the array whole. */
+  raw: string[];
 
   constructor(raw: string[] = []) {
     this.raw = raw;

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { forwardedFor } from '../../util/forwarded-for.js';
 import { hopByHop } from '../../util/hop-by-hop.js';
-import { HeaderList } from '../../util/header-list.js';
+import { forEachRequestHeader, type HeaderLineVisitor } from '../../util/raw-request-headers.js';
 import type { Exchange } from '../exchange.js';
 import type { BuiltinRequestStage } from '../stage-types.js';
 
@@ -37,57 +37,36 @@ function framingOf(req: IncomingMessage, body: Exchange['body'], method: string)
   return { contentLength, tail: [] };
 }
 
-/**
- * The headers finished for the backend after the user's stages (docs/getting-started.md, "How
- * paths map"): one Host; without hop-by-hop headers and those the list's `Connection` names;
- * `TE: trailers` kept; X-Forwarded-For appended to the list's own; no User-Agent invented. The
- * framing is the proxy's, never a stage's: a Content-Length line stays where it was when it tells
- * the truth, and is replaced otherwise; a chunked body is re-chunked; a request without a body
- * stays without one. A supplied body (`requestBody`) drops `Expect`: it is already here.
- */
-export const requestHeaders: BuiltinRequestStage = (ex) => {
-  const { req } = ex;
-  const list = ex.headers.raw;
-  const drop = hopByHop(connectionLines(list));
-  const framing = framingOf(req, ex.body, ex.method);
-  const supplied = ex.body !== null && ex.body !== req;
-  const out: string[] = [];
-  const prior: string[] = [];
-  let trailers = false;
-  let length = false;
-  for (let i = 0; i < list.length; i += 2) {
-    const name = list[i]!;
-    const value = list[i + 1]!;
-    const lower = name.toLowerCase();
-    if (lower === 'host') {
-      if (out.length === 0) ex.host = value;
-      else continue; // one Host, the first: Node keeps the first, Go has only one
-    } else if (lower === 'x-forwarded-for') {
-      prior.push(value);
-      continue;
-    } else if (lower === 'te') {
-      trailers ||= TE_TRAILERS.test(value);
-      continue;
-    } else if (lower === 'content-length') {
-      if (length || value !== framing.contentLength) continue;
-      length = true;
-    } else if (drop.has(lower) || (supplied && lower === 'expect')) continue;
-    out.push(name, value);
-  }
-  if (out.length === 0 || out[0]!.toLowerCase() !== 'host')
-    out.unshift('Host', (ex.host = ex.location.host));
-  if (trailers) out.push('TE', 'trailers');
-  const xff = forwardedFor(req, prior);
-  if (xff !== undefined) out.push('X-Forwarded-For', xff);
-  if (framing.contentLength !== undefined && !length)
-    out.push('Content-Length', framing.contentLength);
-  out.push(...framing.tail);
-  ex.headers = new HeaderList(out);
-  return false;
-};
+/** The outgoing lines, each with its name in lower case, Host among them. */
+type Lines = (visit: HeaderLineVisitor) => void;
 
-/** The `Connection` lines of the list: the names they list are hop-by-hop for this request. */
-function connectionLines(list: readonly string[]): string[] | undefined {
+/** After user stages: the lines they left in the list. */
+function listLines(list: readonly string[]): Lines {
+  return (visit) => {
+    for (let i = 0; i < list.length; i += 2) visit(list[i]!.toLowerCase(), list[i]!, list[i + 1]!);
+  };
+}
+
+/**
+ * Without user stages the list was never made (see the client-headers stage): the client's lines
+ * straight from the request, the host stage's Host first. One pass, as on every plain request.
+ */
+function clientLines(ex: Exchange): Lines {
+  return (visit) => {
+    visit('host', 'Host', ex.host);
+    forEachRequestHeader(ex.req, (lower, name, value) => {
+      if (lower !== 'host') visit(lower, name, value);
+    });
+  };
+}
+
+/** The `Connection` lines: the names they list are hop-by-hop for this request. */
+function connectionOf(ex: Exchange, fromList: boolean): readonly string[] | undefined {
+  if (!fromList) {
+    const value = ex.req.headers.connection;
+    return typeof value === 'string' ? [value] : value;
+  }
+  const list = ex.headers.raw;
   let lines: string[] | undefined;
   for (let i = 0; i < list.length; i += 2) {
     if (list[i]!.length === 10 && list[i]!.toLowerCase() === 'connection')
@@ -95,3 +74,49 @@ function connectionLines(list: readonly string[]): string[] | undefined {
   }
   return lines;
 }
+
+/**
+ * The headers finished for the backend after the user's stages (docs/getting-started.md, "How
+ * paths map"): one Host, first; without hop-by-hop headers and those `Connection` names;
+ * `TE: trailers` kept; X-Forwarded-For appended to the list's own; no User-Agent invented. The
+ * framing is the proxy's, never a stage's: a Content-Length line stays where it was when it tells
+ * the truth, and is replaced otherwise; a chunked body is re-chunked; a request without a body
+ * stays without one. A supplied body (`requestBody`) drops `Expect`: it is already here.
+ */
+export const requestHeaders: BuiltinRequestStage = (ex) => {
+  const { req } = ex;
+  const fromList = ex.options.requestStages.length > 0;
+  const drop = hopByHop(connectionOf(ex, fromList));
+  const framing = framingOf(req, ex.body, ex.method);
+  const supplied = ex.body !== null && ex.body !== req;
+  const out: string[] = ['Host', ex.location.host];
+  const prior: string[] = [];
+  let trailers = false;
+  let length = false;
+  let host = false;
+  (fromList ? listLines(ex.headers.raw) : clientLines(ex))((lower, name, value) => {
+    if (lower === 'host') {
+      // One Host, the first, put first: Node keeps the first, Go has only one.
+      if (host) return;
+      host = true;
+      out[0] = name;
+      out[1] = value;
+    } else if (lower === 'x-forwarded-for') prior.push(value);
+    else if (lower === 'te') trailers ||= TE_TRAILERS.test(value);
+    else if (lower === 'content-length') {
+      if (!length && value === framing.contentLength) {
+        length = true;
+        out.push(name, value);
+      }
+    } else if (!drop.has(lower) && !(supplied && lower === 'expect')) out.push(name, value);
+  });
+  ex.host = out[1]!;
+  if (trailers) out.push('TE', 'trailers');
+  const xff = forwardedFor(req, prior);
+  if (xff !== undefined) out.push('X-Forwarded-For', xff);
+  if (framing.contentLength !== undefined && !length)
+    out.push('Content-Length', framing.contentLength);
+  out.push(...framing.tail);
+  ex.headers.raw = out;
+  return false;
+};
