@@ -1,11 +1,15 @@
 // Runs the benchmark scenarios (all when none is named), then regenerates docs/benchmarks.md's
 // tables and docs/benchmarks.svg from bench/results/ (report.mjs).
-// Usage: node bench/run.mjs [scenario...] [--quick] [--rounds N] [--duration S] [--quiet-wait S] [--only a,b] [--no-report]
+// Usage: node bench/run.mjs [scenario...] [--quick] [--rounds N] [--duration S] [--quiet-wait S] [--only a,b] [--node 20,22,24] [--no-report]
 // Scenarios: get get1m post64k ws handshakes idle throttle rewrite
+// With --node, each scenario runs once per Node version named, the contenders on that Node
+// (harness/contender-node.mjs), and its results go to results/node<major>/.
 import { parseArgs } from 'node:util';
 import { CPU } from './harness/common.mjs';
-import { restrictTo, restricted } from './harness/contenders.mjs';
+import { useContenderNode } from './harness/contender-node.mjs';
+import { needsPeers, restrictTo, restricted } from './harness/contenders.mjs';
 import { pinSelf } from './harness/processes.mjs';
+import { NODE_VERSIONS, ensureInstalled } from './harness/runtimes.mjs';
 import { writeReport } from './report.mjs';
 import { handshakes } from './scenarios/handshakes.mjs';
 import { httpScenario } from './scenarios/http.mjs';
@@ -16,7 +20,7 @@ import { wsEcho } from './scenarios/ws.mjs';
 
 const USAGE =
   'usage: node bench/run.mjs [get|get1m|post64k|ws|handshakes|idle|throttle|rewrite ...] ' +
-  '[--quick] [--rounds N] [--duration S] [--quiet-wait S] [--only contender,...] [--no-report]';
+  '[--quick] [--rounds N] [--duration S] [--quiet-wait S] [--only contender,...] [--node 20,22,24] [--no-report]';
 
 const SCENARIOS = {
   get: (config) => httpScenario('get', config),
@@ -27,6 +31,7 @@ const SCENARIOS = {
   idle,
   throttle,
   rewrite,
+  workers: (config) => import('./scenarios/workers.mjs').then((m) => m.workers(config)),
 };
 
 /**
@@ -64,6 +69,43 @@ function positive(values, name) {
   throw new RangeError(`--${name} must be a positive integer`);
 }
 
+/** The Node majors of `--node 20,22,24`, each one the bench pins (harness/runtimes.mjs). */
+function nodeMajors(list) {
+  if (list === undefined) return [];
+  const majors = [...new Set(list.split(',').filter(Boolean).map(Number))];
+  const unknown = majors.find((major) => !NODE_VERSIONS[major]);
+  if (unknown !== undefined || !majors.length)
+    throw new RangeError(`--node takes majors among ${Object.keys(NODE_VERSIONS).join(', ')}`);
+  return majors;
+}
+
+/**
+ * Installs what this run needs and bench/.node/ lacks: the Node versions of `--node` other than
+ * this one's, and today's peers (without them, those contenders report themselves unavailable).
+ */
+function install(nodes) {
+  const own = Number(process.versions.node.split('.')[0]);
+  ensureInstalled({ nodes: nodes.filter((major) => major !== own) });
+  if (!needsPeers()) return;
+  try {
+    ensureInstalled({ peers: true });
+  } catch (err) {
+    console.error(`bench: today's peers not installed (${err.message}): they will be unavailable`);
+  }
+}
+
+/** Runs scenario `name`, once per Node of `--node` (else once, on this Node). */
+async function runScenario(name, config) {
+  for (const major of config.nodes.length ? config.nodes : [undefined]) {
+    const node =
+      major === undefined ? '' : `, contenders on Node ${useContenderNode(major).version}`;
+    const from = performance.now();
+    console.error(`\n== ${name} (${config.mode}${node})`);
+    await SCENARIOS[name](config);
+    console.error(`== ${name}: ${((performance.now() - from) / 1000).toFixed(1)} s`);
+  }
+}
+
 function settings() {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
@@ -74,6 +116,7 @@ function settings() {
       'no-report': { type: 'boolean', default: false },
       'quiet-wait': { type: 'string' },
       only: { type: 'string' },
+      node: { type: 'string' },
     },
   });
   const unknown = positionals.find((name) => !Object.hasOwn(SCENARIOS, name));
@@ -87,6 +130,7 @@ function settings() {
   if (!(quietWait >= 0))
     throw new RangeError('--quiet-wait must be a number of seconds, 0 or more');
   return {
+    nodes: nodeMajors(values.node),
     scenarios: positionals.length ? [...new Set(positionals)] : Object.keys(SCENARIOS),
     mode,
     quick: values.quick,
@@ -100,14 +144,10 @@ function settings() {
 
 async function main() {
   const config = settings();
+  install(config.nodes);
   pinSelf(CPU.load);
   const started = performance.now();
-  for (const name of config.scenarios) {
-    const from = performance.now();
-    console.error(`\n== ${name} (${config.mode})`);
-    await SCENARIOS[name](config);
-    console.error(`== ${name}: ${((performance.now() - from) / 1000).toFixed(1)} s`);
-  }
+  for (const name of config.scenarios) await runScenario(name, config);
   console.error(
     `\nbench: ${config.scenarios.join(', ')} in ${((performance.now() - started) / 1000).toFixed(0)} s`,
   );

@@ -5,9 +5,11 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import { contenderNode } from './contender-node.mjs';
 import { restricted } from './contenders.mjs';
 import { cpuTicks, foreignShare } from './cpu-share.mjs';
 import { Unavailable, pinning, startServer } from './processes.mjs';
+import { PEERS, peerManifest } from './runtimes.mjs';
 
 /** Where each process runs when pinning: the proxy under test alone on CPU 1. */
 export const CPU = { backend: 0, load: 0, proxy: 1 };
@@ -28,16 +30,18 @@ export const log = (line) => console.error(line);
 
 /**
  * Calls `body(start)`, where `start(file, args, cpu, options)` starts a bench server (a path
- * relative to bench/; see processes.mjs); every server started is killed when `body` settles.
+ * relative to bench/; see processes.mjs), the contenders (`contenders/...`) on the Node under test
+ * (contender-node.mjs); every server started is killed when `body` settles.
  */
 export async function withServers(body) {
   const children = [];
   const start = async (file, args, cpu, options) => {
+    const node = file.startsWith('contenders/') ? { execPath: contenderNode().execPath } : {};
     const server = await startServer(
       fileURLToPath(new URL(`../${file}`, import.meta.url)),
       args,
       cpu,
-      options,
+      { ...options, ...node },
     );
     children.push(server.child);
     return server;
@@ -259,13 +263,24 @@ export function print(report) {
   }
 }
 
-/** The machine and the versions of the packages in play, for the results files. */
+/** `{ hpm4: '4.2.2', ... }`: today's peers installed in bench/.node/, by the name they run under. */
+function peerVersions() {
+  const found = Object.keys(PEERS).map((name) => [name, peerManifest(name)?.version]);
+  return Object.fromEntries(found.filter(([, version]) => version));
+}
+
+/**
+ * The machine and the versions of the packages in play, for the results files: `machine.node` is
+ * the Node the contenders ran on, `machine.harnessNode` the bench's own when it differs.
+ */
 export function environment() {
   const require = createRequire(import.meta.url);
   const version = (name) => require(`${name}/package.json`).version;
+  const { version: node } = contenderNode();
   return {
     machine: {
-      node: process.version,
+      node,
+      ...(node === process.version ? {} : { harnessNode: process.version }),
       platform: `${os.platform()} ${os.release()}`,
       cpu: os.cpus()[0]?.model,
       cpus: os.cpus().length,
@@ -278,14 +293,32 @@ export function environment() {
           (name) => [name, version(name)],
         ),
       ),
+      ...peerVersions(),
     },
     pinned: pinning ? CPU : false,
   };
 }
 
-/** Writes `report` to bench/results/<report.scenario>.json and prints it. */
+/**
+ * `json` laid out as Prettier (a dev dependency) lays out `file`, so results files pass
+ * `npm run format:check` as written; unchanged when Prettier cannot be loaded.
+ */
+async function formatted(json, file) {
+  try {
+    const prettier = await import('prettier');
+    const filepath = fileURLToPath(file);
+    return await prettier.format(json, { ...(await prettier.resolveConfig(filepath)), filepath });
+  } catch {
+    return json;
+  }
+}
+
+/**
+ * Writes `report` to bench/results/<report.scenario>.json (results/node<major>/ when the contenders
+ * ran on a Node chosen with `--node`) and prints it.
+ */
 export async function writeResults(report) {
-  const file = new URL(`../results/${report.scenario}.json`, import.meta.url);
+  const file = new URL(`../results/${contenderNode().dir}${report.scenario}.json`, import.meta.url);
   const full = {
     scenario: report.scenario,
     date: new Date().toISOString(),
@@ -298,6 +331,6 @@ export async function writeResults(report) {
     return;
   }
   await mkdir(new URL('.', file), { recursive: true });
-  await writeFile(file, `${JSON.stringify(full, null, 2)}\n`);
+  await writeFile(file, await formatted(`${JSON.stringify(full, null, 2)}\n`, file));
   console.log(`\nwritten to ${fileURLToPath(file)}`);
 }

@@ -1,7 +1,8 @@
 // Every contender, by name: what it is, and how its process is started (a file in contenders/ and
 // its arguments after the backend URL). `ws: true`: add `ws` to its arguments in the upgrade
 // scenarios (its WebSocket proxying is opt-in). `tls: true`: it reaches the TLS backend (HTTP
-// scenarios), and gets `ca=<file>` to trust it. `direct` has no process: the load goes to the backend.
+// scenarios), and gets `ca=<file>` to trust it. `peer: true`: it is installed on demand in
+// bench/.node/ (runtimes.mjs). `direct` has no process: the load goes to the backend.
 
 /** The contender of this package in its default setup; the ratios are of it. */
 export const SUBJECT = 'uap';
@@ -31,6 +32,20 @@ const ALL = {
     file: 'hpm.mjs',
     args: ['keep-alive', 'express'],
     ws: true,
+  },
+  hpm4: {
+    label: 'http-proxy-middleware 4 (httpxy), keep-alive agent; Node ≥ 22.15',
+    file: 'hpm4.mjs',
+    args: ['keep-alive'],
+    ws: true,
+    peer: true,
+  },
+  httpxy: {
+    label: 'httpxy alone (createProxyServer), keep-alive agent',
+    file: 'httpxy.mjs',
+    args: ['keep-alive'],
+    ws: true,
+    peer: true,
   },
   'fastify-http-proxy': {
     label: '@fastify/http-proxy 11 on fastify 5',
@@ -80,6 +95,8 @@ export const HTTP = [
   'hpm',
   'hpm-as-shipped',
   'hpm-express',
+  'hpm4',
+  'httpxy',
   'fastify-http-proxy',
   'uap',
   'uap-express',
@@ -95,6 +112,8 @@ export const UPGRADES = [
   'net-pipe',
   'hpm',
   'hpm-express',
+  'hpm4',
+  'httpxy',
   'fastify-http-proxy',
   'uap',
   'uap-express',
@@ -130,6 +149,13 @@ export function contenders(names, { upgrades = false, extra = {} } = {}) {
       ];
       return { name, label: spec.label, file: spec.file, args, tls: spec.tls === true };
     });
+}
+
+/** Whether any of the contenders still in play (`--only`) is installed on demand (`peer: true`). */
+export function needsPeers() {
+  return Object.entries(ALL).some(
+    ([name, spec]) => spec.peer && (only === undefined || only.has(name)),
+  );
 }
 
 /** Label of the contender `name`, for tables. */

@@ -33,6 +33,12 @@ export function pinSelf(cpu) {
     });
 }
 
+/** The version `v<x.y.z>` of the `node` binary at `execPath`. */
+export function nodeVersion(execPath) {
+  if (execPath === process.execPath) return process.version;
+  return execFileSync(execPath, ['--version'], { encoding: 'utf8' }).trim();
+}
+
 /** An error meaning "this contender cannot run here", with the reason it gave. */
 export class Unavailable extends Error {}
 
@@ -73,9 +79,12 @@ function reason(text) {
   return lines.findLast((line) => /^\w*Error\b/.test(line)) ?? lines.at(-1) ?? 'no output';
 }
 
-/** Spawns `node [...nodeArgs] file ...args` on `cpu` with IPC; stderr is passed on and its tail kept. */
-function spawnNode(file, args, cpu, nodeArgs = []) {
-  const [command, argv] = pinned(cpu, process.execPath, [...nodeArgs, file, ...args]);
+/**
+ * Spawns `node [...nodeArgs] file ...args` on `cpu` with IPC, `node` being the binary at `execPath`
+ * (by default this process's own); stderr is passed on and its tail kept.
+ */
+function spawnNode(file, args, cpu, nodeArgs = [], execPath = process.execPath) {
+  const [command, argv] = pinned(cpu, execPath, [...nodeArgs, file, ...args]);
   const child = spawn(command, argv, { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
   let tail = '';
   child.stderr.on('data', (chunk) => {
@@ -86,12 +95,13 @@ function spawnNode(file, args, cpu, nodeArgs = []) {
 }
 
 /**
- * Starts the server `node [...nodeArgs] <file> ...args` on `cpu` and resolves with
- * `{ url, child, cpuTime(), memory(), stats() }` once it has sent its URL. Rejects with
- * `Unavailable` if the server reports it cannot run, or exits before listening (with its error line).
+ * Starts the server `node [...nodeArgs] <file> ...args` on `cpu` (`execPath`: another `node`
+ * binary) and resolves with `{ url, child, cpuTime(), memory(), stats() }` once it has sent its
+ * URL. Rejects with `Unavailable` if the server reports it cannot run, or exits before listening
+ * (with its error line).
  */
-export async function startServer(file, args, cpu, { nodeArgs } = {}) {
-  const { child, stderrTail } = spawnNode(file, args, cpu, nodeArgs);
+export async function startServer(file, args, cpu, { nodeArgs, execPath } = {}) {
+  const { child, stderrTail } = spawnNode(file, args, cpu, nodeArgs, execPath);
   const first = new Promise((resolve, reject) => {
     child.once('message', resolve);
     child.once('exit', (code, signal) => {

@@ -25,7 +25,7 @@ import { handshake, upgradeRequest } from '../clients/raw-upgrade.mjs';
 
 const CONNECTIONS = 32;
 const CLIENT = fileURLToPath(new URL('../clients/handshake-client.mjs', import.meta.url));
-const QUICK = ['direct', 'hpm', 'fastify-http-proxy', 'uap'];
+const QUICK = ['direct', 'hpm', 'hpm4', 'httpxy', 'fastify-http-proxy', 'uap'];
 
 /** One handshake through the contender must end in a `101`. */
 async function check({ url }) {
@@ -86,6 +86,8 @@ export async function handshakes(config) {
           1.15,
         ]),
         measured('direct/hpm', 'handshakes/s, direct / hpm', of('direct', 'hpm', 'rate')),
+        measured('uap/hpm4', `handshakes/s, ${SUBJECT} / hpm4`, of(SUBJECT, 'hpm4', 'rate')),
+        measured('uap/httpxy', `handshakes/s, ${SUBJECT} / httpxy`, of(SUBJECT, 'httpxy', 'rate')),
         measured('cpu:uap/hpm', `CPU/handshake, ${SUBJECT} / hpm`, of(SUBJECT, 'hpm', 'cpuUs')),
       ],
     });

@@ -65,7 +65,7 @@ const SCENARIOS = {
     path: '/bench?q=1',
     connections: 50,
     names: HTTP,
-    quick: ['direct', 'undici-pool', 'hpm', 'fastify-http-proxy', ...KINDS],
+    quick: ['direct', 'undici-pool', 'hpm', 'hpm4', 'httpxy', 'fastify-http-proxy', ...KINDS],
     check: bodyCheck(
       () => ({}),
       () => SMALL,
@@ -138,6 +138,8 @@ function getRatios(summary) {
       ['>=', 0.9],
     ),
     measured('uap/hpm', `req/s, ${SUBJECT} / hpm`, of(SUBJECT, 'hpm', 'rps')),
+    measured('uap/hpm4', `req/s, ${SUBJECT} / hpm4`, of(SUBJECT, 'hpm4', 'rps')),
+    measured('uap/httpxy', `req/s, ${SUBJECT} / httpxy`, of(SUBJECT, 'httpxy', 'rps')),
     measured(
       'uap/fastify-http-proxy',
       `req/s, ${SUBJECT} / fastify-http-proxy`,

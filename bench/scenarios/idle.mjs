@@ -25,7 +25,7 @@ const WARM_TUNNELS = 100;
 const CONCURRENCY = 64;
 const CLIENT = fileURLToPath(new URL('../clients/tunnel-client.mjs', import.meta.url));
 const NAMES = UPGRADES.filter((name) => name !== 'direct');
-const QUICK = ['net-pipe', 'hpm', 'uap'];
+const QUICK = ['net-pipe', 'hpm', 'hpm4', 'uap'];
 
 /** Polls the backend until `done(webSockets)`; resolves with the count, or rejects after `seconds`. */
 async function backendUntil(backend, done, what, seconds = 30) {

@@ -5,7 +5,7 @@
 // useRequestLocation (so a request to `/proxy/` has its links rewritten under `/proxy`).
 // (1) req/s of a 100-byte text/plain GET, which the transport only passes through (wrk, 50
 // connections); (2) MB/s of a 2 MB HTML page full of links, which it rewrites, plain and gzip
-// (clients/html-load.mjs, 4 connections).
+// (clients/html-load.mjs, 4 connections), against lol-html (contenders/lol-html.mjs) as a peer.
 import { execFile } from 'node:child_process';
 import http from 'node:http';
 import { fileURLToPath } from 'node:url';
@@ -42,7 +42,16 @@ const MODES = [
     'undici',
     'fixed-path',
   ]),
+  // A peer: lol-html (WebAssembly) rewriting the same attributes with the same URL rules.
+  {
+    name: 'lol-html',
+    label: 'lol-html (html-rewriter-wasm), node:http + http.Agent',
+    file: 'lol-html.mjs',
+    args: [],
+  },
 ];
+/** The contenders that rewrite the page's links. */
+const REWRITING = new Set(['rewrite-on', 'lol-html']);
 const PAGES = [
   { name: 'identity', query: 'html' },
   { name: 'gzip', query: 'html=gzip' },
@@ -73,7 +82,7 @@ async function check(c) {
   const html = body.toString();
   const links = html.split('href="/').length - 1;
   const rewritten = html.split('href="/proxy/').length - 1;
-  if (links < 1000 || rewritten !== (c.mode === 'rewrite-on' ? links : 0))
+  if (links < 1000 || rewritten !== (REWRITING.has(c.mode) ? links : 0))
     throw new Error(`${rewritten} of ${links} links rewritten`);
   c.htmlBytes = body.length;
   c.links = html.split('="/').length - 1;
@@ -210,13 +219,18 @@ export async function rewrite(config) {
           'CPU/req, non-HTML, rewriting on / off with undici',
           of(textSummary, 'rewrite-on', 'rewrite-off-undici', 'cpuUs'),
         ),
-        ...PAGES.slice(0, config.quick ? 1 : PAGES.length).map(({ name }) =>
+        ...PAGES.slice(0, config.quick ? 1 : PAGES.length).flatMap(({ name }) => [
           measured(
             `html:${name}`,
             `MB/s, ${name} HTML page, rewriting on / off`,
             of(htmlSummary, `${name}, rewrite-on`, `${name}, rewrite-off`, 'mbPerSec'),
           ),
-        ),
+          measured(
+            `cpu:html:${name}/lol-html`,
+            `CPU/MB, ${name} HTML page, rewriting on / lol-html`,
+            of(htmlSummary, `${name}, rewrite-on`, `${name}, lol-html`, 'cpuMsPerMb'),
+          ),
+        ]),
       ],
     });
   });

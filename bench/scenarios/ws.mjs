@@ -26,7 +26,7 @@ const MESSAGE_BYTES = 1024;
 const CONNECTIONS = 50;
 const WINDOW = 8;
 const CLIENT = fileURLToPath(new URL('../clients/ws-client.mjs', import.meta.url));
-const QUICK = ['direct', 'net-pipe', 'hpm', 'uap'];
+const QUICK = ['direct', 'net-pipe', 'hpm', 'hpm4', 'uap'];
 
 /** One WebSocket through the contender: a random binary message must come back unchanged. */
 async function check({ url }) {
