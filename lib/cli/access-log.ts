@@ -69,7 +69,8 @@ interface Fields {
 
 /** Upgrades waiting for their status from the proxy's channels, by request. */
 const pending = new WeakMap<object, { status: string }>();
-let subscribed = false;
+/** How many upgrades are being logged: the channels are listened to only while there are any. */
+let logging = 0;
 
 /**
  * Takes a status for a pending upgrade from a channel message. Anyone may publish on these names:
@@ -87,15 +88,25 @@ function settle(message: unknown, status?: number): void {
   }
 }
 
+const onTunnelOpen = (message: unknown): void => settle(message, 101);
+const onRequestEnd = (message: unknown): void => settle(message);
+
 /**
- * One subscriber per process, however many logs: the upgrade's status comes from the proxy, a
- * 101 on `tunnel:open`, any other answer on `request:end` (docs/observability.md).
+ * One subscriber per process, however many logs, and only while an upgrade is being logged: the
+ * upgrade's status comes from the proxy, a 101 on `tunnel:open`, any other answer on
+ * `request:end` (docs/observability.md). A subscriber makes the proxy observe every request, so
+ * none is left behind.
  */
-function subscribe(): void {
-  if (subscribed) return;
-  subscribed = true;
-  dc.subscribe(TUNNEL_OPEN, (message) => settle(message, 101));
-  dc.subscribe(REQUEST_END, (message) => settle(message));
+function listen(): void {
+  if (logging++ > 0) return;
+  dc.subscribe(TUNNEL_OPEN, onTunnelOpen);
+  dc.subscribe(REQUEST_END, onRequestEnd);
+}
+
+function unlisten(): void {
+  if (--logging > 0) return;
+  dc.unsubscribe(TUNNEL_OPEN, onTunnelOpen);
+  dc.unsubscribe(REQUEST_END, onRequestEnd);
 }
 
 /**
@@ -128,7 +139,7 @@ export function createAccessLog(write: (line: string) => void): AccessLog {
       });
     },
     tunnel(req, socket) {
-      subscribe();
+      listen();
       const start = performance.now();
       const line = arrival(req);
       const entry = { status: '-' };
@@ -137,7 +148,10 @@ export function createAccessLog(write: (line: string) => void): AccessLog {
         const { read, written } = bytesOf(socket as Counted);
         const took = duration(performance.now() - start);
         // The proxy publishes `request:end` from a 'close' listener added after this one.
-        process.nextTick(() => line(`${entry.status} tunnel in=${read} out=${written} ${took}`));
+        process.nextTick(() => {
+          unlisten();
+          line(`${entry.status} tunnel in=${read} out=${written} ${took}`);
+        });
       });
     },
     answered(req, status) {

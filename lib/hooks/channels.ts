@@ -17,6 +17,9 @@ export const channels = {
   tunnelClose: dc.channel('upgrade-aware-proxy:tunnel:close'),
 } as const;
 
+/** What an observation holds once its tunnel no longer needs the request (see `tunnelOpen`). */
+const RELEASED = Object.freeze({}) as IncomingMessage;
+
 /** Who ended a tunnel. */
 export type ClosedBy = 'client' | 'backend' | 'proxy';
 
@@ -42,7 +45,8 @@ function bodyBytes(req: IncomingMessage, readDelta: number): number {
  * the clock, and the connection's byte counters at the start.
  */
 export class Observation {
-  readonly #req: IncomingMessage;
+  #req: IncomingMessage;
+  #closeWanted = false;
   /** Kept: Node sets `req.socket` to null once a request's body has been read to its end. */
   readonly #socket: Duplex | null;
   readonly #start = performance.now();
@@ -91,16 +95,22 @@ export class Observation {
     });
   }
 
-  /** An upgrade switched: the tunnel is open. */
+  /**
+   * An upgrade switched: the tunnel is open. A tunnel may stay open for days, and every idle
+   * tunnel's heap counts: without a `tunnel:close` subscriber now, nobody will be told of its end,
+   * and the request is let go.
+   */
   tunnelOpen(): void {
     if (channels.tunnelOpen.hasSubscribers)
       channels.tunnelOpen.publish({ req: this.#req, status: 101, ms: this.ms });
+    this.#closeWanted = channels.tunnelClose.hasSubscribers;
+    if (!this.#closeWanted) this.#req = RELEASED;
   }
 
-  /** The tunnel closed; bytes counted by the tunnel, each way. */
+  /** The tunnel closed; bytes counted by the tunnel, each way. Only for a tunnel that opened with a subscriber. */
   tunnelClose(bytesIn: number, bytesOut: number, closedBy: ClosedBy): void {
     this.#ended = true;
-    if (channels.tunnelClose.hasSubscribers)
+    if (this.#closeWanted && channels.tunnelClose.hasSubscribers)
       channels.tunnelClose.publish({ req: this.#req, bytesIn, bytesOut, ms: this.ms, closedBy });
   }
 }
