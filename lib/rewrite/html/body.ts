@@ -3,30 +3,14 @@ import type { BackendResponse } from '../../transport/backend-response.js';
 import { debug } from '../../util/debug.js';
 import type { Exchange } from '../../http/exchange.js';
 import { recode } from '../codec.js';
-import { fromByteString, toByteString } from '../go/strings.js';
-import { formatUrl, parseUrl } from '../go/url.js';
 import { createHtmlRewriter } from './rewriter.js';
-import { rewriteUrl, type RewriteTarget } from '../rewrite-url.js';
+import { createLinkRewrite } from '../rewrite-link.js';
+import type { RewriteTarget } from '../rewrite-url.js';
 
 const HTML = /^\s*text\/html\s*(?:;|$)/i;
 
 function isHtml(contentType: string | undefined): boolean {
   return contentType !== undefined && HTML.test(contentType);
-}
-
-/** The rewrite of one link attribute; undefined keeps the value's bytes when nothing but escaping would change (docs/differences.md, P5). */
-function linkRewriter(ex: Exchange, target: RewriteTarget): (value: string) => string | undefined {
-  const source = { host: ex.location.host };
-  return (value) => {
-    let parsed;
-    try {
-      parsed = parseUrl(toByteString(value));
-    } catch {
-      return undefined; // Kubernetes leaves a value that is not a URL as it is
-    }
-    const rewritten = rewriteUrl(parsed, source, ex.host, target);
-    return rewritten === formatUrl(parsed) ? undefined : fromByteString(rewritten);
-  };
 }
 
 /**
@@ -60,7 +44,9 @@ export function rewriteHtmlBody(
   response.body = pipeline(
     response.body,
     codec.decode,
-    createHtmlRewriter(linkRewriter(ex, target)),
+    createHtmlRewriter(
+      createLinkRewrite({ sourceHost: ex.location.host, requestHost: ex.host, target }),
+    ),
     codec.encode,
     () => {},
   );

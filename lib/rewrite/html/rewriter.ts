@@ -87,16 +87,28 @@ class HtmlRewriter extends Transform {
     const { splices } = splicer;
     if (splicer.next === splices.length)
       return void this.push(Buffer.from(window.slice(window.base, to)));
-    const parts: Buffer[] = [];
-    let at = window.base;
-    for (; splicer.next < splices.length && splices[splicer.next]!.end <= to; splicer.next++) {
-      const splice = splices[splicer.next]!;
-      parts.push(window.slice(at, splice.start), splice.bytes);
-      at = splice.end;
+    let last = splicer.next;
+    let size = to - window.base;
+    for (; last < splices.length && splices[last]!.end <= to; last++) {
+      const splice = splices[last]!;
+      size += splice.bytes.length - (splice.end - splice.start);
     }
-    parts.push(window.slice(at, to));
-    if (splicer.next === splices.length) splicer.reset();
-    this.push(Buffer.concat(parts));
+    this.push(this.spliced(window.base, to, last, Buffer.allocUnsafe(size)));
+  }
+
+  /** Writes into `out` the bytes held before `to` with the splices up to `last` in them. */
+  private spliced(from: number, to: number, last: number, out: Buffer): Buffer {
+    const { window, splicer } = this;
+    let written = 0;
+    for (; splicer.next < last; splicer.next++) {
+      const splice = splicer.splices[splicer.next]!;
+      written += window.slice(from, splice.start).copy(out, written);
+      written += out.write(splice.bytes, written, 'latin1');
+      from = splice.end;
+    }
+    window.slice(from, to).copy(out, written);
+    if (splicer.next === splicer.splices.length) splicer.reset();
+    return out;
   }
 }
 

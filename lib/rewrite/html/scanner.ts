@@ -18,7 +18,7 @@ import {
   UNTIL_GT,
   WAIT,
 } from './states.js';
-import { TagScanner } from './tag-scanner.js';
+import { WholeTagScanner } from './whole-tag.js';
 
 export type { StartTagHandler } from './tag-scanner.js';
 
@@ -36,7 +36,7 @@ export const MAX_PENDING = 256 * 1024;
  * no text: every state resumes from a source offset, and the caller keeps the bytes of the
  * unfinished token (`tokenStart` on), at most `MAX_PENDING`.
  */
-export class Scanner extends TagScanner {
+export class Scanner extends WholeTagScanner {
   /** Dashes just before the scan point in escaped script data. */
   dashes = 0;
   private text = DATA;
@@ -73,9 +73,9 @@ export class Scanner extends TagScanner {
       case PLAINTEXT:
         return end;
       case TAG_OPEN:
-        return this.tagOpen(b, i, off);
+        return this.tagOpen(b, i, end, off);
       case END_TAG_OPEN:
-        return this.endTagOpen(b, i, off);
+        return this.endTagOpen(b, i, end, off);
       case TAG_NAME:
         return this.tagName(b, i, end, off);
       case DECLARATION:
@@ -95,16 +95,28 @@ export class Scanner extends TagScanner {
     }
   }
 
-  /** Data, RCDATA and RAWTEXT: text up to the next `<` that may start a token. */
+  /**
+   * Data, RCDATA and RAWTEXT: text up to the next `<` that may start a token. In data, text and
+   * whole tags follow one another here, without a round through `step` per token.
+   */
   private textState(b: Buffer, i: number, end: number, off: number): number {
-    const lt = b.indexOf(LT, i);
-    if (this.state !== RAWTEXT) {
-      const ref = this.numericRef(b, i, lt < 0 ? end : lt, off);
-      if (ref !== Lead.TEXT) return ref;
+    for (;;) {
+      const lt = b.indexOf(LT, i);
+      if (this.state !== RAWTEXT) {
+        const ref = this.numericRef(b, i, lt < 0 ? end : lt, off);
+        if (ref !== Lead.TEXT) return ref;
+      }
+      if (lt < 0) return end;
+      if (this.state !== DATA) return this.rawEndTag(b, i, lt, off);
+      if (lt + 1 >= end) return this.open(TAG_OPEN, lt, lt + 1, off);
+      this.tokenStart = lt + off;
+      // A token may not pass MAX_PENDING from its `<`, as `scan` bounds it.
+      const bound = Math.min(end, lt + MAX_PENDING);
+      i = this.tagOpen(b, lt + 1, bound, off);
+      if ((this.state as number) === END_TAG_OPEN && i < bound)
+        i = this.endTagOpen(b, i, bound, off);
+      if (i === WAIT || this.state !== DATA || this.tokenStart >= 0) return i;
     }
-    if (lt < 0) return end;
-    if (this.state === DATA) return this.open(TAG_OPEN, lt, lt + 1, off);
-    return this.rawEndTag(b, i, lt, off);
   }
 
   /** A `</name` for the element whose raw text this is, at `lt`; anything else is text. */

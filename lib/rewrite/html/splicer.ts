@@ -1,3 +1,4 @@
+import { latin1 } from './bytes.js';
 import type { Tag } from './tag.js';
 import { attributeValue, encodeValue } from './values.js';
 
@@ -38,11 +39,11 @@ export const URL_ATTRIBUTES: ReadonlyMap<string, ReadonlySet<string>> = new Map(
 /** Returns the new value of a URL attribute, or `undefined` to leave it as it is. */
 export type RewriteAttribute = (value: string, tag: string, attr: string) => string | undefined;
 
-/** A rewritten value: the source bytes `[start, end)` give way to `bytes`. */
+/** A rewritten value: the source bytes `[start, end)` give way to `bytes`, one char per byte. */
 export interface Splice {
   readonly start: number;
   readonly end: number;
-  readonly bytes: Buffer;
+  readonly bytes: string;
 }
 
 /**
@@ -61,12 +62,11 @@ export class LinkSplicer {
   /** Reads the listed values of `tag`, whose source is in `bytes` (`bytes[0]` at `offset`). */
   readonly onStartTag = (tag: Tag, bytes: Buffer, offset: number): void => {
     for (const span of tag.spans) {
-      const raw = bytes.toString('latin1', span.start - offset, span.end - offset);
+      const raw = latin1(bytes, span.start - offset, span.end - offset);
       const value = attributeValue(raw, span.quote);
       const next = this.rewrite(value, tag.name, span.name);
       if (next === undefined || next === value) continue;
-      const bytesOut = Buffer.from(encodeValue(next, span), 'latin1');
-      this.splices.push({ start: span.start, end: span.end, bytes: bytesOut });
+      this.splices.push({ start: span.start, end: span.end, bytes: encodeValue(next, span) });
     }
   };
 

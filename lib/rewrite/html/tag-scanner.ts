@@ -1,17 +1,4 @@
-import {
-  BANG,
-  DQUOTE,
-  EQUALS,
-  GT,
-  NameSet,
-  QUESTION,
-  SLASH,
-  SQUOTE,
-  endsName,
-  isAlpha,
-  isSpace,
-  nameAt,
-} from './bytes.js';
+import { DQUOTE, EQUALS, GT, NameSet, SLASH, SQUOTE, endsName, isSpace, nameAt } from './bytes.js';
 import { TEXT_MODES, TextMode, TreeFeedback } from './feedback.js';
 import {
   AFTER_ATTR,
@@ -20,12 +7,8 @@ import {
   BEFORE_ATTR,
   BEFORE_VALUE,
   DATA,
-  DECLARATION,
-  END_TAG_OPEN,
   SELF_CLOSING,
-  TAG_NAME,
   TEXT_STATES,
-  UNTIL_GT,
   VALUE_DQ,
   VALUE_SQ,
   VALUE_UNQ,
@@ -61,32 +44,15 @@ export abstract class TagScanner {
   protected readonly feedback = new TreeFeedback();
   /** The names that matter in HTML content: the listed tags', raw text elements', svg and math. */
   private readonly known: NameSet;
+  /** The listed attributes of each listed tag, as NameSets. */
+  private readonly lookups: Map<string, NameSet>;
 
   constructor(
     private readonly onStartTag: StartTagHandler,
     private readonly listed: ReadonlyMap<string, ReadonlySet<string>>,
   ) {
     this.known = new NameSet([...listed.keys(), ...TEXT_MODES.keys(), 'svg', 'math']);
-  }
-
-  protected tagOpen(b: Buffer, i: number, off: number): number {
-    const c = b[i]!;
-    this.tag.end = false;
-    if (isAlpha(c)) return this.into(TAG_NAME, i, i + 1, off);
-    if (c === SLASH) return this.into(END_TAG_OPEN, i, i + 1, off);
-    if (c === BANG) return this.into(DECLARATION, i, i + 1, off);
-    if (c === QUESTION) return this.into(UNTIL_GT, i, i + 1, off);
-    this.state = DATA; // a `<` that starts nothing is text
-    this.tokenStart = -1;
-    return i;
-  }
-
-  protected endTagOpen(b: Buffer, i: number, off: number): number {
-    const c = b[i]!;
-    this.tag.end = true;
-    if (isAlpha(c)) return this.into(TAG_NAME, i, i + 1, off);
-    if (c === GT) return this.done(i + 1, off); // `</>` is nothing
-    return this.into(UNTIL_GT, i, i, off); // a bogus comment
+    this.lookups = new Map([...listed].map(([tag, attrs]) => [tag, new NameSet(attrs)]));
   }
 
   protected tagName(b: Buffer, i: number, end: number, off: number): number {
@@ -97,7 +63,8 @@ export abstract class TagScanner {
     // Outside foreign content only known names matter; any other is called ''.
     const name = nested ? nameAt(b, start, i, MAX_NAME + 1) : (this.known.find(b, start, i) ?? '');
     const endTag = this.tag.end;
-    this.tag.open(name, endTag, endTag ? undefined : this.listed.get(name), nested);
+    const listed = endTag ? undefined : this.listed.get(name);
+    this.tag.open(name, endTag, listed, nested, listed && this.lookups.get(name));
     this.state = BEFORE_ATTR;
     return i;
   }

@@ -1,4 +1,4 @@
-import { nameAt } from './bytes.js';
+import { nameAt, type NameSet } from './bytes.js';
 import type { Quote, ValueSpan } from './values.js';
 
 /**
@@ -38,6 +38,8 @@ export class Tag {
   /** The listed attributes found, each the first of its name, in source order. */
   readonly spans: AttributeSpan[] = [];
   private listed: ReadonlySet<string> | undefined;
+  /** The listed names, found from bytes while names are not read. */
+  private lookup: NameSet | undefined;
   private named = false;
   private count = 0;
   private readonly names = new Set<string>();
@@ -45,12 +47,17 @@ export class Tag {
   private readonly nameSpans = new Array<number>(2 * UNNAMED).fill(0);
   private pending: AttributeSpan | undefined;
 
-  /** Starts a tag called `name` (lower case); `listed` are the attributes to report. */
+  /**
+   * Starts a tag called `name` (lower case); `listed` are the attributes to report, `lookup` the
+   * same names as a NameSet. Outside foreign content, where `encoding`, `color`, `face` and `size`
+   * change nothing, only listed names are looked for, from bytes, until `UNNAMED` attributes.
+   */
   open(
     name: string,
     end: boolean,
     listed: ReadonlySet<string> | undefined,
     foreign: boolean,
+    lookup?: NameSet,
   ): void {
     this.name = name;
     this.end = end;
@@ -58,7 +65,8 @@ export class Tag {
     this.encoding = undefined;
     this.fontAttribute = false;
     this.listed = listed;
-    this.named = listed !== undefined || foreign;
+    this.lookup = foreign ? undefined : lookup;
+    this.named = foreign || (listed !== undefined && lookup === undefined);
     this.pending = undefined;
     // Most tags have few attributes and no listed one: clear only what was used.
     if (this.spans.length > 0) this.spans.length = 0;
@@ -75,6 +83,8 @@ export class Tag {
     if (++this.count <= UNNAMED && !this.named) {
       this.nameSpans[2 * this.count - 2] = start + offset;
       this.nameSpans[2 * this.count - 1] = end + offset;
+      const name = this.lookup?.find(bytes, start, end);
+      if (name !== undefined && !this.hasSpan(name)) this.note(name, end + offset);
       return true;
     }
     if (this.count === UNNAMED + 1 && !this.named) this.nameEarlier(bytes, offset);
@@ -95,6 +105,12 @@ export class Tag {
     span.quote = quote;
     span.bare = false;
     this.pending = undefined;
+  }
+
+  /** Whether a listed attribute called `name` is noted already: a repeat is dropped. */
+  private hasSpan(name: string): boolean {
+    for (const span of this.spans) if (span.name === name) return true;
+    return false;
   }
 
   /** Names the attributes counted before names were read, to count distinct ones from here. */

@@ -59,6 +59,19 @@ class ValueTokenizer extends Tokenizer {
 const fromBytes = (s: string): string => Buffer.from(s, 'latin1').toString('utf8');
 const toBytes = (s: string): string => Buffer.from(s, 'utf8').toString('latin1');
 const NON_ASCII = /[\x80-\xff]/;
+const PLAIN_RAW = /[&\r\0\x80-\xff]/;
+/** The bytes any quoting takes as they are: printable ASCII but space, quotes, `&`, `=`, `<`, `>`, backquote. */
+const SIMPLE = new Uint8Array(128);
+for (let c = 0x21; c < 0x7f; c++) SIMPLE[c] = '"&\'<=>`'.includes(String.fromCharCode(c)) ? 0 : 1;
+
+/** Whether `value` is non-empty and all of it is SIMPLE (a loop: faster than a regex here). */
+function isSimple(value: string): boolean {
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c >= 128 || SIMPLE[c] === 0) return false;
+  }
+  return value.length > 0;
+}
 
 /** Where an attribute's value sits in the source, and how it is quoted. */
 export interface ValueSpan {
@@ -75,6 +88,7 @@ export interface ValueSpan {
  * as U+FFFD; the last three by a tokenizer of its own, and only where they occur.
  */
 export function attributeValue(raw: string, quote: Quote): string {
+  if (!PLAIN_RAW.test(raw)) return raw; // ASCII, nothing to decode: the common case, one test
   const text = NON_ASCII.test(raw) ? fromBytes(raw) : raw;
   if (!raw.includes('&') && !raw.includes('\r') && !raw.includes('\0')) return text;
   const tokenizer = new ValueTokenizer();
@@ -87,6 +101,7 @@ export function attributeValue(raw: string, quote: Quote): string {
  * an unquoted or bare value that needs quotes gets `"`.
  */
 export function encodeValue(value: string, { quote, bare }: ValueSpan): string {
+  if (!bare && isSimple(value)) return value;
   const bytes = toBytes(value).replace(/&/g, '&amp;');
   if (quote === "'") return bytes.replace(/'/g, '&#39;');
   const doubled = bytes.replace(/"/g, '&#34;');
