@@ -190,7 +190,7 @@ describe('resolveOptions', () => {
       requestStages: [],
       responseStages: [],
       requestBody: undefined,
-      connectTimeout: 0,
+      connectTimeout: 30000,
       proxyFromEnvironment: false,
     });
     expect(DEFAULT_FLUSH_INTERVAL).toBe(200);

@@ -20,6 +20,8 @@ import type { IncomingMessage } from 'node:http';
 export const DEFAULT_FLUSH_INTERVAL = 200;
 /** How long the backend may take to start its response before the client gets a 504. */
 export const DEFAULT_RESPONSE_HEADER_TIMEOUT = 60_000;
+/** How long a backend connection may take to be made: Go's DefaultTransport dials with 30 s, as kubectl does. */
+export const DEFAULT_CONNECT_TIMEOUT = 30_000;
 /** The largest response head the middleware's own backend client accepts: 1 MiB, where Node's and undici's default is 16 KiB. */
 export const DEFAULT_MAX_RESPONSE_HEADER_SIZE = 1_048_576;
 
@@ -300,7 +302,13 @@ export function resolveOptions(options: UpgradeAwareOptions): ResolvedOptions {
     ),
     ...readStages(options),
     requestBody: readFunction<ResolvedOptions['requestBody']>(options.requestBody, 'requestBody'),
-    connectTimeout: readInteger(options, 'connectTimeout', 0, 0, 'a non-negative integer (ms)'),
+    connectTimeout: readInteger(
+      options,
+      'connectTimeout',
+      DEFAULT_CONNECT_TIMEOUT,
+      0,
+      'a non-negative integer (ms)',
+    ),
     proxyFromEnvironment: readFlag(options, 'proxyFromEnvironment'),
   });
 }

@@ -233,8 +233,8 @@ export interface UpgradeAwareOptions {
   ) => RequestBody | undefined | Promise<RequestBody | undefined>;
   /**
    * Milliseconds to establish the backend connection (TCP and TLS), both paths; `0` leaves it to
-   * the operating system. kubectl dials with 30 s.
-   * @default 0
+   * the operating system.
+   * @default 30000 (Go's DefaultTransport and kubectl dial with 30 s)
    * @since 0.3.0
    */
   connectTimeout?: number;
