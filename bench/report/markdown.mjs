@@ -1,5 +1,5 @@
 // The generated Markdown of docs/benchmarks.md: the machine, one table per scenario with its
-// ratios, and the targets of issue 6 with their measured ratios. Everything comes from the results files.
+// ratios, and the package's speed targets with their measured ratios. Everything comes from the results files.
 import { disturbed, withOthers } from '../harness/common.mjs';
 
 const SUBJECTS = new Set(['uap', 'rewrite-on']);
@@ -91,7 +91,7 @@ export function resultsMarkdown(results) {
     .trimEnd();
 }
 
-/** The targets of issue 6 item 4, each with its measured ratio (same run per scenario). */
+/** The package's speed targets, each with its measured ratio (same run per scenario). */
 export function targetsMarkdown(results) {
   const rows = results.flatMap((r) =>
     r.ratios

@@ -1,4 +1,4 @@
-// docs/benchmarks.svg, drawn from the results files with no dependency: (1) the targets of issue 6,
+// docs/benchmarks.svg, drawn from the results files with no dependency: (1) the package's speed targets,
 // each as measured / target (right of the line: met); (2) per scenario, one row per contender with
 // its throughput and its CPU efficiency relative to the reference contender (http-proxy-middleware
 // with a keep-alive agent = 1), or its memory efficiency for idle tunnels. Longer is better everywhere.
@@ -22,7 +22,7 @@ function targets(canvas, results) {
       .filter((x) => x.target && x.value != null)
       .map((x) => ({ ...x, scenario: r.scenario, disturbed: disturbed(r) !== '' })),
   );
-  canvas.heading('Targets of issue 6: measured / target (right of the dashed line: met)');
+  canvas.heading('Targets: measured / target (right of the dashed line: met)');
   const top = canvas.y + 4;
   for (const r of rows) {
     canvas.y += 18;
