@@ -1,11 +1,17 @@
 import { Readable } from 'node:stream';
-import type { AddressInfo } from 'node:net';
 import http from 'node:http';
 import net from 'node:net';
 import { ProxyError } from '../../lib/errors/proxy-error.js';
-import type { ProxyExchange, RequestStage, ResponseStage } from '../../lib/types.js';
+import type { ProxyExchange, ProxyStages, RequestStage, ResponseStage } from '../../lib/types.js';
 import { CLEARTEXT_KINDS, through, type Through } from '../helpers/transports.js';
-import { rawExchange, request, startProxy, startRecorder } from '../helpers/servers.js';
+import {
+  listen,
+  rawExchange,
+  request,
+  startProxy,
+  startRecorder,
+  type Running,
+} from '../helpers/servers.js';
 import { closeWebSockets, openWebSocket } from '../helpers/websockets.js';
 import { WebSocketServer } from 'ws';
 
@@ -304,22 +310,41 @@ describe('user response stages', () => {
   });
 });
 
+/** A backend that `setup` wires, and the proxy in front of it with `stages`. */
+async function upgradesThrough(
+  setup: (backend: http.Server) => void,
+  stages: ProxyStages,
+): Promise<{ proxy: Running; close(): Promise<void> }> {
+  const server = http.createServer();
+  setup(server);
+  const backend = await listen(server);
+  const proxy = await startProxy({ location: backend.url, stages });
+  return {
+    proxy,
+    async close() {
+      await proxy.close();
+      await backend.close();
+    },
+  };
+}
+
+const UPGRADE = 'GET /ws HTTP/1.1\r\nHost: h\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n';
+
 describe('user stages on upgrades', () => {
   it('request stages run with isUpgrade and can change headers; response stages never run', async () => {
-    const backend = http.createServer();
-    const wss = new WebSocketServer({ server: backend });
     const heard: string[] = [];
-    wss.on('connection', (ws, req) => {
-      heard.push(String(req.headers['x-tenant']));
-      ws.on('message', () => ws.send('hi'));
-    });
-    await new Promise<void>((resolve) => backend.listen(0, '127.0.0.1', resolve));
-    const port = (backend.address() as AddressInfo).port;
     let upgrade: boolean | undefined;
     let responses = 0;
-    const proxy = await startProxy({
-      location: `http://127.0.0.1:${port}`,
-      stages: {
+    let wss: WebSocketServer | undefined;
+    const running = await upgradesThrough(
+      (backend) => {
+        wss = new WebSocketServer({ server: backend });
+        wss.on('connection', (ws, req) => {
+          heard.push(String(req.headers['x-tenant']));
+          ws.on('message', () => ws.send('hi'));
+        });
+      },
+      {
         request: [
           (ex: ProxyExchange) => {
             upgrade = ex.isUpgrade;
@@ -328,9 +353,9 @@ describe('user stages on upgrades', () => {
         ],
         response: [() => void responses++],
       },
-    });
+    );
     try {
-      const ws = await openWebSocket(`ws://127.0.0.1:${proxy.port}/`);
+      const ws = await openWebSocket(`ws://127.0.0.1:${running.proxy.port}/`);
       ws.send('ping');
       const [message] = (await new Promise((resolve) =>
         ws.once('message', (data) => resolve([data as Buffer])),
@@ -338,61 +363,41 @@ describe('user stages on upgrades', () => {
       expect(String(message)).toBe('hi');
       expect([upgrade, heard, responses]).toEqual([true, ['t1'], 0]);
     } finally {
-      await proxy.close();
-      wss.close();
-      backend.closeAllConnections();
-      await new Promise((resolve) => backend.close(resolve));
+      wss?.close();
+      await running.close();
     }
   });
 
   it('a request stage refuses an upgrade through ex.res: the backend is never dialled', async () => {
     let dialled = 0;
-    const backend = http.createServer();
-    backend.on('upgrade', (_req, socket) => {
-      dialled++;
-      socket.destroy();
-    });
-    backend.on('connection', () => dialled++);
-    await new Promise<void>((resolve) => backend.listen(0, '127.0.0.1', resolve));
-    const port = (backend.address() as AddressInfo).port;
-    const proxy = await startProxy({
-      location: `http://127.0.0.1:${port}`,
-      stages: {
-        request: [
-          (ex) => {
-            ex.res.statusCode = 403;
-            ex.res.end('forbidden');
-            return true;
-          },
-        ],
-      },
+    const running = await upgradesThrough((backend) => backend.on('connection', () => dialled++), {
+      request: [
+        (ex) => {
+          ex.res.statusCode = 403;
+          ex.res.end('forbidden');
+          return true;
+        },
+      ],
     });
     try {
-      const answer = await rawExchange(
-        proxy.port,
-        'GET /ws HTTP/1.1\r\nHost: h\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\nEARLY',
-      );
+      const answer = await rawExchange(running.proxy.port, UPGRADE + 'EARLY');
       expect(answer.head.split('\r\n')[0]).toMatch(/^HTTP\/1\.1 403/);
       expect(answer.body.toString()).toBe('forbidden');
       expect(dialled).toBe(0);
     } finally {
-      await proxy.close();
-      await new Promise((resolve) => backend.close(resolve));
+      await running.close();
     }
   });
 
   it("cannot change an upgrade's framing: Content-Length and Transfer-Encoding stay the client's", async () => {
     const heard: http.IncomingHttpHeaders[] = [];
-    const backend = http.createServer();
-    backend.on('upgrade', (req, socket) => {
-      heard.push(req.headers);
-      socket.end('HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
-    });
-    await new Promise<void>((resolve) => backend.listen(0, '127.0.0.1', resolve));
-    const port = (backend.address() as AddressInfo).port;
-    const proxy = await startProxy({
-      location: `http://127.0.0.1:${port}`,
-      stages: {
+    const running = await upgradesThrough(
+      (backend) =>
+        backend.on('upgrade', (req, socket) => {
+          heard.push(req.headers);
+          socket.end('HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
+        }),
+      {
         request: [
           (ex) => {
             ex.headers.set('content-length', '5');
@@ -400,12 +405,9 @@ describe('user stages on upgrades', () => {
           },
         ],
       },
-    });
+    );
     try {
-      const answer = await rawExchange(
-        proxy.port,
-        'GET /ws HTTP/1.1\r\nHost: h\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\nSMUGGLED',
-      );
+      const answer = await rawExchange(running.proxy.port, UPGRADE + 'SMUGGLED');
       expect(answer.status).toBe(403);
       expect(heard).toHaveLength(1);
       expect([heard[0]!['content-length'], heard[0]!['transfer-encoding']]).toEqual([
@@ -413,8 +415,7 @@ describe('user stages on upgrades', () => {
         undefined,
       ]);
     } finally {
-      await proxy.close();
-      await new Promise((resolve) => backend.close(resolve));
+      await running.close();
     }
   });
 });
