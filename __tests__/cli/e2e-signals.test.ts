@@ -2,28 +2,19 @@
 // tunnels, closes idle keep-alive connections and exits 0; on a unix socket it removes the socket
 // file. The 10 s guard on the exit is a hang guard, not a speed requirement.
 import { once } from 'node:events';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import http from 'node:http';
 import { connect } from 'node:net';
 import type { Socket } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openWebSocket } from '../helpers/websockets.js';
-import { echo, guard, startBackend, startCliProcess } from './spawn.js';
+import { echo, guard, startCliProcess, useBackendAndDir } from './spawn.js';
 import type { Backend } from './spawn.js';
 
 let backend: Backend;
 let dir: string;
 
-beforeEach(async () => {
-  backend = await startBackend();
-  dir = mkdtempSync(join(tmpdir(), 'upgrade-aware-signals-'));
-});
-
-afterEach(async () => {
-  await backend.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+useBackendAndDir('upgrade-aware-signals-', (b, d) => ([backend, dir] = [b, d]));
 
 /** A GET through a keep-alive agent; resolves with the body and the connection, left idle in the pool. */
 function keepAliveGet(agent: http.Agent, url: string): Promise<{ body: string; socket: Socket }> {

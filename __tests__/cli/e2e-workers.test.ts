@@ -6,31 +6,22 @@
 // access log. Each PID is checked to be a child of the command's process (/proc/PID/stat), so two
 // PIDs there are two processes serving, not a label.
 import { once } from 'node:events';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { connect } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { setTimeout as delay } from 'node:timers/promises';
 import { join } from 'node:path';
 import { spawnNode, whenWritten } from '../helpers/child.js';
 import { waitFor } from '../helpers/wait.js';
 import { openWebSocket } from '../helpers/websockets.js';
-import { ROOT, echo, guard, runCli, startBackend, startCliProcess } from './spawn.js';
+import { ROOT, echo, guard, runCli, startCliProcess, useBackendAndDir } from './spawn.js';
 import type { Backend, RunningCliProcess } from './spawn.js';
 
 let backend: Backend;
 let dir: string;
 
-beforeEach(async () => {
-  backend = await startBackend();
-  dir = mkdtempSync(join(tmpdir(), 'upgrade-aware-workers-'));
-});
-
-afterEach(async () => {
-  await backend.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+useBackendAndDir('upgrade-aware-workers-', (b, d) => ([backend, dir] = [b, d]));
 
 /** The parent PID of `pid` (field 4 of /proc/PID/stat, after the parenthesised command name). */
 function parentOf(pid: number): number {

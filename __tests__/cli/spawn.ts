@@ -8,6 +8,8 @@
 // registers the `afterEach` hooks that do it.
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
@@ -234,5 +236,29 @@ export function refusedHandshake(
       });
       res.on('error', reject);
     });
+  });
+}
+
+/**
+ * Before each test, a fresh {@link startBackend} and an empty temporary folder named from
+ * `prefix`, handed to `use`; after it, both closed and removed.
+ *
+ * @example useBackendAndDir('upgrade-aware-signals-', (b, d) => ([backend, dir] = [b, d]));
+ */
+export function useBackendAndDir(
+  prefix: string,
+  use: (backend: Backend, dir: string) => void,
+): void {
+  let backend: Backend | undefined;
+  let dir: string | undefined;
+  beforeEach(async () => {
+    const made = await startBackend();
+    const folder = mkdtempSync(path.join(tmpdir(), prefix));
+    [backend, dir] = [made, folder];
+    use(made, folder);
+  });
+  afterEach(async () => {
+    await backend?.close();
+    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
   });
 }

@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
-import { ROOT, guard, nextMessage, memoryReportingChild } from '../helpers/child.js';
+import { ROOT, guard, nextMessage, killChild, memoryReportingChild } from '../helpers/child.js';
 import { MB, digest, sha256 } from '../helpers/bodies.js';
 import { startUpstream, type Running } from '../helpers/servers.js';
 
@@ -90,10 +90,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  if (child.exitCode === null && child.signalCode === null) {
-    child.kill('SIGKILL');
-    await new Promise((resolve) => child.once('exit', resolve));
-  }
+  await killChild(child);
   await backend.close();
   rmSync(dir, { recursive: true, force: true });
 });

@@ -15,7 +15,7 @@ import type { Socket } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { ROOT, nextMessage } from '../helpers/child.js';
+import { ROOT, nextMessage, killChild } from '../helpers/child.js';
 import { MB } from '../helpers/bodies.js';
 import { startUpstream, type Running } from '../helpers/servers.js';
 import { waitFor } from '../helpers/wait.js';
@@ -179,10 +179,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const req of clients) req.destroy();
-  if (child.exitCode === null && child.signalCode === null) {
-    child.kill('SIGKILL');
-    await new Promise((resolve) => child.once('exit', resolve));
-  }
+  await killChild(child);
   await backend.close();
   rmSync(dir, { recursive: true, force: true });
 });

@@ -9,7 +9,7 @@ import http from 'node:http';
 import { Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
-import { ROOT, guard, nextMessage } from '../helpers/child.js';
+import { ROOT, guard, nextMessage, killChild } from '../helpers/child.js';
 import { MB } from '../helpers/bodies.js';
 import { startUpstream } from '../helpers/servers.js';
 import type { Running } from '../helpers/servers.js';
@@ -165,10 +165,7 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-  if (child && child.exitCode === null && child.signalCode === null) {
-    child.kill('SIGKILL');
-    await new Promise((resolve) => child.once('exit', resolve));
-  }
+  if (child) await killChild(child);
   await backend?.close();
 });
 

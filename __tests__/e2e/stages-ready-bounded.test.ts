@@ -12,7 +12,7 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
 import { BLOCK, MB, digest, writeBlocks } from '../helpers/bodies.js';
-import { ROOT, guard, nextMessage, memoryReportingChild } from '../helpers/child.js';
+import { ROOT, guard, nextMessage, killChild, memoryReportingChild } from '../helpers/child.js';
 import { startUpstream, type Running } from '../helpers/servers.js';
 
 /** The built packages: `npm test` builds before jest runs; run `npm run build` first alone. */
@@ -69,10 +69,7 @@ describe('transformBody in a process with a 48 MB heap', () => {
   });
 
   afterAll(async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGKILL');
-      await new Promise((resolve) => child.once('exit', resolve));
-    }
+    await killChild(child);
     await backend.close();
     rmSync(dir, { recursive: true, force: true });
   });

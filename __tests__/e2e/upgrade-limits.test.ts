@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync, readdirSync } from 'node:fs';
 import net from 'node:net';
-import { ROOT, guard } from '../helpers/child.js';
+import { ROOT, guard, killChild } from '../helpers/child.js';
 import { waitFor } from '../helpers/wait.js';
 
 /**
@@ -51,10 +51,7 @@ afterEach(async () => {
   for (const socket of sockets) socket.destroy();
   sockets.clear();
   for (const child of children.splice(0)) {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGKILL');
-      await once(child, 'exit');
-    }
+    await killChild(child);
   }
   for (const server of servers.splice(0)) await new Promise((resolve) => server.close(resolve));
 });

@@ -127,6 +127,13 @@ export function untilStdout(
   return guard(Promise.race([written, early]), messages.hung);
 }
 
+/** Kills `child` (SIGKILL) if it still runs, and resolves once it has exited. */
+export async function killChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill('SIGKILL');
+  await new Promise((resolve) => child.once('exit', resolve));
+}
+
 /**
  * The source of a child process (CommonJS, run with `--expose-gc`) that serves `server`, made by
  * `setup`, on 127.0.0.1 and reports its memory: `{ port, base }` once listening, then, for every
