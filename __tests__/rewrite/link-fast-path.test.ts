@@ -6,6 +6,8 @@ import {
   slowLinkRewrite,
   type LinkContext,
 } from '../../lib/rewrite/rewrite-link.js';
+import { linkBytes } from '../../lib/rewrite/html/link-bytes.js';
+import { attributeValue, encodeValue, type Quote } from '../../lib/rewrite/html/values.js';
 
 /** mulberry32: a small seeded generator, so that the corpus is the same on every run. */
 function random(seed: number): () => number {
@@ -150,5 +152,57 @@ describe('the link fast path', () => {
     expect(fastLinkRewrite('mailto:x@y', plan)).toBeUndefined();
     expect(fastLinkRewrite('http://b/a', plan)).toBe(SLOW);
     expect(fastLinkRewrite('/a%20b', plan)).toBe(SLOW);
+  });
+});
+
+/** Whether `raw` can be a value quoted by `quote`: no such quote in it, nor space or `>` unquoted. */
+function fits(raw: string, quote: Quote): boolean {
+  return quote === '' ? !/[\t\n\f\r >]/.test(raw) : !raw.includes(quote);
+}
+
+describe('the link fast path from bytes', () => {
+  test.each(CONTEXTS.map((c, i) => [i, c] as const))(
+    'inserts before a value what the string path gives, or defers to it (context %i)',
+    (_i, c) => {
+      const links = linkBytes(linkPlan(c));
+      const rewrite = createLinkRewrite(c);
+      const next = random(2400 + _i);
+      const values = [...SHAPES, ...Array.from({ length: 600 }, () => value(next))];
+      let decided = 0;
+      let inserted = 0;
+      for (const v of values)
+        for (const quote of ['"', "'", ''] as const) {
+          const raw = Buffer.from(v);
+          const text = raw.toString('latin1');
+          if (!fits(text, quote)) continue;
+          const decoded = attributeValue(text, quote);
+          const rewritten = rewrite(decoded);
+          const span = { start: 0, end: raw.length, quote, bare: false };
+          const expected =
+            rewritten === undefined || rewritten === decoded ? text : encodeValue(rewritten, span);
+          const insert = links(raw, 0, raw.length, quote);
+          if (insert === SLOW) continue;
+          decided++;
+          if (insert !== undefined) inserted++;
+          const actual = insert === undefined ? text : insert.toString('latin1') + text;
+          expect({ v, quote, out: actual }).toEqual({ v, quote, out: expected });
+        }
+      // Both answers are reached often: the comparison is not an empty one.
+      expect(decided).toBeGreaterThan(values.length / 2);
+      const { origin, base } = linkPlan(c);
+      if (origin !== null && base !== null && origin + base !== '')
+        expect(inserted).toBeGreaterThan(values.length / 20);
+    },
+  );
+
+  test('inserts the prefix before a plain path, reading the bytes where they lie', () => {
+    const links = linkBytes(linkPlan(CONTEXTS[0]!));
+    const tag = Buffer.from('<a href="/pods/web-1?x=1#top">');
+    expect(links(tag, 9, 28, '"')?.toString()).toBe('/proxy');
+    expect(links(tag, 9, 14, '"')?.toString()).toBe('/proxy');
+    expect(links(Buffer.from('/proxy/a'), 0, 8, '"')).toBeUndefined();
+    expect(links(Buffer.from('/a?b=c'), 0, 6, '')).toBe(SLOW); // `=` unquoted: quotes added
+    expect(links(Buffer.from('/a&amp;'), 0, 7, '"')).toBe(SLOW);
+    expect(links(Buffer.from('mailto:x'), 0, 8, "'")).toBeUndefined();
   });
 });

@@ -23,17 +23,18 @@ export interface LinkContext {
 export const SLOW = null;
 
 /** Per byte: 1 when a path keeps it as it is (Go's path escaping), 2 when a fragment also does. */
-const KEEPS = new Uint8Array(128);
+export const KEEPS = new Uint8Array(128);
 for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~$&+,:;=@')
   KEEPS[c.charCodeAt(0)] = 3;
 for (const c of '/?!()*') KEEPS[c.charCodeAt(0)] = 2;
 
-const SLASH = 0x2f;
-const DOT = 0x2e;
-const QUESTION = 0x3f;
-const HASH = 0x23;
-const COLON = 0x3a;
-const PERCENT = 0x25;
+/** The bytes both fast paths (this one, and html/link-bytes.ts's) look for. */
+export const SLASH = 0x2f;
+export const DOT = 0x2e;
+export const QUESTION = 0x3f;
+export const HASH = 0x23;
+export const COLON = 0x3a;
+export const PERCENT = 0x25;
 
 /** What the fast path needs of a {@link LinkContext}, computed once per response. */
 export interface LinkPlan {
@@ -153,11 +154,13 @@ export function slowLinkRewrite(value: string, c: LinkContext): string | undefin
 
 /**
  * The rewrite of every link attribute of one response: undefined keeps the value's bytes when
- * nothing but escaping would change (docs/differences.md, P5).
+ * nothing but escaping would change (docs/differences.md, P5). `plan` is `c`'s, when made already.
  * @example createLinkRewrite({ sourceHost: 'b:80', requestHost: 'b:80', target })('/a') // '/p/a'
  */
-export function createLinkRewrite(c: LinkContext): (value: string) => string | undefined {
-  const plan = linkPlan(c);
+export function createLinkRewrite(
+  c: LinkContext,
+  plan = linkPlan(c),
+): (value: string) => string | undefined {
   return (value) => {
     const fast = fastLinkRewrite(value, plan);
     return fast === SLOW ? slowLinkRewrite(value, c) : fast;

@@ -4,8 +4,21 @@ import { ProxyError } from '../errors/proxy-error.js';
 import type { Exchange } from '../http/exchange.js';
 import { removeCors } from './cors.js';
 import { rewriteTarget, setForwardedHeaders } from './forwarded.js';
-import { rewriteHtmlBody } from './html/body.js';
+import type * as HtmlBody from './html/body.js';
+import { isHtml } from './html-type.js';
 import { rewriteLocation } from './location.js';
+
+let htmlBody: typeof HtmlBody.rewriteHtmlBody | undefined;
+
+/**
+ * The HTML rewriter, loaded with the first HTML answer and not when the proxy is made: its
+ * scanner, link rules and `entities` (for references in values) would otherwise enlarge the heap of
+ * every proxy, which costs collections on large bodies (docs/benchmarks.md, "Transport kinds").
+ */
+function loadHtmlBody(): typeof HtmlBody.rewriteHtmlBody {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use, see above
+  return (htmlBody ??= (require('./html/body.js') as typeof HtmlBody).rewriteHtmlBody);
+}
 
 /**
  * Kubernetes' rewriting transport (docs/rewriting.md), around `roundTrip`, used with
@@ -34,6 +47,7 @@ export async function rewritingRoundTrip(
   }
   removeCors(response);
   // A response with a Location never has its body rewritten (Kubernetes: the Location branch returns first).
-  if (!rewriteLocation(ex, response, target)) rewriteHtmlBody(ex, response, target);
+  if (!rewriteLocation(ex, response, target) && isHtml(response.headers.get('content-type')?.[0]))
+    loadHtmlBody()(ex, response, target);
   return response;
 }

@@ -3,15 +3,11 @@ import type { BackendResponse } from '../../transport/backend-response.js';
 import { debug } from '../../util/debug.js';
 import type { Exchange } from '../../http/exchange.js';
 import { recode } from '../codec.js';
+import { isHtml } from '../html-type.js';
 import { createHtmlRewriter } from './rewriter.js';
-import { createLinkRewrite } from '../rewrite-link.js';
+import { createLinkRewrite, linkPlan } from '../rewrite-link.js';
+import { linkBytes } from './link-bytes.js';
 import type { RewriteTarget } from '../rewrite-url.js';
-
-const HTML = /^\s*text\/html\s*(?:;|$)/i;
-
-function isHtml(contentType: string | undefined): boolean {
-  return contentType !== undefined && HTML.test(contentType);
-}
 
 /**
  * Rewrites the links of an HTML body as it streams (docs/rewriting.md, "HTML links" and "Encodings"): `text/html` in any case
@@ -41,12 +37,12 @@ export function rewriteHtmlBody(
     return;
   }
   headers.delete('content-length');
+  const context = { sourceHost: ex.location.host, requestHost: ex.host, target };
+  const plan = linkPlan(context);
   response.body = pipeline(
     response.body,
     codec.decode,
-    createHtmlRewriter(
-      createLinkRewrite({ sourceHost: ex.location.host, requestHost: ex.host, target }),
-    ),
+    createHtmlRewriter(createLinkRewrite(context, plan), linkBytes(plan)),
     codec.encode,
     () => {},
   );

@@ -1,8 +1,10 @@
 import { Transform, type TransformCallback } from 'node:stream';
 import { debug } from '../../util/debug.js';
+import { viewOf } from './bytes.js';
 import { Scanner } from './scanner.js';
 import { LinkSplicer, URL_ATTRIBUTES, type RewriteAttribute } from './splicer.js';
 import { Window } from './window.js';
+import type { LinkBytes } from './link-bytes.js';
 
 export { URL_ATTRIBUTES, type RewriteAttribute } from './splicer.js';
 export { MAX_PENDING } from './scanner.js';
@@ -31,9 +33,9 @@ class HtmlRewriter extends Transform {
   private readonly splicer: LinkSplicer;
   private readonly window = new Window();
 
-  constructor(rewrite: RewriteAttribute) {
+  constructor(rewrite: RewriteAttribute, links?: LinkBytes) {
     super();
-    this.splicer = new LinkSplicer(rewrite);
+    this.splicer = new LinkSplicer(rewrite, links);
     this.scanner = new Scanner(this.splicer.onStartTag, URL_ATTRIBUTES);
   }
 
@@ -84,12 +86,11 @@ class HtmlRewriter extends Transform {
   private output(to: number): void {
     const { window, splicer } = this;
     if (to <= window.base) return;
-    const { splices } = splicer;
-    if (splicer.next === splices.length)
-      return void this.push(Buffer.from(window.slice(window.base, to)));
+    const { splices, count } = splicer;
+    if (splicer.next === count) return void this.push(Buffer.from(window.slice(window.base, to)));
     let last = splicer.next;
     let size = to - window.base;
-    for (; last < splices.length && splices[last]!.end <= to; last++) {
+    for (; last < count && splices[last]!.end <= to; last++) {
       const splice = splices[last]!;
       size += splice.bytes.length - (splice.end - splice.start);
     }
@@ -99,17 +100,26 @@ class HtmlRewriter extends Transform {
   /** Writes into `out` the bytes held before `to` with the splices up to `last` in them. */
   private spliced(from: number, to: number, last: number, out: Buffer): Buffer {
     const { window, splicer } = this;
+    const view = viewOf(out);
     let written = 0;
     for (; splicer.next < last; splicer.next++) {
       const splice = splicer.splices[splicer.next]!;
-      written += window.slice(from, splice.start).copy(out, written);
-      written += out.write(splice.bytes, written, 'latin1');
+      written += window.copy(from, splice.start, out, view, written);
+      written += copyValue(splice.bytes, out, written);
       from = splice.end;
     }
-    window.slice(from, to).copy(out, written);
-    if (splicer.next === splicer.splices.length) splicer.reset();
+    window.copy(from, to, out, view, written);
+    if (splicer.next === splicer.count) splicer.reset();
     return out;
   }
+}
+
+/** Copies a rewritten value's bytes into `out` at `at`: a loop for a short one, such as a prefix. */
+function copyValue(value: Buffer, out: Buffer, at: number): number {
+  const n = value.length;
+  if (n > 32) return value.copy(out, at);
+  for (let k = 0; k < n; k++) out[at + k] = value[k]!;
+  return n;
 }
 
 /**
@@ -118,9 +128,10 @@ class HtmlRewriter extends Transform {
  * that value's bytes, re-escaped for the attribute's quoting. Every other byte passes unchanged.
  *
  * @param rewrite Returns the new value, or `undefined` to keep the attribute as it is.
+ * @param links The same rewrite from a value's bytes where it can tell (link-bytes.ts), before `rewrite`.
  * @example
  * pipeline(body, createHtmlRewriter((v) => (v.startsWith('/') ? `/proxy${v}` : undefined)), res, done);
  */
-export function createHtmlRewriter(rewrite: RewriteAttribute): Transform {
-  return new HtmlRewriter(rewrite);
+export function createHtmlRewriter(rewrite: RewriteAttribute, links?: LinkBytes): Transform {
+  return new HtmlRewriter(rewrite, links);
 }

@@ -1,4 +1,4 @@
-import { AMP, BANG, GT, HASH, LT, SEMICOLON, SLASH, wordAt } from './bytes.js';
+import { BANG, GT, LT, SLASH, wordAt } from './bytes.js';
 import { Declaration, commentEnd, declarationAt } from './markup.js';
 import { Escape, Lead, escapedLt, scanEscaped } from './raw-text.js';
 import {
@@ -9,6 +9,7 @@ import {
   DATA,
   DECLARATION,
   END_TAG_OPEN,
+  MAX_PENDING,
   PLAINTEXT,
   RAWTEXT,
   RCDATA,
@@ -18,33 +19,25 @@ import {
   UNTIL_GT,
   WAIT,
 } from './states.js';
-import { WholeTagScanner } from './whole-tag.js';
+import { DataScanner } from './data.js';
+import { findLt } from './plain-tags.js';
 
 export type { StartTagHandler } from './tag-scanner.js';
 
-/**
- * The longest token (a tag with its attributes, a comment, a doctype, a CDATA section outside SVG
- * and MathML, a numeric character reference): a longer one stops the rewriting, and the rest of
- * the body passes as it came (docs/rewriting.md, "Limits").
- */
-export const MAX_PENDING = 256 * 1024;
+export { MAX_PENDING } from './states.js';
 
 /**
  * A streaming HTML scanner over bytes, for exactly what finding attribute values needs: text is
- * skipped with `indexOf('<')`, and a state machine runs only inside tags (tag-scanner.ts) and the
- * constructs that hide tags (comments, doctypes, CDATA, raw text, escaped script data). It holds
+ * skipped to the next `<`, the tags of HTML content are read in one loop each (plain-tags.ts), and
+ * a state machine runs only inside other tags (tag-scanner.ts) and the constructs that hide tags
+ * (comments, doctypes, CDATA, raw text, escaped script data). It holds
  * no text: every state resumes from a source offset, and the caller keeps the bytes of the
  * unfinished token (`tokenStart` on), at most `MAX_PENDING`.
  */
-export class Scanner extends WholeTagScanner {
+export class Scanner extends DataScanner {
   /** Dashes just before the scan point in escaped script data. */
   dashes = 0;
-  private text = DATA;
   private escape: Escape = Escape.NONE;
-  private hex = false;
-  /** The next `&` at or after the scan point (-1: none before `ampScanned`). */
-  private amp = -1;
-  private ampScanned = 0;
 
   scan(bytes: Buffer, offset: number): void {
     const n = bytes.length;
@@ -97,14 +90,18 @@ export class Scanner extends WholeTagScanner {
 
   /**
    * Data, RCDATA and RAWTEXT: text up to the next `<` that may start a token. In data, text and
-   * whole tags follow one another here, without a round through `step` per token.
+   * whole tags follow one another here, without a round through `step` per token, and plain tags
+   * in HTML content without the states at all (data.ts).
    */
   private textState(b: Buffer, i: number, end: number, off: number): number {
+    const from = i;
     for (;;) {
-      const lt = b.indexOf(LT, i);
+      if (this.state === DATA && !this.feedback.nested) i = this.plainTags(b, i, end, off);
+      const lt = nextLt(b, i);
       if (this.state !== RAWTEXT) {
         const ref = this.numericRef(b, i, lt < 0 ? end : lt, off);
-        if (ref !== Lead.TEXT) return ref;
+        // Wait from here, not from `from`: the tags read since would be read (and rewritten) again.
+        if (ref !== Lead.TEXT) return ref === WAIT && i > from ? i : ref;
       }
       if (lt < 0) return end;
       if (this.state !== DATA) return this.rawEndTag(b, i, lt, off);
@@ -127,44 +124,6 @@ export class Scanner extends WholeTagScanner {
     if (match === -1) return lt > i ? lt : WAIT;
     this.tag.open(this.rawName, true, undefined, this.feedback.nested);
     return this.open(BEFORE_ATTR, lt, lt + 2 + this.rawName.length, off);
-  }
-
-  /** The first `&#` before `stop`, a numeric character reference, starts a token; else `Lead.TEXT`. */
-  private numericRef(b: Buffer, i: number, stop: number, off: number): number {
-    for (let amp = this.nextAmp(b, i, off); amp >= 0 && amp < stop; amp = this.nextAmp(b, i, off)) {
-      if (amp + 1 >= b.length) return amp > i ? amp : WAIT;
-      if (b[amp + 1] === HASH) {
-        this.text = this.state;
-        this.hex = false;
-        this.mark = -1;
-        return this.open(CHAR_REF, amp, amp + 2, off);
-      }
-      i = amp + 1;
-    }
-    return Lead.TEXT;
-  }
-
-  /** The index of the first `&` at or after `i`, or -1; found once per `&`, not once per call. */
-  private nextAmp(b: Buffer, i: number, off: number): number {
-    if (this.amp >= i + off) return this.amp - off;
-    const found = b.indexOf(AMP, Math.max(i, this.ampScanned - off));
-    this.amp = found < 0 ? -1 : found + off;
-    this.ampScanned = found < 0 ? b.length + off : found + off + 1;
-    return found;
-  }
-
-  /** `&#`, an optional `x`, digits and an optional `;` (HTML Standard 13.2.5.74-80). */
-  private charRef(b: Buffer, i: number, end: number): number {
-    if (this.mark < 0) {
-      this.hex = (b[i]! | 0x20) === 0x78;
-      this.mark = 0;
-      if (this.hex) return i + 1;
-    }
-    while (i < end && isDigit(b[i]!, this.hex)) i++;
-    if (i === end) return end;
-    this.state = this.text;
-    this.tokenStart = -1;
-    return b[i] === SEMICOLON ? i + 1 : i;
   }
 
   private script(b: Buffer, i: number, off: number): number {
@@ -222,8 +181,8 @@ export class Scanner extends WholeTagScanner {
   }
 }
 
-function isDigit(b: number, hex: boolean): boolean {
-  if (b >= 0x30 && b <= 0x39) return true;
-  const lower = b | 0x20;
-  return hex && lower >= 0x61 && lower <= 0x66;
+/** The index of the next `<` from `i`, or -1. */
+function nextLt(b: Buffer, i: number): number {
+  const lt = findLt(b, i, b.length);
+  return lt === b.length ? -1 : lt;
 }

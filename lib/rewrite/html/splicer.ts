@@ -1,5 +1,7 @@
+import { SLOW } from '../rewrite-link.js';
 import { latin1 } from './bytes.js';
-import type { Tag } from './tag.js';
+import type { LinkBytes } from './link-bytes.js';
+import type { AttributeSpan, Tag } from './tag.js';
 import { attributeValue, encodeValue } from './values.js';
 
 /**
@@ -39,11 +41,11 @@ export const URL_ATTRIBUTES: ReadonlyMap<string, ReadonlySet<string>> = new Map(
 /** Returns the new value of a URL attribute, or `undefined` to leave it as it is. */
 export type RewriteAttribute = (value: string, tag: string, attr: string) => string | undefined;
 
-/** A rewritten value: the source bytes `[start, end)` give way to `bytes`, one char per byte. */
-export interface Splice {
-  readonly start: number;
-  readonly end: number;
-  readonly bytes: string;
+/** A rewritten value: the source bytes `[start, end)` give way to `bytes`. */
+export class Splice {
+  start = 0;
+  end = 0;
+  bytes: Buffer = Buffer.alloc(0);
 }
 
 /**
@@ -53,26 +55,54 @@ export interface Splice {
  * only once, the first, which browsers use.
  */
 export class LinkSplicer {
-  /** Splices not yet applied, in source order; `next` is the first of them. */
+  /**
+   * Splices not yet applied, in source order: the first `count` of these, `next` the first not
+   * applied. They are kept from slice to slice, so that a link costs no allocation.
+   */
   readonly splices: Splice[] = [];
+  count = 0;
   next = 0;
 
-  constructor(private readonly rewrite: RewriteAttribute) {}
+  /** `links`, when given, decides first what it can from the bytes (link-bytes.ts); `rewrite` the rest. */
+  constructor(
+    private readonly rewrite: RewriteAttribute,
+    private readonly links?: LinkBytes,
+  ) {}
 
   /** Reads the listed values of `tag`, whose source is in `bytes` (`bytes[0]` at `offset`). */
   readonly onStartTag = (tag: Tag, bytes: Buffer, offset: number): void => {
-    for (const span of tag.spans) {
-      const raw = latin1(bytes, span.start - offset, span.end - offset);
-      const value = attributeValue(raw, span.quote);
-      const next = this.rewrite(value, tag.name, span.name);
-      if (next === undefined || next === value) continue;
-      this.splices.push({ start: span.start, end: span.end, bytes: encodeValue(next, span) });
+    const links = this.links;
+    for (let k = 0; k < tag.size; k++) {
+      const span = tag.spans[k]!;
+      const insert =
+        links === undefined
+          ? SLOW
+          : links(bytes, span.start - offset, span.end - offset, span.quote);
+      if (insert === SLOW) this.spliceText(tag, span, bytes, offset);
+      else if (insert !== undefined) this.add(span.start, span.start, insert);
     }
   };
 
+  /** The way of strings: the value decoded, `rewrite`, the answer encoded for the quoting. */
+  private spliceText(tag: Tag, span: AttributeSpan, bytes: Buffer, offset: number): void {
+    const raw = latin1(bytes, span.start - offset, span.end - offset);
+    const value = attributeValue(raw, span.quote);
+    const next = this.rewrite(value, tag.name, span.name);
+    if (next === undefined || next === value) return;
+    const text = encodeValue(next, span);
+    this.add(span.start, span.end, Buffer.from(text, 'latin1'));
+  }
+
+  private add(start: number, end: number, bytes: Buffer): void {
+    const splice = (this.splices[this.count++] ??= new Splice());
+    splice.start = start;
+    splice.end = end;
+    splice.bytes = bytes;
+  }
+
   /** Forgets the splices applied. */
   reset(): void {
-    this.splices.length = 0;
+    this.count = 0;
     this.next = 0;
   }
 }

@@ -27,3 +27,10 @@ export const TEXT_STATES = [DATA, RCDATA, RAWTEXT, SCRIPT, PLAINTEXT];
 
 /** A state's answer when the bytes end before it can tell what comes next. */
 export const WAIT = -1;
+
+/**
+ * The longest token (a tag with its attributes, a comment, a doctype, a CDATA section outside SVG
+ * and MathML, a numeric character reference): a longer one stops the rewriting, and the rest of
+ * the body passes as it came (docs/rewriting.md, "Limits").
+ */
+export const MAX_PENDING = 256 * 1024;

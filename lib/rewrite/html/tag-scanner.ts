@@ -1,4 +1,4 @@
-import { DQUOTE, EQUALS, GT, NameSet, SLASH, SQUOTE, endsName, isSpace, nameAt } from './bytes.js';
+import { DQUOTE, EQUALS, GT, SLASH, SQUOTE, endsName, isSpace, nameAt } from './bytes.js';
 import { TEXT_MODES, TextMode, TreeFeedback } from './feedback.js';
 import {
   AFTER_ATTR,
@@ -14,6 +14,8 @@ import {
   VALUE_UNQ,
   WAIT,
 } from './states.js';
+import { nameSet, type NameSet } from './names.js';
+import { nameTable } from './plain-tags.js';
 import { MAX_NAME, Tag } from './tag.js';
 import { attributeValue } from './values.js';
 
@@ -44,15 +46,19 @@ export abstract class TagScanner {
   protected readonly feedback = new TreeFeedback();
   /** The names that matter in HTML content: the listed tags', raw text elements', svg and math. */
   private readonly known: NameSet;
+  /** The same names, as plain-tags.ts tells them from others. */
+  protected readonly matter: Uint8Array;
   /** The listed attributes of each listed tag, as NameSets. */
   private readonly lookups: Map<string, NameSet>;
 
   constructor(
-    private readonly onStartTag: StartTagHandler,
-    private readonly listed: ReadonlyMap<string, ReadonlySet<string>>,
+    protected readonly onStartTag: StartTagHandler,
+    protected readonly listed: ReadonlyMap<string, ReadonlySet<string>>,
   ) {
-    this.known = new NameSet([...listed.keys(), ...TEXT_MODES.keys(), 'svg', 'math']);
-    this.lookups = new Map([...listed].map(([tag, attrs]) => [tag, new NameSet(attrs)]));
+    const known = [...listed.keys(), ...TEXT_MODES.keys(), 'svg', 'math'];
+    this.known = nameSet(known);
+    this.matter = nameTable(known);
+    this.lookups = new Map([...listed].map(([tag, attrs]) => [tag, nameSet(attrs)]));
   }
 
   protected tagName(b: Buffer, i: number, end: number, off: number): number {

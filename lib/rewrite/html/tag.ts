@@ -1,4 +1,5 @@
-import { nameAt, type NameSet } from './bytes.js';
+import { nameAt } from './bytes.js';
+import type { NameSet } from './names.js';
 import type { Quote, ValueSpan } from './values.js';
 
 /**
@@ -18,8 +19,12 @@ export const MAX_ATTRIBUTES = 1000;
 const UNNAMED = 32;
 
 /** An attribute whose value the rewriter or the tree feedback reads: its name and its value's place. */
-export interface AttributeSpan extends ValueSpan {
-  readonly name: string;
+export class AttributeSpan implements ValueSpan {
+  name = '';
+  start = 0;
+  end = 0;
+  quote: Quote = '';
+  bare = true;
 }
 
 /**
@@ -35,8 +40,12 @@ export class Tag {
   /** The first `encoding` attribute and whether `color`, `face` or `size` appear (foreign content). */
   encoding: AttributeSpan | undefined;
   fontAttribute = false;
-  /** The listed attributes found, each the first of its name, in source order. */
+  /**
+   * The listed attributes found, each the first of its name, in source order: the first `size`
+   * of these, which are kept from tag to tag (a tag costs no allocation).
+   */
   readonly spans: AttributeSpan[] = [];
+  size = 0;
   private listed: ReadonlySet<string> | undefined;
   /** The listed names, found from bytes while names are not read. */
   private lookup: NameSet | undefined;
@@ -68,8 +77,8 @@ export class Tag {
     this.lookup = foreign ? undefined : lookup;
     this.named = foreign || (listed !== undefined && lookup === undefined);
     this.pending = undefined;
-    // Most tags have few attributes and no listed one: clear only what was used.
-    if (this.spans.length > 0) this.spans.length = 0;
+    this.size = 0;
+    // Most tags have few attributes: clear only what was used.
     if (this.names.size > 0) this.names.clear();
     this.count = 0;
   }
@@ -109,7 +118,7 @@ export class Tag {
 
   /** Whether a listed attribute called `name` is noted already: a repeat is dropped. */
   private hasSpan(name: string): boolean {
-    for (const span of this.spans) if (span.name === name) return true;
+    for (let k = 0; k < this.size; k++) if (this.spans[k]!.name === name) return true;
     return false;
   }
 
@@ -123,12 +132,15 @@ export class Tag {
   /** Keeps a span for `name` if it is read later; `at` is where its name ends. */
   private note(name: string, at: number): void {
     if (name === 'color' || name === 'face' || name === 'size') this.fontAttribute = true;
-    const wanted = this.listed?.has(name) === true || (name === 'encoding' && this.named);
-    if (!wanted) return;
+    const listed = this.listed?.has(name) === true;
+    if (!listed && !(name === 'encoding' && this.named)) return;
+    const span = listed ? (this.spans[this.size++] ??= new AttributeSpan()) : new AttributeSpan();
     // Without a value, an attribute is bare (`<a href>`): a new value goes after its name.
-    const span: AttributeSpan = { name, start: at, end: at, quote: '', bare: true };
+    span.name = name;
+    span.start = span.end = at;
+    span.quote = '';
+    span.bare = true;
     this.pending = span;
     if (name === 'encoding') this.encoding ??= span;
-    if (this.listed?.has(name) === true) this.spans.push(span);
   }
 }

@@ -1,59 +1,7 @@
-import { Tokenizer, type Token, type TokenHandler } from 'parse5';
+import { decodeHTMLAttribute } from 'entities/decode';
 
 /** How an attribute's value is quoted in the source; '' for unquoted. */
 export type Quote = '"' | "'" | '';
-
-const ignore = (): void => {};
-const NO_TOKENS: TokenHandler = {
-  onComment: ignore,
-  onDoctype: ignore,
-  onStartTag: ignore,
-  onEndTag: ignore,
-  onEof: ignore,
-  onCharacter: ignore,
-  onNullCharacter: ignore,
-  onWhitespaceCharacter: ignore,
-  onParseError: null,
-};
-
-/**
- * An attribute whose value is gathered as pieces, joined in runs: parse5's `value += c` builds a
- * rope of some 33 bytes per char, and a value may be as long as the rewriter lets a token be.
- */
-class GatheredAttribute implements Token.Attribute {
-  private joined = '';
-  private parts: string[] = [];
-
-  constructor(public name: string) {}
-
-  /** Empty, so that parse5's `value += c` hands over just `c`. */
-  get value(): string {
-    return '';
-  }
-
-  set value(piece: string) {
-    this.parts.push(piece);
-    if (this.parts.length === 4096) this.joined += this.parts.splice(0).join('');
-  }
-
-  text(): string {
-    return this.joined + this.parts.join('');
-  }
-}
-
-/** A tokenizer for one `<a v=...>` tag, keeping its attribute's value. */
-class ValueTokenizer extends Tokenizer {
-  attr: GatheredAttribute | undefined;
-
-  constructor() {
-    super({}, NO_TOKENS);
-  }
-
-  protected override _createAttr(nameFirstChar: string): void {
-    super._createAttr(nameFirstChar);
-    this.currentAttr = this.attr ??= new GatheredAttribute(nameFirstChar);
-  }
-}
 
 /** Bytes (one char per byte, as the stream is read) to text and back. */
 const fromBytes = (s: string): string => Buffer.from(s, 'latin1').toString('utf8');
@@ -84,16 +32,18 @@ export interface ValueSpan {
 
 /**
  * An attribute's value from its source bytes, as the tokenizer reads it (HTML Standard 13.2.5):
- * bytes as UTF-8, then character references decoded by the attribute rules, CR LF as LF and NUL
- * as U+FFFD; the last three by a tokenizer of its own, and only where they occur.
+ * bytes as UTF-8, CR LF and CR as LF (the input stream's rule, before the tokenizer), character
+ * references decoded by the attribute rules (a legacy one without `;` stays when `=` or a letter
+ * or digit follows), NUL as U+FFFD; each only where it occurs. The references are decoded by
+ * `entities`, the decoder parse5's tokenizer runs (`__tests__/rewrite/html/differential.test.ts`
+ * compares with parse5).
  */
-export function attributeValue(raw: string, quote: Quote): string {
+export function attributeValue(raw: string, _quote: Quote): string {
   if (!PLAIN_RAW.test(raw)) return raw; // ASCII, nothing to decode: the common case, one test
-  const text = NON_ASCII.test(raw) ? fromBytes(raw) : raw;
-  if (!raw.includes('&') && !raw.includes('\r') && !raw.includes('\0')) return text;
-  const tokenizer = new ValueTokenizer();
-  tokenizer.write(`<a v=${quote}${text}${quote}>`, true);
-  return tokenizer.attr?.text() ?? '';
+  let text = NON_ASCII.test(raw) ? fromBytes(raw) : raw;
+  if (text.includes('\r')) text = text.replace(/\r\n?/g, '\n');
+  if (text.includes('&')) text = decodeHTMLAttribute(text);
+  return text.includes('\0') ? text.replace(/\0/g, '\ufffd') : text;
 }
 
 /**

@@ -7,6 +7,7 @@ import {
   SLASH,
   SQUOTE,
   endsName,
+  find,
   isAlpha,
   isSpace,
 } from './bytes.js';
@@ -78,8 +79,8 @@ export abstract class WholeTagScanner extends TagScanner {
       for (i++; i < end && isSpace((c = b[i]!));) i++;
       if (i >= end) return WAIT;
       if (c === DQUOTE || c === SQUOTE) {
-        const close = b.indexOf(c, i + 1);
-        if (close < 0 || close >= end) return WAIT;
+        const close = find(b, c, i + 1, end);
+        if (close < 0) return WAIT;
         tag.value(i + 1 + off, close + off, c === DQUOTE ? '"' : "'");
         i = close + 1; // after the value, as before a name
       } else if (c === GT) {

@@ -1,3 +1,5 @@
+import { copyBytes, viewOf } from './bytes.js';
+
 const EMPTY = Buffer.alloc(0);
 
 /**
@@ -11,6 +13,9 @@ export class Window {
   private bytes: Buffer = EMPTY;
   private length = 0;
   private store: Buffer = EMPTY;
+  /** A DataView of `viewed`, made again when `bytes` is another Buffer. */
+  private viewed: Buffer = EMPTY;
+  private dataView = viewOf(EMPTY);
 
   /** Source offset just past the last byte held. */
   get end(): number {
@@ -25,6 +30,18 @@ export class Window {
   /** The bytes of the source range `[from, to)`, which must be held. */
   slice(from: number, to: number): Buffer {
     return this.bytes.subarray(from - this.base, to - this.base);
+  }
+
+  /**
+   * Copies the source range `[from, to)`, which must be held, into `out` at `at` (`outView` is a
+   * DataView of `out`); returns the count.
+   */
+  copy(from: number, to: number, out: Buffer, outView: DataView, at: number): number {
+    if (this.viewed !== this.bytes) {
+      this.viewed = this.bytes;
+      this.dataView = viewOf(this.bytes);
+    }
+    return copyBytes(this.bytes, this.dataView, from - this.base, to - this.base, out, outView, at);
   }
 
   append(chunk: Buffer): void {
