@@ -5,9 +5,10 @@ import { parseLocation } from '../../lib/util/location.js';
 import { execFileSync } from 'node:child_process';
 import http from 'node:http';
 import https from 'node:https';
-import { Agent as UndiciAgent } from 'undici';
+import { Agent as UndiciAgent, buildConnector } from 'undici';
 import { createExchange } from '../../lib/http/exchange.js';
 import { proxyRequest } from '../../lib/http/pipeline.js';
+import { loadUndici } from '../../lib/transport/load-undici.js';
 import { createTransport, needsNodeClient, type Transport } from '../../lib/transport/transport.js';
 import type { UpgradeAwareOptions } from '../../lib/types.js';
 import { ROOT } from '../helpers/child.js';
@@ -208,24 +209,36 @@ describe('createTransport', () => {
 });
 
 describe('loading undici', () => {
-  /** Whether a fresh node that builds a middleware with `transport` (a source expression) has loaded undici. */
-  function loadsUndici(transport: string): boolean {
+  /** undici's files a fresh node has loaded after building a middleware with `transport` (a source expression). */
+  function undiciFilesLoaded(transport: string): string[] {
     const script = `
       const http = require('node:http');
       const { upgradeAware } = require('./dist/index.js');
-      const loaded = () => Object.keys(require.cache).some((file) => file.includes('/node_modules/undici/'));
+      const loaded = () => Object.keys(require.cache).filter((file) => file.includes('/node_modules/undici/'));
       const before = loaded();
       const proxy = upgradeAware({ location: 'http://127.0.0.1:1/', transport: ${transport} });
       process.stdout.write(JSON.stringify({ before, after: loaded() }));
       proxy.close();`;
     const out = execFileSync(process.execPath, ['-e', script], { cwd: ROOT, encoding: 'utf8' });
-    const { before, after } = JSON.parse(out) as { before: boolean; after: boolean };
-    expect(before).toBe(false); // importing the package alone never loads it
-    return after;
+    const { before, after } = JSON.parse(out) as { before: string[]; after: string[] };
+    expect(before).toEqual([]); // importing the package alone never loads it
+    return after.map((file) => file.slice(file.indexOf('/node_modules/undici/') + 21));
   }
 
   it('happens only when the middleware makes its own undici Agent', () => {
-    expect(loadsUndici('undefined')).toBe(true);
-    expect(loadsUndici('new http.Agent()')).toBe(false);
+    expect(undiciFilesLoaded('undefined')).toContain('lib/dispatcher/agent.js');
+    expect(undiciFilesLoaded('new http.Agent()')).toEqual([]);
+  });
+
+  it("loads the Agent's modules, not undici's entry point with fetch and WebSocket", () => {
+    const files = undiciFilesLoaded('undefined');
+    expect(files).not.toContain('index.js');
+    expect(files.filter((file) => file.startsWith('lib/web/'))).toEqual([]);
+  });
+
+  it('takes the very Agent and connector that the entry point exports', () => {
+    const parts = loadUndici();
+    expect(parts.Agent).toBe(UndiciAgent);
+    expect(parts.buildConnector).toBe(buildConnector);
   });
 });

@@ -28,6 +28,18 @@ describe('hopByHop', () => {
     expect([...hopByHop(['', ' , ', 'Upgrade, TE'])].sort()).toEqual([...FIXED].sort());
   });
 
+  it.each([['close'], ['Close '], ['keep-alive'], ['KEEP-ALIVE'], ['X-Private'], ['']])(
+    'gives for one line %j the names that line gives beside another',
+    (line) => {
+      expect([...hopByHop([line])].sort()).toEqual([...hopByHop([line, 'te'])].sort());
+    },
+  );
+
+  it('makes a Connection: close answer drop a header named close', () => {
+    expect(hopByHop(['close']).has('close')).toBe(true);
+    expect(hopByHop(['keep-alive']).has('close')).toBe(false);
+  });
+
   it('never adds to the shared fixed list', () => {
     hopByHop(['x-private']);
     expect(hopByHop(undefined).has('x-private')).toBe(false);

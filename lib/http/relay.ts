@@ -62,7 +62,9 @@ function flatHeaders(headers: Map<string, string[]>): string[] {
 function relayWhole(res: ServerResponse, response: BackendResponse): boolean {
   const { body } = response;
   if (body.complete !== true || body.readableFlowing === true || body.destroyed) return false;
-  finish(res, response, (body.read() as Buffer | null) ?? undefined);
+  const whole = body.takeWhole ? body.takeWhole() : (body.read() as Buffer | null);
+  if (whole === undefined) return false;
+  finish(res, response, whole ?? undefined);
   return true;
 }
 

@@ -5,9 +5,14 @@ import { addHeader } from '../util/header-check.js';
  * A response body. `complete` is true once the whole body has arrived and waits in the stream's
  * buffer (Node's `IncomingMessage` sets it, and so does the undici transport's body): the relay
  * then sends it with the head in one write. A stream without it (a rewritten body, a body made
- * by a stage) counts as still arriving.
+ * by a stage) counts as still arriving. `takeWhole`, where given, hands such a body over without
+ * reading it through the stream (transport/undici-body.ts): null when empty, undefined when not
+ * whole.
  */
-export type BackendBody = Readable & { readonly complete?: boolean };
+export type BackendBody = Readable & {
+  readonly complete?: boolean;
+  takeWhole?(): Buffer | null | undefined;
+};
 
 /** The backend's answer as the response stages see it, before anything reaches the client. */
 export interface BackendResponse {

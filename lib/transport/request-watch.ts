@@ -29,7 +29,8 @@ export class RequestWatch {
   constructor(ex: Exchange, abort: (err: ProxyError) => void) {
     this.#ex = ex;
     this.#abort = abort;
-    ex.res.once('close', this.#clientClosed);
+    // `on`, not `once`: 'close' comes once, and `once` would wrap the listener on every request.
+    ex.res.on('close', this.#clientClosed);
   }
 
   /** The request can be aborted from now on: one whose client has already gone is aborted at once. */

@@ -1,7 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { IncomingMessage } from 'node:http';
-import type * as undici from 'undici';
 import type { BackendResponse } from './backend-response.js';
 import type { Exchange } from '../http/exchange.js';
 import { nodeRoundTrip } from './node.js';
@@ -9,6 +8,7 @@ import type { ResolvedOptions } from '../options.js';
 import type { NodeAgent, UndiciDispatcher } from '../types.js';
 import { ProxyError } from '../errors/proxy-error.js';
 import type { Location } from '../util/location.js';
+import { loadUndici } from './load-undici.js';
 import { undiciRoundTrip } from './undici.js';
 import { proxiedAgent, undiciConnector, type DialPolicy } from './connector.js';
 import { proxyForOptions } from '../util/env-proxy.js';
@@ -82,13 +82,11 @@ function schemeChecked(agent: NodeAgent, name: string): (location: Location) => 
  * Our own client of the HTTP path when none is given: undici's, with the same keep-alive pooling
  * and TLS defaults as an agent at a lower cost per request, `maxResponseHeaderSize` applied, and
  * connections made as the {@link DialPolicy} says (proxy, `connectTimeout`).
- * undici is loaded here, on first use, not at import: with an agent as `transport` it is never
- * loaded, and the heap it grows at start (fetch, WebSocket, caches) costs back-to-back full
- * collections on large bodies (docs/benchmarks.md, "Transport kinds").
+ * undici is loaded here, on first use, not at import (with an agent as `transport` it is never
+ * loaded), and only the parts used ({@link loadUndici}).
  */
 function ownDispatcher(options: ResolvedOptions, policy: DialPolicy): UndiciDispatcher {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use, see above
-  const { Agent, buildConnector } = require('undici') as typeof undici;
+  const { Agent, buildConnector } = loadUndici();
   return new Agent({
     maxHeaderSize: options.maxResponseHeaderSize,
     connect: undiciConnector(buildConnector, policy),

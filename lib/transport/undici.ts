@@ -1,4 +1,4 @@
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import type * as undici from 'undici';
 import { headerMap, type BackendResponse } from './backend-response.js';
 import { backendError } from './backend-error.js';
@@ -6,6 +6,7 @@ import type { ProxyError } from '../errors/proxy-error.js';
 import type { Exchange } from '../http/exchange.js';
 import { validRaw } from '../util/header-check.js';
 import { RequestWatch } from './request-watch.js';
+import { UndiciBody } from './undici-body.js';
 import type { UndiciDispatcher } from '../types.js';
 
 /**
@@ -43,55 +44,6 @@ function strings(raw: unknown): string[] {
 function undiciBody(ex: Exchange): Exchange['body'] | AsyncIterable<Buffer> {
   const { body } = ex;
   return chunked(ex) ? ((body as Readable)[Symbol.asyncIterator]() as AsyncIterable<Buffer>) : body;
-}
-
-/**
- * The response body as undici delivers it: `onData` pushes, a read asks undici for more (undici
- * pauses the socket meanwhile), and `complete` turns true once the body has ended, as Node marks
- * a whole `IncomingMessage`.
- */
-class UndiciBody extends Readable {
-  complete = false;
-  readonly #resume: () => void;
-  readonly #abort: (err: Error) => void;
-  #resuming = false;
-
-  /** @param abort - aborts the request: a body destroyed before its end must release the connection. */
-  constructor(resume: () => void, abort: (err: Error) => void) {
-    super();
-    this.#resume = resume;
-    this.#abort = abort;
-  }
-
-  /**
-   * A body a consumer gave up on (a response stage that failed, a body past a size limit) aborts
-   * the request, so that undici closes the connection instead of holding it, stalled, for good.
-   */
-  override _destroy(err: Error | null, callback: (err?: Error | null) => void): void {
-    if (!this.complete) this.#abort(err ?? new Error('response body destroyed'));
-    callback(err);
-  }
-
-  override _read(): void {
-    this.#resuming = true;
-    try {
-      this.#resume();
-    } finally {
-      this.#resuming = false;
-    }
-  }
-
-  /**
-   * Pushes a chunk; false pauses undici's parser. A resume takes all the socket holds: undici's
-   * resume reads the socket's whole buffer, which lets the socket read more, and puts back what
-   * a paused parser left. Pausing within a resume would let a consumer slower than the backend
-   * (a gzip body being rewritten) grow that buffer by up to a socket read per resume, without
-   * bound (docs/rewriting.md, "Limits"). So within a resume the bytes are taken (at most the
-   * socket's buffer, some 80 KiB), and the pause comes with the next read from the socket.
-   */
-  deliver(chunk: Buffer): boolean {
-    return this.push(chunk) || this.#resuming;
-  }
 }
 
 /**
@@ -151,10 +103,7 @@ class UndiciHandler implements undici.Dispatcher.DispatchHandlers {
   onComplete(raw: string[] | null): void {
     if (raw) this.#trailers = validRaw(strings(raw));
     this.#watch.release();
-    if (this.#body) {
-      this.#body.complete = true;
-      this.#body.push(null);
-    }
+    this.#body?.completed();
   }
 
   onError(err: Error): void {

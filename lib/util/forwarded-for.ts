@@ -8,6 +8,8 @@ import type { IncomingMessage } from 'node:http';
 export function forwardedFor(req: IncomingMessage, prior: readonly string[]): string | undefined {
   let ip = req.socket.remoteAddress;
   if (ip !== undefined && ip.startsWith('::ffff:') && ip.includes('.')) ip = ip.slice(7);
-  const values = ip === undefined ? prior : [...prior, ip];
-  return values.length === 0 ? undefined : values.join(', ');
+  // Joined without a new array: this runs on every request.
+  const before = prior.length === 0 ? undefined : prior.join(', ');
+  if (ip === undefined) return before;
+  return before === undefined ? ip : `${before}, ${ip}`;
 }

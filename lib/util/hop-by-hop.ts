@@ -16,12 +16,28 @@ const HOP_BY_HOP = new Set([
   'upgrade',
 ]);
 
+/** The fixed set and `close`: what `Connection: close` makes hop-by-hop. */
+const HOP_BY_HOP_CLOSE: ReadonlySet<string> = new Set([...HOP_BY_HOP, 'close']);
+
+/**
+ * The set for the usual single `Connection` line of one name (`keep-alive`, `close`), found
+ * without splitting it; undefined for anything else.
+ */
+function commonConnection(connection: readonly string[]): ReadonlySet<string> | undefined {
+  if (connection.length !== 1 || connection[0]!.includes(',')) return undefined;
+  const name = connection[0]!.trim().toLowerCase();
+  if (name === '' || HOP_BY_HOP.has(name)) return HOP_BY_HOP;
+  return name === 'close' ? HOP_BY_HOP_CLOSE : undefined;
+}
+
 /**
  * The names to drop from a header list: the fixed hop-by-hop set plus every name listed in any
  * `Connection` header, lower-cased. Returns the fixed set when `Connection` names nothing.
  */
 export function hopByHop(connection: readonly string[] | undefined): ReadonlySet<string> {
   if (connection === undefined) return HOP_BY_HOP;
+  const common = commonConnection(connection);
+  if (common !== undefined) return common;
   let names: Set<string> | undefined;
   for (const line of connection) {
     for (const token of line.split(',')) {
