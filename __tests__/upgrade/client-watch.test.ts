@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import type { Socket } from 'node:net';
 import { destroySocketPairs, socketPair } from '../helpers/sockets.js';
 import { waitFor } from '../helpers/wait.js';
@@ -60,5 +61,41 @@ describe('ClientWatch', () => {
     client.end('bytes');
     await watch.left;
     expect(watch.stop()).toEqual([]);
+  });
+
+  it('calls onLeave once when the client leaves, though both its end and its close come', async () => {
+    const [proxySide, client] = await socketPair();
+    let calls = 0;
+    const watch = new ClientWatch(proxySide, true, Buffer.alloc(0), () => calls++);
+    client.end();
+    await once(proxySide, 'end');
+    proxySide.destroy();
+    await once(proxySide, 'close');
+    expect(calls).toBe(1);
+    expect(watch.gone).toBe(true);
+  });
+
+  it('does not call onLeave after stop, and leaves no listener behind', async () => {
+    const [proxySide, client] = await socketPair();
+    const before = ['end', 'close', 'data'].map((event) => proxySide.listenerCount(event));
+    let calls = 0;
+    const watch = new ClientWatch(proxySide, true, Buffer.alloc(0), () => calls++);
+    watch.stop();
+    expect(['end', 'close', 'data'].map((event) => proxySide.listenerCount(event))).toEqual(before);
+    client.end();
+    proxySide.resume();
+    await once(proxySide, 'end');
+    expect(calls).toBe(0);
+    expect(watch.gone).toBe(false);
+  });
+
+  it('is gone at once for a client that left before the watch began, without calling onLeave', async () => {
+    const [proxySide] = await socketPair();
+    proxySide.destroy();
+    let calls = 0;
+    const watch = new ClientWatch(proxySide, true, Buffer.alloc(0), () => calls++);
+    expect(watch.gone).toBe(true);
+    expect(await watch.left).toBe('left');
+    expect(calls).toBe(0);
   });
 });

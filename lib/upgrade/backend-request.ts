@@ -117,11 +117,14 @@ export function upgradeRequestInit(
   const headers: OutgoingHttpHeaders = {};
   const prior: string[] = [];
   const { req } = src;
-  for (const [name, value] of out.headers) {
-    const lower = name.toLowerCase();
+  // By index over the flat list: its iterator would make a generator and a pair per line.
+  const { raw } = out.headers;
+  for (let i = 0; i < raw.length; i += 2) {
+    const lower = raw[i]!.toLowerCase();
+    const value = raw[i + 1]!;
     if (lower === 'x-forwarded-for') prior.push(value);
     else if (lower === 'host') headers.host ??= value;
-    else if ((FRAMING as readonly string[]).includes(lower)) {
+    else if (lower === 'content-length' || lower === 'transfer-encoding') {
       // The body is the client's, framed as it framed it: a stage's own value never goes out.
       if (headers[lower] === undefined && value === req.headers[lower]) headers[lower] = value;
     } else if (!(options.rewrite && isForwardedHeader(lower))) addLine(headers, lower, value);

@@ -28,13 +28,8 @@ async function wrap(
   }
 }
 
-/**
- * The upgrade request before anything is dialled (docs/upgrades.md, "Headers"): the backend for
- * this request (the `location` function's, if any), the user's request stages with
- * `ex.isUpgrade` true, the proxy's own headers, then `upgradeTransport.wrapRequest`. Null when a
- * stage answered the client itself: nothing then reaches a backend.
- */
-export async function prepareUpgrade(
+/** The user's stages, then `wrapRequest`: each may be asynchronous. */
+async function prepareAsync(
   options: ResolvedOptions,
   src: UpgradeSource,
 ): Promise<PreparedUpgrade | null> {
@@ -46,4 +41,25 @@ export async function prepareUpgrade(
   }
   const init = upgradeRequestInit(options, src, out);
   return { location, init: options.wrapRequest ? await wrap(options, init) : init };
+}
+
+/**
+ * The upgrade request before anything is dialled (docs/upgrades.md, "Headers"): the backend for
+ * this request (the `location` function's, if any), the user's request stages with
+ * `ex.isUpgrade` true, the proxy's own headers, then `upgradeTransport.wrapRequest`. Null when a
+ * stage answered the client itself: nothing then reaches a backend. With a fixed location and
+ * neither stages nor `wrapRequest`, nothing can wait: the request is made at once, without a
+ * promise (a throw is then the caller's to catch).
+ */
+export function prepareUpgrade(
+  options: ResolvedOptions,
+  src: UpgradeSource,
+): PreparedUpgrade | null | Promise<PreparedUpgrade | null> {
+  const { location } = options;
+  if (location === undefined || options.requestStages.length > 0 || options.wrapRequest)
+    return prepareAsync(options, src);
+  return {
+    location,
+    init: upgradeRequestInit(options, src, upgradeRequest(options, src, location)),
+  };
 }

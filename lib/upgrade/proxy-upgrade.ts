@@ -1,19 +1,15 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { debug } from '../util/debug.js';
-import { ProxyError, messageOf, type ProxyErrorCode } from '../errors/proxy-error.js';
+import { ProxyError, messageOf } from '../errors/proxy-error.js';
 import type { ResolvedOptions } from '../options.js';
 import type { NodeAgent } from '../types.js';
 import { respond } from '../errors/respond.js';
-import { serializeHead } from './backend-request.js';
-import { prepareUpgrade } from './prepare.js';
 import type { Location } from '../util/location.js';
-import { dial } from './dial.js';
 import { ClientWatch } from './client-watch.js';
-import { relayErrorResponse } from './error-response.js';
-import { readResponseHead, type ResponseHead } from './response-head.js';
-import { tunnel } from './tunnel.js';
-import { endOnClose, observe, type Observation } from '../hooks/channels.js';
+import { actOnStatus, endOnSocketClose } from './act-on-status.js';
+import { handshake, type Answered } from './handshake.js';
+import { observe, type Observation } from '../hooks/channels.js';
 
 /** One upgrade request, from either entry point. */
 export interface UpgradeSource {
@@ -39,127 +35,6 @@ export interface UpgradeHooks {
   readonly closingAll: boolean;
 }
 
-function wrapErrors<T>(promise: Promise<T>, code: ProxyErrorCode, prefix: string): Promise<T> {
-  return promise.catch((err: unknown) => {
-    throw err instanceof ProxyError
-      ? err
-      : new ProxyError(code, prefix + messageOf(err), { cause: err });
-  });
-}
-
-/**
- * Writes the request head and, for a plain request, its body re-framed. Never the client's early
- * bytes: they wait for a 101 (see {@link ClientWatch}).
- */
-async function send(backend: Duplex, head: string, src: UpgradeSource): Promise<void> {
-  await new Promise<void>((resolve, reject) => {
-    backend.write(head, 'latin1', (err?: Error | null) => (err ? reject(err) : resolve()));
-  });
-  const { req } = src;
-  const chunked = req.headers['transfer-encoding'] !== undefined;
-  if (src.raw || (!chunked && Number(req.headers['content-length'] ?? 0) === 0)) return;
-  req.on('data', (chunk: Buffer) => {
-    const framed = chunked
-      ? Buffer.concat([Buffer.from(`${chunk.length.toString(16)}\r\n`), chunk, Buffer.from('\r\n')])
-      : chunk;
-    if (!backend.write(framed)) req.pause();
-  });
-  backend.on('drain', () => req.resume());
-  req.once('end', () => chunked && backend.write('0\r\n\r\n'));
-}
-
-/**
- * Prepares the request, dials with the agent for its location, sends, and reads the backend's
- * answer, all within `responseHeaderTimeout`. Null when a user's stage answered the client.
- */
-async function handshake(
-  options: ResolvedOptions,
-  agentFor: (location: Location) => NodeAgent,
-  src: UpgradeSource,
-  attach: (backend: Duplex) => void,
-): Promise<{ backend: Duplex; response: ResponseHead } | null> {
-  const prepared = await prepareUpgrade(options, src);
-  if (prepared === null) return null;
-  const { init, location } = prepared;
-  let head: string;
-  try {
-    head = serializeHead(init);
-  } catch (err) {
-    throw new ProxyError('ERR_PROXY_WRAP_REQUEST', messageOf(err), { cause: err });
-  }
-  const backend = await wrapErrors(
-    dial(agentFor(location), location, options),
-    'ERR_PROXY_DIAL',
-    'error dialing backend: ',
-  );
-  attach(backend);
-  await wrapErrors(send(backend, head, src), 'ERR_PROXY_SEND', 'error sending request: ');
-  const response = await wrapErrors(readResponseHead(backend), 'ERR_PROXY_UPGRADE_RESPONSE', '');
-  return { backend, response };
-}
-
-function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
-  if (ms <= 0) return work;
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () =>
-        reject(new ProxyError('ERR_PROXY_BACKEND_TIMEOUT', 'timeout awaiting response headers')),
-      ms,
-    );
-  });
-  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
-}
-
-/** Acts on the backend's status (docs/upgrades.md, "What the client sees"); throws what the responder is to get. */
-function actOnStatus(
-  options: ResolvedOptions,
-  src: UpgradeSource,
-  backend: Duplex,
-  response: ResponseHead,
-  early: Buffer[],
-  hooks: UpgradeHooks,
-  seen: Observation | undefined,
-): void {
-  if (response.status === 101) {
-    if (!src.raw) {
-      throw new ProxyError(
-        'ERR_PROXY_INVALID_UPGRADE_RESPONSE',
-        'invalid upgrade response: status code 101: the request reached the proxy as a plain request ' +
-          "(no Upgrade header, or no server 'upgrade' listener), so its connection cannot be switched",
-      );
-    }
-    src.socket.write(response.raw);
-    // Before the tunnel resumes the client, so that they reach the backend first and in order.
-    for (const chunk of early) backend.write(chunk);
-    tunnel(src.socket, backend, options.maxBytesPerSec, (stats) => {
-      hooks.closed();
-      const held = early.reduce((sum, chunk) => sum + chunk.length, 0);
-      seen?.tunnelClose(
-        held + stats.bytesIn,
-        stats.bytesOut,
-        hooks.closingAll ? 'proxy' : stats.closedBy,
-      );
-    });
-    hooks.opened();
-    seen?.tunnelOpen();
-  } else if (response.status < 400) {
-    throw new ProxyError(
-      'ERR_PROXY_INVALID_UPGRADE_RESPONSE',
-      `invalid upgrade response: status code ${response.status}`,
-    );
-  } else {
-    if (seen) endOnSocketClose(seen, src, () => response.status);
-    relayErrorResponse(src.socket, backend, response, src.req.method ?? 'GET');
-  }
-}
-
-/** Publishes `request:end` for an upgrade that was answered instead of switched, once its connection closes. */
-function endOnSocketClose(seen: Observation, src: UpgradeSource, status: () => number): void {
-  if (src.raw) src.socket.once('close', () => seen.end(status(), false));
-  else endOnClose(seen, src.response());
-}
-
 /** A client that left gets nothing: both connections are closed, whatever the handshake was doing. */
 function abandon(src: UpgradeSource, backend: Duplex | undefined, reason: string): void {
   backend?.destroy();
@@ -172,6 +47,100 @@ function abandon(src: UpgradeSource, backend: Duplex | undefined, reason: string
   );
 }
 
+/** The handshake's deadline: a timer's callback with its argument, no closure per handshake. */
+function expire(run: UpgradeRun): void {
+  run.failed(new ProxyError('ERR_PROXY_BACKEND_TIMEOUT', 'timeout awaiting response headers'));
+}
+
+/**
+ * One upgrade while the backend is asked. Three things may end the wait, whichever comes first:
+ * the handshake's answer or failure, `responseHeaderTimeout`, or the client leaving. One object
+ * with methods, settled once: no promise race, no timer promise, no closure per outcome.
+ */
+class UpgradeRun {
+  private backend: Duplex | undefined;
+  private settled = false;
+  private readonly timer: NodeJS.Timeout | undefined;
+  private readonly seen: Observation | undefined;
+  private readonly watch: ClientWatch;
+
+  constructor(
+    private readonly options: ResolvedOptions,
+    agentFor: (location: Location) => NodeAgent,
+    private readonly src: UpgradeSource,
+    private readonly hooks: UpgradeHooks,
+  ) {
+    this.seen = observe(src.req);
+    this.watch = new ClientWatch(src.socket, src.raw, src.head, () => this.left());
+    const ms = options.responseHeaderTimeout;
+    if (ms > 0) this.timer = setTimeout(expire, ms, this);
+    handshake(options, agentFor, src, (made) => this.attach(made)).then(
+      (result) => this.answered(result),
+      (err: unknown) => this.failed(err),
+    );
+    if (this.watch.gone) this.left();
+  }
+
+  /** The backend's connection once open; destroyed when it comes after the end of the wait. */
+  private attach(made: Duplex): void {
+    if (this.settled || this.watch.gone) made.destroy();
+    else this.backend = made;
+  }
+
+  private settle(): boolean {
+    if (this.settled) return false;
+    this.settled = true;
+    clearTimeout(this.timer);
+    return true;
+  }
+
+  private left(): void {
+    this.failed(new ProxyError('ERR_PROXY_BACKEND_ABORTED', 'the client closed the connection'));
+  }
+
+  private answered(result: Answered | null): void {
+    if (this.settled) return;
+    if (this.watch.gone) return this.left();
+    const { src, seen } = this;
+    if (result === null) {
+      this.settle();
+      this.watch.stop(); // a stage answered: the early bytes go nowhere
+      if (seen) endOnSocketClose(seen, src, () => src.response().statusCode);
+      return;
+    }
+    try {
+      actOnStatus(
+        this.options,
+        src,
+        result.backend,
+        result.response,
+        this.watch.stop(),
+        this.hooks,
+        seen,
+      );
+      this.settle();
+    } catch (err) {
+      this.failed(err);
+    }
+  }
+
+  /** Everything before the switch that went wrong goes to the responder, unless the client left. */
+  failed(err: unknown): void {
+    if (!this.settle()) return;
+    const { src, seen, watch } = this;
+    watch.stop();
+    seen?.error(err);
+    if (watch.gone) {
+      seen?.end(0, true);
+      return abandon(src, this.backend, messageOf(err));
+    }
+    this.backend?.destroy();
+    const res = src.response();
+    if (seen) endOnSocketClose(seen, src, () => res.statusCode);
+    respond(this.options, src.req, res, err);
+  }
+}
+
 /**
  * The upgrade path (docs/upgrades.md): ask the backend, then act on its status. 101: the client
  * gets the backend's head byte for byte, the backend the client's early bytes, then the tunnel. Below
@@ -180,48 +149,11 @@ function abandon(src: UpgradeSource, backend: Duplex | undefined, reason: string
  * closed (the CVE-2018-1002105 fix). Every error before the switch goes to the responder; the
  * handshake as a whole gets `responseHeaderTimeout`. A client that leaves ends it at once.
  */
-export async function proxyUpgrade(
+export function proxyUpgrade(
   options: ResolvedOptions,
   agentFor: (location: Location) => NodeAgent,
   src: UpgradeSource,
   hooks: UpgradeHooks,
-): Promise<void> {
-  let backend: Duplex | undefined;
-  let done = false;
-  const seen = observe(src.req);
-  const watch = new ClientWatch(src.socket, src.raw, src.head);
-  const attach = (made: Duplex): void => {
-    if (done || watch.gone)
-      made.destroy(); // dialled after the deadline, or after the client left
-    else backend = made;
-  };
-  try {
-    const asked = withDeadline(
-      handshake(options, agentFor, src, attach),
-      options.responseHeaderTimeout,
-    );
-    const result = await Promise.race([asked, watch.left]);
-    if (result === 'left' || watch.gone) {
-      asked.catch(() => undefined); // its failure, caused by the closing that follows, goes nowhere
-      throw new ProxyError('ERR_PROXY_BACKEND_ABORTED', 'the client closed the connection');
-    }
-    if (result === null) {
-      watch.stop(); // a stage answered: the early bytes go nowhere
-      if (seen) endOnSocketClose(seen, src, () => src.response().statusCode);
-      return;
-    }
-    actOnStatus(options, src, backend!, result.response, watch.stop(), hooks, seen);
-  } catch (err) {
-    done = true;
-    watch.stop();
-    seen?.error(err);
-    if (watch.gone) {
-      seen?.end(0, true);
-      return abandon(src, backend, messageOf(err));
-    }
-    backend?.destroy();
-    const res = src.response();
-    if (seen) endOnSocketClose(seen, src, () => res.statusCode);
-    respond(options, src.req, res, err);
-  }
+): void {
+  new UpgradeRun(options, agentFor, src, hooks);
 }
