@@ -6,73 +6,13 @@
 import dc from 'node:diagnostics_channel';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
+import { Family, Histogram, label } from './prometheus.js';
+
+export { labelValue } from './prometheus.js';
+
 const PREFIX = 'upgrade_aware_proxy_';
 const CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
-/** Prometheus' default buckets, in seconds. */
-const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
-const DURATION = `${PREFIX}request_duration_seconds`;
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'CONNECT']);
-
-const heading = (name: string, type: string, help: string): string[] => [
-  `# HELP ${name} ${help}`,
-  `# TYPE ${name} ${type}`,
-];
-
-/** One metric's samples by their label text (`{a="b"}`, or `''` for none). */
-class Family {
-  readonly samples = new Map<string, number>();
-  constructor(
-    readonly name: string,
-    readonly type: 'counter' | 'gauge',
-    readonly help: string,
-    unlabelled = true,
-  ) {
-    if (unlabelled) this.samples.set('', 0);
-  }
-
-  add(amount: number, labels = ''): void {
-    this.samples.set(labels, (this.samples.get(labels) ?? 0) + amount);
-  }
-
-  lines(): string[] {
-    const samples = [...this.samples].map(([labels, value]) => `${this.name}${labels} ${value}`);
-    return [...heading(this.name, this.type, this.help), ...samples];
-  }
-}
-
-/** The request duration: cumulative buckets, sum and count; no labels. */
-class Histogram {
-  readonly #counts = BUCKETS.map(() => 0);
-  #sum = 0;
-  #count = 0;
-
-  observe(value: number): void {
-    BUCKETS.forEach((bound, i) => value <= bound && (this.#counts[i] += 1));
-    this.#sum += value;
-    this.#count += 1;
-  }
-
-  lines(): string[] {
-    const name = DURATION;
-    return [
-      ...heading(name, 'histogram', 'Seconds to the end of the answer, or to the 101.'),
-      ...BUCKETS.map((bound, i) => `${name}_bucket{le="${bound}"} ${this.#counts[i]}`),
-      `${name}_bucket{le="+Inf"} ${this.#count}`,
-      `${name}_sum ${this.#sum}`,
-      `${name}_count ${this.#count}`,
-    ];
-  }
-}
-
-/** A label value escaped as the format wants: backslash, double quote and newline. */
-export function labelValue(text: string): string {
-  return text.replace(/[\\"\n]/g, (c) => (c === '\n' ? '\\n' : `\\${c}`));
-}
-
-function label(pairs: Record<string, string>): string {
-  const text = Object.entries(pairs).map(([name, value]) => `${name}="${labelValue(value)}"`);
-  return `{${text.join(',')}}`;
-}
 
 /** A count or a time from a message; anything else counts 0. */
 const number = (value: unknown): number =>
@@ -167,7 +107,7 @@ export interface Metrics {
  */
 export function createMetrics(path: string): Metrics {
   const m = families();
-  const duration = new Histogram();
+  const duration = new Histogram(`${PREFIX}request_duration_seconds`);
   const subscribed = Object.entries(handlers(m, duration)).map(([name, handle]) => {
     const fn = (message: unknown): void => {
       try {
