@@ -96,7 +96,7 @@ function spawnNode(file, args, cpu, nodeArgs = [], execPath = process.execPath) 
 
 /**
  * Starts the server `node [...nodeArgs] <file> ...args` on `cpu` (`execPath`: another `node`
- * binary) and resolves with `{ url, child, cpuTime(), memory(), stats() }` once it has sent its
+ * binary) and resolves with `{ url, child, cpuTime(), majorGcs(), memory(), stats() }` once it has sent its
  * URL. Rejects with `Unavailable` if the server reports it cannot run, or exits before listening
  * (with its error line).
  */
@@ -123,6 +123,7 @@ export async function startServer(file, args, cpu, { nodeArgs, execPath } = {}) 
         const cpu = await ask(child, 'cpu');
         return cpu.user + cpu.system;
       },
+      majorGcs: async () => (await ask(child, 'gc')).major,
       memory: () => ask(child, 'memory'),
       stats: () => ask(child, 'stats'),
     };

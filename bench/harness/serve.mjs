@@ -1,10 +1,26 @@
 // Child side of every bench server (backends and contenders): listen on loopback, report the URL to
 // the orchestrator over IPC, answer its questions, and exit when it goes away. Questions:
 // `'cpu'` (process.cpuUsage()), `'memory'` (process.memoryUsage() after a full GC when the process
-// runs with --expose-gc), `'stats'` (whatever the server's `stats()` returns).
+// runs with --expose-gc), `'gc'` (`{ major }`: V8's mark-compacts so far), `'stats'` (whatever the
+// server's `stats()` returns).
 import http from 'node:http';
 import https from 'node:https';
 import { once } from 'node:events';
+import { PerformanceObserver, constants } from 'node:perf_hooks';
+
+/**
+ * V8's full (mark-compact) collections since the server reported: on large bodies a process either
+ * makes next to none or one every few requests, whatever its code (docs/benchmarks.md, "Transport
+ * kinds"), and the count shows which.
+ */
+let majorGcs = 0;
+
+function countMajorGcs() {
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries())
+      if (entry.detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR) majorGcs += 1;
+  }).observe({ entryTypes: ['gc'] });
+}
 
 /** Full garbage collections, so heap figures count live objects only (needs --expose-gc). */
 function collect() {
@@ -17,6 +33,7 @@ function collect() {
 function answer(question, stats) {
   if (question === 'cpu') return process.cpuUsage();
   if (question === 'memory') return { gc: collect(), ...process.memoryUsage() };
+  if (question === 'gc') return { major: majorGcs };
   if (question === 'stats') return stats();
   return undefined;
 }
@@ -24,6 +41,7 @@ function answer(question, stats) {
 /** Answers the orchestrator's questions and sends it `{ url }` for a server listening on `port` (`https:` with `tls`). */
 export function report(port, stats = () => ({}), { tls = false } = {}) {
   process.once('disconnect', () => process.exit(0));
+  countMajorGcs();
   process.on('message', (question) => {
     const value = answer(question, stats);
     if (value !== undefined) process.send({ [question]: value });

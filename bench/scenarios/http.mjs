@@ -96,9 +96,13 @@ const SCENARIOS = {
   },
 };
 
-/** One load run against `c`, with the CPU time its process spent per request (and per MiB moved). */
+/**
+ * One load run against `c`, with the CPU time its process spent per request (and per MiB moved) and
+ * the full collections V8 made in it per second.
+ */
 async function run(scenario, c, seconds) {
   const cpuBefore = await c.cpuTime();
+  const gcsBefore = await c.server.majorGcs();
   const result = await load(c.url, {
     connections: scenario.connections,
     cpu: CPU.load,
@@ -107,9 +111,11 @@ async function run(scenario, c, seconds) {
   });
   if (result.requests === 0) throw new Error(`no request completed in ${seconds} s`);
   const cpuUs = ((await c.cpuTime()) - cpuBefore) / result.requests;
+  const majorGcsPerSec = ((await c.server.majorGcs()) - gcsBefore) / seconds;
   return {
     ...result,
     cpuUs,
+    majorGcsPerSec,
     mibPerSec: (result.rps * LARGE_BYTES) / MIB,
     cpuUsPerMib: cpuUs / (LARGE_BYTES / MIB),
   };
@@ -191,11 +197,12 @@ const VIEWS = {
     ratios: getRatios,
   },
   get1m: {
-    keys: { mibPerSec: 1, p99Ms: 1, cpuUsPerMib: 0 },
+    keys: { mibPerSec: 1, p99Ms: 1, cpuUsPerMib: 0, majorGcsPerSec: 1 },
     columns: [
       { key: 'mibPerSec', title: 'MiB/s', digits: 1 },
       { key: 'p99Ms', title: 'p99 ms', digits: 1 },
       { key: 'cpuUsPerMib', title: 'CPU µs/MiB', digits: 0 },
+      { key: 'majorGcsPerSec', title: 'full GCs/s', digits: 1 },
       { key: 'errors', title: 'errors', digits: 0 },
     ],
     chart: { rate: 'mibPerSec', rateUnit: 'MiB/s', cpu: 'cpuUsPerMib' },
@@ -214,11 +221,12 @@ const VIEWS = {
     ],
   },
   post64k: {
-    keys: { rps: 0, p99Ms: 1, cpuUs: 0 },
+    keys: { rps: 0, p99Ms: 1, cpuUs: 0, majorGcsPerSec: 1 },
     columns: [
       { key: 'rps', title: 'req/s', digits: 0 },
       { key: 'p99Ms', title: 'p99 ms', digits: 1 },
       { key: 'cpuUs', title: 'CPU µs/req', digits: 0 },
+      { key: 'majorGcsPerSec', title: 'full GCs/s', digits: 1 },
       { key: 'errors', title: 'errors', digits: 0 },
     ],
     chart: { rate: 'rps', rateUnit: 'req/s', cpu: 'cpuUs' },
