@@ -6,8 +6,8 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULTS } from '../../lib/cli/flags.js';
-import type { CliOptions } from '../../lib/cli/flags.js';
+import { DEFAULTS } from '../../lib/cli/cli-options.js';
+import type { CliOptions } from '../../lib/cli/cli-options.js';
 import { makeTls } from '../fixtures/tls.js';
 import { closedPort, request } from '../helpers/servers.js';
 import { openWebSocket } from '../helpers/websockets.js';

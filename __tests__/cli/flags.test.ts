@@ -5,8 +5,12 @@ import {
   DEFAULT_PATH_ACCEPT_RE,
   DEFAULT_PATH_REJECT_RE,
 } from '../../lib/cli/filter.js';
-import { DEFAULTS, FlagError, helpText, parseDuration, parseFlags } from '../../lib/cli/flags.js';
-import type { CliOptions } from '../../lib/cli/flags.js';
+import { DEFAULTS } from '../../lib/cli/cli-options.js';
+import type { CliOptions } from '../../lib/cli/cli-options.js';
+import { parseDuration } from '../../lib/cli/durations.js';
+import { FlagError } from '../../lib/cli/flag-error.js';
+import { parseFlags } from '../../lib/cli/flags.js';
+import { helpText } from '../../lib/cli/help.js';
 
 /** Runs parseFlags and returns the FlagError it throws, failing when it throws nothing else. */
 function flagError(argv: string[]): FlagError {

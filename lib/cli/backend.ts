@@ -16,8 +16,8 @@ import { createConnection } from 'node:net';
 import type { Socket } from 'node:net';
 import { resolve } from 'node:path';
 import { refuseTlsFlags, tlsOf, tokenOf, withheldCredentials } from './credentials.js';
-import { FlagError } from './flags.js';
-import type { CliOptions } from './flags.js';
+import type { CliOptions } from './cli-options.js';
+import { FlagError, invalidValue } from './flag-error.js';
 import { defaultKubeconfigPath, loadKubeconfig } from './kubeconfig.js';
 import type { KubeTarget } from './kubeconfig.js';
 import { proxiedAgent } from './proxy-url.js';
@@ -62,7 +62,7 @@ class UnixSocketAgent extends http.Agent {
 }
 
 function badTarget(value: string, rule: string): FlagError {
-  return new FlagError(`invalid value ${JSON.stringify(value)} for --target: ${rule}`);
+  return invalidValue(value, 'target', rule);
 }
 
 /**

@@ -7,8 +7,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import type https from 'node:https';
-import { FlagError } from './flags.js';
-import type { CliOptions } from './flags.js';
+import type { CliOptions } from './cli-options.js';
+import { FlagError, invalidValue } from './flag-error.js';
 import type { KubeTarget } from './kubeconfig.js';
 
 /**
@@ -21,9 +21,7 @@ export async function readFlagFile(path: string, flag: string): Promise<Buffer> 
     return await readFile(path);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? String(err);
-    throw new FlagError(
-      `invalid value ${JSON.stringify(path)} for --${flag}: cannot read the file (${code})`,
-    );
+    throw invalidValue(path, flag, `cannot read the file (${code})`);
   }
 }
 
@@ -35,10 +33,7 @@ export async function tokenOf(
   if (options.token) return options.token;
   if (options.tokenFile) {
     const token = (await readFlagFile(options.tokenFile, 'token-file')).toString('utf8').trim();
-    if (!token)
-      throw new FlagError(
-        `invalid value ${JSON.stringify(options.tokenFile)} for --token-file: the file is empty`,
-      );
+    if (!token) throw invalidValue(options.tokenFile, 'token-file', 'the file is empty');
     return token;
   }
   return kube?.token || undefined;

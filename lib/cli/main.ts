@@ -15,8 +15,10 @@ import { createAccessLog } from './access-log.js';
 import { createMetrics } from './metrics.js';
 import { resolveBackend } from './backend.js';
 import type { Backend } from './backend.js';
-import { FlagError, helpText, parseFlags } from './flags.js';
-import type { CliOptions } from './flags.js';
+import type { CliOptions } from './cli-options.js';
+import { FlagError, invalidValue } from './flag-error.js';
+import { parseFlags } from './flags.js';
+import { helpText } from './help.js';
 import { KubeconfigError } from './kubeconfig.js';
 import { listenTcp, listenUnix, removeStale } from './listen.js';
 import { createCliServer } from './server.js';
@@ -61,8 +63,7 @@ function warnings(options: CliOptions, backend: Backend): string[] {
 async function checkWww(options: CliOptions): Promise<void> {
   if (!options.www) return;
   const info = await stat(options.www).catch(() => undefined);
-  if (!info?.isDirectory())
-    throw new FlagError(`invalid value ${JSON.stringify(options.www)} for --www: not a directory`);
+  if (!info?.isDirectory()) throw invalidValue(options.www, 'www', 'not a directory');
 }
 
 /**

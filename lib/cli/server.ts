@@ -18,9 +18,15 @@ import type { Metrics } from './metrics.js';
 import type { Backend } from './backend.js';
 import { createFilter, parseRegexpList } from './filter.js';
 import type { RequestFilter } from './filter.js';
-import type { CliOptions } from './flags.js';
+import type { CliOptions } from './cli-options.js';
 import { createRouter } from './routes.js';
 import type { Route } from './routes.js';
+import {
+  answerOnSocket,
+  answerRouteOnSocket,
+  answerUnreadableHead,
+  PLAIN_TEXT,
+} from './socket-answers.js';
 import { sendText, serveStatic } from './static-files.js';
 
 /** What the server reports besides responses. */
@@ -53,14 +59,6 @@ const FORBIDDEN = 'Forbidden\n';
  */
 export const MAX_REQUEST_HEAD_BYTES = (1 << 20) + 4096;
 
-/** Go's answers to a request head it cannot read: too large, or not HTTP. */
-const HEAD_TOO_LARGE = goError(431, '431 Request Header Fields Too Large');
-const NOT_HTTP = goError(400, '400 Bad Request');
-
-function goError(status: number, body: string): string {
-  return `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n${body}`;
-}
-
 function filterOf(options: CliOptions): RequestFilter | undefined {
   if (options.disableFilter) return undefined;
   return createFilter({
@@ -77,43 +75,6 @@ function responderFor(logs: ServerLogs) {
     logs.error(`Error while proxying request: ${err.message}`);
     sendText(res, err instanceof ProxyError ? err.status : 500, `${err.message}\n`);
   };
-}
-
-/** Writes a whole HTTP/1.1 answer on an upgrade's socket and closes it; returns the status. */
-function answerOnSocket(
-  socket: Duplex,
-  status: number,
-  headers: Record<string, string>,
-  body = '',
-): number {
-  const lines = [`HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? ''}`];
-  for (const [name, value] of Object.entries({
-    ...headers,
-    'Content-Length': String(Buffer.byteLength(body)),
-    Connection: 'close',
-  })) {
-    lines.push(`${name}: ${value}`);
-  }
-  socket.end(`${lines.join('\r\n')}\r\n\r\n${body}`);
-  return status;
-}
-
-function answerRouteOnSocket(socket: Duplex, route: Route): number {
-  if (route.kind === 'redirect') return answerOnSocket(socket, 301, { Location: route.location });
-  if (route.kind === 'error')
-    return answerOnSocket(
-      socket,
-      route.status,
-      { 'Content-Type': 'text/plain; charset=utf-8' },
-      route.body,
-    );
-  // The file server does not speak upgrades.
-  return answerOnSocket(
-    socket,
-    404,
-    { 'Content-Type': 'text/plain; charset=utf-8' },
-    '404 page not found\n',
-  );
 }
 
 /**
@@ -181,18 +142,12 @@ export function createCliServer(
     const answered = (status: number): void => logs.access?.answered(req, status);
     const target = route(req.url ?? '');
     if (target.kind !== 'proxy') answered(answerRouteOnSocket(socket, target));
-    else if (!admit(req, target))
-      answered(
-        answerOnSocket(socket, 403, { 'Content-Type': 'text/plain; charset=utf-8' }, FORBIDDEN),
-      );
+    else if (!admit(req, target)) answered(answerOnSocket(socket, 403, PLAIN_TEXT, FORBIDDEN));
     else proxy.upgrade(req, socket, head);
   });
 
-  // A head over the limit gets Go's 431, other garbage Go's 400; neither reaches the handlers or the log.
-  server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
-    if (socket.writable) socket.end(err.code === 'HPE_HEADER_OVERFLOW' ? HEAD_TOO_LARGE : NOT_HTTP);
-    else socket.destroy();
-  });
+  // A head Node cannot read gets Go's answer, not the handlers or the log.
+  server.on('clientError', answerUnreadableHead);
 
   return {
     server,
