@@ -1,6 +1,7 @@
 import { cleanPath } from './go/path.js';
 import { fromByteString, toByteString } from './go/strings.js';
-import { escapePath, formatUrl, parseUrl } from './go/url.js';
+import { escapePath } from './go/escape.js';
+import { formatUrl, parseUrl } from './go/url.js';
 import { rewriteUrl, type RewriteTarget } from './rewrite-url.js';
 
 /**

@@ -1,11 +1,5 @@
-import {
-  UrlParseError,
-  escapePath,
-  escapedPath,
-  formatUrl,
-  parsePath,
-  type GoUrl,
-} from './go/url.js';
+import { UrlParseError, formatUrl, parsePath, type GoUrl } from './go/url.js';
+import { escapePath, escapedPath } from './go/escape.js';
 import { joinPath } from './go/path.js';
 
 /**

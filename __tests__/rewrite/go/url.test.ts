@@ -1,13 +1,7 @@
 import { cleanPath, joinPath } from '../../../lib/rewrite/go/path.js';
 import { fromByteString, toByteString } from '../../../lib/rewrite/go/strings.js';
-import {
-  UrlParseError,
-  escapePath,
-  escapedPath,
-  formatUrl,
-  parsePath,
-  parseUrl,
-} from '../../../lib/rewrite/go/url.js';
+import { escapePath, escapedPath } from '../../../lib/rewrite/go/escape.js';
+import { UrlParseError, formatUrl, parsePath, parseUrl } from '../../../lib/rewrite/go/url.js';
 
 /** The error `fn` throws (the test fails if it returns). */
 function thrown(fn: () => unknown): unknown {

@@ -1,14 +1,17 @@
-import { isIPv4, isIPv6 } from 'node:net';
 import { goQuote } from './strings.js';
+import { Reason, escape, escapedFragment, escapedPath, unescape } from './escape.js';
+import { parseAuthority } from './authority.js';
 
 /**
- * Go's `net/url` (`Parse`, `URL.String`, `EscapedPath`), as Kubernetes' rewriting transport uses
- * it (docs/differences.md, P13); `path.Clean` and `path.Join` are in `path.ts`. Follows Go 1.26's
- * src/net/url/url.go; see https://pkg.go.dev/net/url.
+ * Go's `net/url` (`Parse`, `URL.String`), as Kubernetes' rewriting transport uses it
+ * (docs/differences.md, P13). Follows Go 1.26's src/net/url/url.go; see
+ * https://pkg.go.dev/net/url. The escaping rules and `EscapedPath` are in `escape.ts`, the
+ * authority (`parseAuthority`, `parseHost`) in `authority.ts`; `path.Clean` and `path.Join` are in
+ * `path.ts`.
  *
  * Strings are Go strings: one character per byte (latin1), which is how Node hands over header
  * values. A character above U+00FF counts as its UTF-8 bytes. Text decoded as UTF-8 (HTML
- * attribute values) goes through {@link toByteString} first to get the bytes Go would see.
+ * attribute values) goes through `toByteString` (strings.ts) first to get the bytes Go would see.
  */
 
 /** Go's `url.Userinfo`: `password` is `null` when no `:` was written. */
@@ -43,13 +46,6 @@ export class UrlParseError extends Error {
   }
 }
 
-/** A reason without the URL; `parseUrl` wraps it as Go's `Parse` wraps errors. */
-class Reason extends Error {}
-
-type Mode = 'path' | 'host' | 'zone' | 'user' | 'fragment';
-
-const isHostMode = (mode: Mode): boolean => mode === 'host' || mode === 'zone';
-
 const EMPTY: GoUrl = Object.freeze({
   scheme: '',
   opaque: '',
@@ -64,104 +60,6 @@ const EMPTY: GoUrl = Object.freeze({
   rawFragment: '',
 });
 
-const UPPER_HEX = '0123456789ABCDEF';
-
-/** Go's `shouldEscape(c, mode)` for one byte. */
-function shouldEscape(c: number, mode: Mode): boolean {
-  const ch = String.fromCharCode(c);
-  if (/[A-Za-z0-9]/.test(ch)) return false; // RFC 3986 §2.3 unreserved (alphanum)
-  // §3.2.2 sub-delims, plus ':' and '[]' of host:port and '<>"' that Parse rejects anyway.
-  if (isHostMode(mode) && `!$&'()*+,;=:[]<>"`.includes(ch)) return false;
-  if ('-_.~'.includes(ch)) return false; // §2.3 unreserved (mark)
-  if ('$&+,/:;=?@'.includes(ch)) {
-    // §2.2 reserved: a path escapes only '?', userinfo '@/?:', a fragment nothing.
-    if (mode === 'path') return ch === '?';
-    if (mode === 'user') return '@/?:'.includes(ch);
-    if (mode === 'fragment') return false;
-  }
-  // go.dev/issue/19917: a fragment keeps the sub-delims '!()*'.
-  return !(mode === 'fragment' && '!()*'.includes(ch));
-}
-
-const percent = (b: number): string => '%' + UPPER_HEX[b >> 4] + UPPER_HEX[b & 15];
-
-/** Per mode, which of the bytes 0-255 `shouldEscape` names (filled on first use). */
-const ESCAPED = new Map<Mode, Uint8Array>();
-
-function escapeTable(mode: Mode): Uint8Array {
-  let table = ESCAPED.get(mode);
-  if (table === undefined) {
-    table = Uint8Array.from({ length: 256 }, (_, c) => (shouldEscape(c, mode) ? 1 : 0));
-    ESCAPED.set(mode, table);
-  }
-  return table;
-}
-
-/** Whether `escape(s, mode)` is `s`: no byte to escape (the common case, checked by table). */
-function unchangedByEscape(s: string, mode: Mode): boolean {
-  const table = escapeTable(mode);
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c > 0xff || table[c] === 1) return false;
-  }
-  return true;
-}
-
-/** Go's `escape(s, mode)`: %XX (upper-case) for every byte `shouldEscape` names. */
-function escape(s: string, mode: Mode): string {
-  if (unchangedByEscape(s, mode)) return s;
-  let out = '';
-  for (const ch of s) {
-    const c = ch.codePointAt(0) as number;
-    if (c > 0xff) out += [...Buffer.from(ch, 'utf8')].map(percent).join('');
-    else out += shouldEscape(c, mode) ? percent(c) : ch;
-  }
-  return out;
-}
-
-/** Go's `unescape(s, mode)`: every `%` needs two hex digits; a host takes only a few escapes. */
-function unescape(s: string, mode: Mode): string {
-  if (!isHostMode(mode) && !s.includes('%')) return s; // nothing to check or decode
-  for (let i = 0; i < s.length; i++) {
-    if (s[i] === '%') {
-      checkEscape(s.slice(i, i + 3), mode);
-      i += 2;
-    } else if (isHostMode(mode) && s.charCodeAt(i) < 0x80 && shouldEscape(s.charCodeAt(i), mode)) {
-      throw new Reason(`invalid character ${goQuote(s[i] as string)} in host name`);
-    }
-  }
-  return s.replace(/%[0-9A-Fa-f]{2}/g, (hex) => String.fromCharCode(parseInt(hex.slice(1), 16)));
-}
-
-/** Go's `EscapeError` cases for one `%XX`. */
-function checkEscape(three: string, mode: Mode): void {
-  if (!/^%[0-9A-Fa-f]{2}$/.test(three)) throw new Reason(`invalid URL escape ${goQuote(three)}`);
-  const v = parseInt(three.slice(1), 16);
-  // RFC 3986 §3.2.2: a host %-encodes only non-ASCII bytes; RFC 6874 adds %25 before a zone,
-  // where Go accepts only escapes of bytes a host could hold as they are (and space).
-  const badHost = mode === 'host' && v < 0x80 && three !== '%25';
-  const badZone = mode === 'zone' && three !== '%25' && v !== 0x20 && shouldEscape(v, 'host');
-  if (badHost || badZone) throw new Reason(`invalid URL escape ${goQuote(three)}`);
-}
-
-/** Go's `validEncoded`: RFC 3986 pchar, '[' ']' and '%' allowed as written. */
-function validEncoded(s: string, mode: Mode): boolean {
-  for (const ch of s) {
-    const c = ch.codePointAt(0) as number;
-    if (!`!$&'()*+,;=:@[]%`.includes(ch) && (c > 0xff || shouldEscape(c, mode))) return false;
-  }
-  return true;
-}
-
-function tryUnescape(s: string, mode: Mode): string | null {
-  try {
-    return unescape(s, mode);
-  } catch (err) {
-    if (err instanceof Reason) return null;
-    throw err;
-  }
-}
-
 /** Go's `setPath`: `rawPath` is kept only when it differs from the default encoding of the path. */
 export function parsePath(raw: string): { path: string; rawPath: string } {
   try {
@@ -170,26 +68,6 @@ export function parsePath(raw: string): { path: string; rawPath: string } {
   } catch (err) {
     throw err instanceof Reason ? new UrlParseError(raw, err.message) : err;
   }
-}
-
-/** Go's `URL.EscapedPath`: the raw path if it is validly encoded and decodes to the path. */
-export function escapedPath(u: Pick<GoUrl, 'path' | 'rawPath'>): string {
-  const raw = u.rawPath;
-  if (raw !== '' && validEncoded(raw, 'path') && tryUnescape(raw, 'path') === u.path) return raw;
-  return u.path === '*' ? '*' : escape(u.path, 'path'); // go.dev/issue/11202
-}
-
-/** Go's `escape(path, encodePath)`: A–Z a–z 0–9 `-_.~$&+,/:;=@` stay, the rest is %XX. */
-export function escapePath(path: string): string {
-  return escape(path, 'path');
-}
-
-/** Go's `URL.EscapedFragment`, the fragment's counterpart of `EscapedPath`. */
-function escapedFragment(u: GoUrl): string {
-  const raw = u.rawFragment;
-  const valid = raw !== '' && validEncoded(raw, 'fragment');
-  if (valid && tryUnescape(raw, 'fragment') === u.fragment) return raw;
-  return escape(u.fragment, 'fragment');
 }
 
 /** Go's `getScheme`: `[A-Za-z][A-Za-z0-9+.-]*:`; a leading ':' is an error. */
@@ -205,58 +83,6 @@ function splitQuery(rest: string): { rest: string; rawQuery: string; forceQuery:
   if (q < 0) return { rest, rawQuery: '', forceQuery: false };
   if (q === rest.length - 1) return { rest: rest.slice(0, q), rawQuery: '', forceQuery: true };
   return { rest: rest.slice(0, q), rawQuery: rest.slice(q + 1), forceQuery: false };
-}
-
-function checkPort(colonPort: string): void {
-  if (/^(:[0-9]*)?$/.test(colonPort)) return;
-  throw new Reason(`invalid port ${goQuote(colonPort)} after host`);
-}
-
-/** Go's `parseHost`: host[:port], or an IPv6 literal in brackets. */
-function parseHost(scheme: string, host: string): string {
-  const open = host.lastIndexOf('[');
-  if (open > 0) throw new Reason('invalid IP-literal');
-  if (open === 0) return parseIpLiteral(host);
-  // go.dev/issue/75223: http(s) hosts hold one colon; other schemes take the last as the port.
-  const strict = scheme === 'http' || scheme === 'https';
-  const colon = strict ? host.indexOf(':') : host.lastIndexOf(':');
-  if (colon >= 0) checkPort(host.slice(colon));
-  return unescape(host, 'host');
-}
-
-/** RFC 3986 §3.2.2 and RFC 6874: `[v6addr%25zone]:port`; only IPv6 may stand in brackets. */
-function parseIpLiteral(host: string): string {
-  const close = host.lastIndexOf(']');
-  if (close < 0) throw new Reason("missing ']' in host");
-  const colonPort = host.slice(close + 1);
-  checkPort(colonPort);
-  const name = host.slice(1, close);
-  const z = name.indexOf('%25');
-  const ip = unescape(z < 0 ? name : name.slice(0, z), 'host');
-  const address = z < 0 ? ip : ip + unescape(name.slice(z), 'zone');
-  // Go asks netip.ParseAddr; node:net's checks agree on the forms that matter here.
-  if (isIPv4(address)) throw new Reason('invalid IP-literal');
-  const pct = address.indexOf('%');
-  if (!isIPv6(pct < 0 ? address : address.slice(0, pct)) || pct === address.length - 1) {
-    throw new Reason(`invalid host: ParseAddr(${goQuote(address)}): unable to parse IP`);
-  }
-  return `[${address}]${unescape(colonPort, 'host')}`;
-}
-
-/** Go's `parseAuthority`: userinfo ends at the last '@'. */
-function parseAuthority(scheme: string, authority: string): Pick<GoUrl, 'user' | 'host'> {
-  const at = authority.lastIndexOf('@');
-  const host = parseHost(scheme, authority.slice(at + 1));
-  if (at < 0) return { user: null, host };
-  const info = authority.slice(0, at);
-  // Go's validUserinfo: RFC 3986 §3.2.1 userinfo, plus '@' (go.dev/issue/3439).
-  if (!/^[A-Za-z0-9\-._:~!$&'()*+,;=%@]*$/.test(info)) {
-    throw new Reason('net/url: invalid userinfo');
-  }
-  const colon = info.indexOf(':');
-  if (colon < 0) return { user: { username: unescape(info, 'user'), password: null }, host };
-  const username = unescape(info.slice(0, colon), 'user');
-  return { user: { username, password: unescape(info.slice(colon + 1), 'user') }, host };
 }
 
 /** RFC 3986 §4.2: a first segment with a colon reads as a scheme. */
