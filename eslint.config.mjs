@@ -33,15 +33,19 @@ export default tseslint.config(
     },
   },
   // Each folder of lib/ may depend only on the folders below it (docs/architecture.md, "Layers").
-  layer('lib/util/**/*.ts', /^\.\.\/(?!errors\/proxy-error\.js$|types\.js$)/, 'util/ depends on nothing else in lib/ but the error class and the public types'),
-  layer('lib/errors/**/*.ts', /^\.\.\/(?!util\/|types\.js$|options\.js$)/, 'errors/ may use util/ and the option types only'),
-  layer('lib/hooks/**/*.ts', /^\.\.\/(?!util\/|errors\/|options\.js$|types\.js$)/, 'hooks/ may use util/, errors/, the options and the types only'),
+  layer('lib/util/**/*.ts', /^\.\.\/(?!errors\/proxy-error\.js$|types(?:\/[\w-]+)?\.js$)/, 'util/ depends on nothing else in lib/ but the error class and the public types'),
+  layer('lib/errors/**/*.ts', /^\.\.\/(?!util\/|types(?:\/[\w-]+)?\.js$|options\.js$)/, 'errors/ may use util/ and the option types only'),
+  layer('lib/options.ts', /^undici(?:\/|$)|^\.\/(?!util\/|errors\/|options\/|types(?:\/[\w-]+)?\.js$)/,
+    'the options are resolved with util/, errors/ and the public types only: no client library, no transport'),
+  layer('lib/options/**/*.ts', /^undici(?:\/|$)|^\.\.\/(?!util\/|errors\/|options\.js$|types(?:\/[\w-]+)?\.js$)/,
+    'an option reader uses util/, errors/ and the public types only: no client library, no transport'),
+  layer('lib/hooks/**/*.ts', /^\.\.\/(?!util\/|errors\/|options\.js$|types(?:\/[\w-]+)?\.js$)/, 'hooks/ may use util/, errors/, the options and the types only'),
   layer('lib/transport/**/*.ts', /^\.\.\/(?:upgrade|rewrite|cli|stages|hooks)\/|^\.\.\/http\/(?!exchange\.js$|informational\.js$)/,
     'a transport knows the exchange and the 1xx relay of the HTTP path, nothing else of it, and nothing of upgrades or rewriting'),
   layer('lib/rewrite/**/*.ts', /^(?:\.\.\/)+(?:upgrade|cli)\//, 'rewriting knows nothing of upgrades'),
   layer('lib/http/**/*.ts', /^(?:\.\.\/)+(?:upgrade|cli)\//, 'the HTTP path knows nothing of upgrades'),
   layer('lib/upgrade/**/*.ts', /^\.\.\/(?:http|transport|cli)\//, 'the upgrade path knows nothing of the HTTP path or its transports'),
-  layer('lib/stages/**/*.ts', /^\.\.\/(?!types\.js$|util\/|errors\/proxy-error\.js$|rewrite\/codec\.js$)/, 'a ready-made stage is a user of the public types, with util/, the error class and the codec'),
+  layer('lib/stages/**/*.ts', /^\.\.\/(?!types(?:\/[\w-]+)?\.js$|util\/|errors\/proxy-error\.js$|rewrite\/codec\.js$)/, 'a ready-made stage is a user of the public types, with util/, the error class and the codec'),
   {
     // The command line is built on the public API like any user's code, with Node alone.
     files: ['lib/cli/**/*.ts'],

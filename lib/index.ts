@@ -7,18 +7,21 @@ export type {
   UndiciDispatcher,
   Agent,
   Dispatcher,
-  ErrorResponder,
-  ErrorResponderFunction,
-  UpgradeAwareMiddleware,
-  UpgradeAwareOptions,
   UpgradeRequestInit,
   UpgradeTransport,
+} from './types/clients.js';
+export type { ErrorResponder, ErrorResponderFunction } from './types/responder.js';
+export type {
   ProxyHeaders,
   ProxyExchange,
   ProxyResponse,
   RequestStage,
   ResponseStage,
   ProxyStages,
+} from './types/stages.js';
+export type {
+  UpgradeAwareMiddleware,
+  UpgradeAwareOptions,
   LocationFunction,
   RequestBody,
 } from './types.js';

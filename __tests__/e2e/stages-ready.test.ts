@@ -14,7 +14,7 @@ import {
   setResponseHeaders,
   transformBody,
 } from '../../lib/stages/index.js';
-import type { ProxyStages } from '../../lib/types.js';
+import type { ProxyStages } from '../../lib/types/stages.js';
 import { BLOCK, writeBlocks } from '../helpers/bodies.js';
 import { guard } from '../helpers/child.js';
 import {

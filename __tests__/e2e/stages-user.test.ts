@@ -2,7 +2,12 @@ import { Readable } from 'node:stream';
 import http from 'node:http';
 import net from 'node:net';
 import { ProxyError } from '../../lib/errors/proxy-error.js';
-import type { ProxyExchange, ProxyStages, RequestStage, ResponseStage } from '../../lib/types.js';
+import type {
+  ProxyExchange,
+  ProxyStages,
+  RequestStage,
+  ResponseStage,
+} from '../../lib/types/stages.js';
 import { CLEARTEXT_KINDS, through, type Through } from '../helpers/transports.js';
 import {
   listen,

@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ProxyError } from '../../lib/errors/proxy-error.js';
 import { respond } from '../../lib/errors/respond.js';
-import type { ErrorResponderFunction } from '../../lib/types.js';
+import type { ErrorResponderFunction } from '../../lib/types/responder.js';
 import { head, options, useRequestSource } from '../helpers/exchange.js';
 
 const sourceOf = useRequestSource();

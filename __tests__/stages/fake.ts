@@ -4,7 +4,7 @@
 import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { HeaderList } from '../../lib/util/header-list.js';
-import type { ProxyExchange, ProxyResponse } from '../../lib/types.js';
+import type { ProxyExchange, ProxyResponse } from '../../lib/types/stages.js';
 import { head, type RequestSource } from '../helpers/exchange.js';
 
 /** An exchange for `method /path` received by `source`, with these outgoing header lines. */

@@ -7,7 +7,8 @@ import {
 import { Agent } from 'node:http';
 import type { IncomingMessage } from 'node:http';
 import type { ResolvedOptions } from '../../lib/options.js';
-import type { UpgradeAwareOptions, UpgradeRequestInit } from '../../lib/types.js';
+import type { UpgradeAwareOptions } from '../../lib/types.js';
+import type { UpgradeRequestInit } from '../../lib/types/clients.js';
 import { toPairs } from '../../lib/util/raw-headers.js';
 import { rewriteTarget, setForwardedHeaders } from '../../lib/rewrite/forwarded.js';
 import { host } from '../../lib/http/stages/host.js';

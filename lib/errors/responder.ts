@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { messageOf } from './proxy-error.js';
-import type { ErrorResponder, ErrorResponderFunction } from '../types.js';
+import type { ErrorResponder, ErrorResponderFunction } from '../types/responder.js';
 
 /** The status an error answers with: its own `status`, else 502 (a gateway could not do its job). */
 export function statusOf(err: unknown): number {

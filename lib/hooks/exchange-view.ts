@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { ProxyExchange } from '../types.js';
+import type { ProxyExchange } from '../types/stages.js';
 import type { HeaderList } from '../util/header-list.js';
 import type { Location } from '../util/location.js';
 

@@ -1,5 +1,5 @@
 import { ProxyError, messageOf } from '../errors/proxy-error.js';
-import type { ProxyExchange, RequestStage } from '../types.js';
+import type { ProxyExchange, RequestStage } from '../types/stages.js';
 
 /**
  * What a user's hook threw, for the responder: a ProxyError as it is, anything else as

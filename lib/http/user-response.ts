@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 import { hookError } from '../hooks/run-stages.js';
 import type { ExchangeView } from '../hooks/exchange-view.js';
 import type { BackendBody, BackendResponse } from '../transport/backend-response.js';
-import type { ProxyHeaders, ProxyResponse } from '../types.js';
+import type { ProxyHeaders, ProxyResponse } from '../types/stages.js';
 import { HeaderList } from '../util/header-list.js';
 import type { Exchange } from './exchange.js';
 

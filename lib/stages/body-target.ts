@@ -1,6 +1,6 @@
 import { recode, type Recoder } from '../rewrite/codec.js';
 import { debug } from '../util/debug.js';
-import type { ProxyExchange, ProxyResponse } from '../types.js';
+import type { ProxyExchange, ProxyResponse } from '../types/stages.js';
 
 /** Options every body stage takes. @since 0.3.0 */
 export interface BodyStageOptions {

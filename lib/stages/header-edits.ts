@@ -1,5 +1,5 @@
 import { validateHeaderName, validateHeaderValue } from 'node:http';
-import type { ProxyHeaders } from '../types.js';
+import type { ProxyHeaders } from '../types/stages.js';
 
 /**
  * Header lines to set, by name: a value, a list of values (one line each), or `null` to remove

@@ -1,7 +1,7 @@
 import { Readable, Writable, type Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ProxyError } from '../errors/proxy-error.js';
-import type { ProxyExchange, ProxyResponse, ResponseStage } from '../types.js';
+import type { ProxyExchange, ProxyResponse, ResponseStage } from '../types/stages.js';
 import { bodyRecoder, readTypes, type BodyStageOptions } from './body-target.js';
 
 /** Options of {@link interceptBody}. @since 0.3.0 */

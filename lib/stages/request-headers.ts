@@ -1,4 +1,4 @@
-import type { ProxyExchange, RequestStage } from '../types.js';
+import type { ProxyExchange, RequestStage } from '../types/stages.js';
 import {
   applyEdits,
   readHeaderNames,

@@ -1,4 +1,4 @@
-import type { ProxyExchange, ProxyResponse, ResponseStage } from '../types.js';
+import type { ProxyExchange, ProxyResponse, ResponseStage } from '../types/stages.js';
 import {
   applyEdits,
   readHeaderNames,

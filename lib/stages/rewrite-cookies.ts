@@ -1,4 +1,4 @@
-import type { ProxyExchange, ProxyResponse, ResponseStage } from '../types.js';
+import type { ProxyExchange, ProxyResponse, ResponseStage } from '../types/stages.js';
 
 /**
  * A cookie attribute's new value: one string for every value, or a record from old value to new,

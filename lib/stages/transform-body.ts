@@ -1,5 +1,5 @@
 import { pipeline, type Duplex } from 'node:stream';
-import type { ProxyExchange, ProxyResponse, ResponseStage } from '../types.js';
+import type { ProxyExchange, ProxyResponse, ResponseStage } from '../types/stages.js';
 import { bodyRecoder, readTypes, type BodyStageOptions } from './body-target.js';
 
 /**

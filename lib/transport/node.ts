@@ -10,7 +10,7 @@ import type { Exchange } from '../http/exchange.js';
 import { validRaw } from '../util/header-check.js';
 import { RequestWatch } from './request-watch.js';
 import { connectTimeoutError, handshaking, hostPort } from '../util/connect-deadline.js';
-import type { NodeAgent } from '../types.js';
+import type { NodeAgent } from '../types/clients.js';
 import type { Location } from '../util/location.js';
 
 /** Errors of a kept-alive socket the backend closed just before we reused it. */

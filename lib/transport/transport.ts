@@ -5,7 +5,7 @@ import type { BackendResponse } from './backend-response.js';
 import type { Exchange } from '../http/exchange.js';
 import { nodeRoundTrip } from './node.js';
 import type { ResolvedOptions } from '../options.js';
-import type { NodeAgent, UndiciDispatcher } from '../types.js';
+import type { NodeAgent, UndiciDispatcher } from '../types/clients.js';
 import { ProxyError } from '../errors/proxy-error.js';
 import type { Location } from '../util/location.js';
 import { loadUndici } from './load-undici.js';

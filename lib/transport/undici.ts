@@ -7,7 +7,7 @@ import type { Exchange } from '../http/exchange.js';
 import { validRaw } from '../util/header-check.js';
 import { RequestWatch } from './request-watch.js';
 import { UndiciBody } from './undici-body.js';
-import type { UndiciDispatcher } from '../types.js';
+import type { UndiciDispatcher } from '../types/clients.js';
 
 /**
  * The outgoing headers for undici, which frames the body itself. The request-headers stage has

@@ -6,7 +6,7 @@ import type { ResolvedOptions } from '../options.js';
 import { assertOneHost, forEachRequestHeader } from '../util/raw-request-headers.js';
 import { forwardedHeaders, isForwardedHeader } from '../rewrite/forwarded.js';
 import { pathPrepend } from '../rewrite/rewrite-url.js';
-import type { UpgradeRequestInit } from '../types.js';
+import type { UpgradeRequestInit } from '../types/clients.js';
 import type { OutgoingRequest } from '../hooks/exchange-view.js';
 import { HeaderList } from '../util/header-list.js';
 import type { Location } from '../util/location.js';

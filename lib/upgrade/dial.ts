@@ -2,7 +2,7 @@ import { isIP, type Socket } from 'node:net';
 import tls from 'node:tls';
 import type { Duplex } from 'node:stream';
 import type { Location } from '../util/location.js';
-import type { NodeAgent } from '../types.js';
+import type { NodeAgent } from '../types/clients.js';
 import { ConnectDeadline, handshaking, hostPort } from '../util/connect-deadline.js';
 import { openTunnel, ready } from '../util/connect-tunnel.js';
 import { proxyForOptions } from '../util/env-proxy.js';

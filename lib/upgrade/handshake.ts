@@ -1,7 +1,7 @@
 import type { Duplex } from 'node:stream';
 import { ProxyError, messageOf, type ProxyErrorCode } from '../errors/proxy-error.js';
 import type { ResolvedOptions } from '../options.js';
-import type { NodeAgent } from '../types.js';
+import type { NodeAgent } from '../types/clients.js';
 import type { Location } from '../util/location.js';
 import { serializeHead } from './backend-request.js';
 import { dial } from './dial.js';

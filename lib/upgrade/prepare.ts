@@ -3,7 +3,7 @@ import { ExchangeView } from '../hooks/exchange-view.js';
 import { resolveLocation } from '../hooks/location.js';
 import { runRequestStages } from '../hooks/run-stages.js';
 import type { ResolvedOptions } from '../options.js';
-import type { UpgradeRequestInit } from '../types.js';
+import type { UpgradeRequestInit } from '../types/clients.js';
 import type { Location } from '../util/location.js';
 import { upgradeRequest, upgradeRequestInit } from './backend-request.js';
 import type { UpgradeSource } from './proxy-upgrade.js';

@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import { debug } from '../util/debug.js';
 import { ProxyError, messageOf } from '../errors/proxy-error.js';
 import type { ResolvedOptions } from '../options.js';
-import type { NodeAgent } from '../types.js';
+import type { NodeAgent } from '../types/clients.js';
 import { respond } from '../errors/respond.js';
 import type { Location } from '../util/location.js';
 import { ClientWatch } from './client-watch.js';

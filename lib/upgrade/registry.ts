@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import { requestUrl } from '../util/url.js';
 import type { MountedUrl } from './mount.js';
 import type { ResolvedOptions } from '../options.js';
-import type { NodeAgent } from '../types.js';
+import type { NodeAgent } from '../types/clients.js';
 import type { Location } from '../util/location.js';
 import { proxyUpgrade, type UpgradeHooks, type UpgradeSource } from './proxy-upgrade.js';
 import { claimedUpgrades, pendingUpgrades } from './route-upgrades.js';

@@ -1,5 +1,5 @@
 import { validateHeaderName, validateHeaderValue } from 'node:http';
-import type { ProxyHeaders } from '../types.js';
+import type { ProxyHeaders } from '../types/stages.js';
 
 /** `name` (any case) equals `lower` (lower case). */
 function sameName(name: string, lower: string): boolean {
