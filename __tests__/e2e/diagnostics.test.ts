@@ -139,22 +139,35 @@ describe('request channels', () => {
     expect(end.bytesOut).toBe(client.received().length);
   });
 
-  it('counts a chunked body as the bytes read while proxied, chunk framing included', async () => {
+  it('counts a chunked body as its bytes, chunk framing excluded', async () => {
     const backend = await lengthBackend();
     const { proxy, events } = await proxyTo(backend.url);
     const client = await rawClient(proxy.port);
     client.socket.write(
       'POST /upload HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n',
     );
-    // The head is read (the count starts) before any of the body is sent.
     await waitFor(() => events.some((e) => e.kind === 'start'), 'the request to start');
-    const framed = '5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n';
-    client.socket.write(framed);
+    client.socket.write('5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n');
     await once(client.socket, 'close');
     expect(client.received().toString('latin1')).toMatch(/\r\n\r\n0011$/);
     const end = await message(events, 'end');
-    expect(end).toMatchObject({ status: 200, bytesIn: framed.length, aborted: false });
+    expect(end).toMatchObject({ status: 200, bytesIn: 11, aborted: false });
     expect(end.bytesOut).toBe(client.received().length);
+  });
+
+  it('counts the chunks that came in the same read as the head', async () => {
+    const backend = await lengthBackend();
+    const { proxy, events } = await proxyTo(backend.url);
+    const client = await rawClient(proxy.port);
+    // One write: the proxy reads head and body together, the body parsed after the request starts.
+    client.socket.write(
+      'POST /upload HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n' +
+        '5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n',
+    );
+    await once(client.socket, 'close');
+    expect(client.received().toString('latin1')).toMatch(/\r\n\r\n0011$/);
+    const end = await message(events, 'end');
+    expect(end).toMatchObject({ status: 200, bytesIn: 11, aborted: false });
   });
 
   it('does not count a pipelined request as the body of a GET before it', async () => {

@@ -23,26 +23,41 @@ const RELEASED = Object.freeze({}) as IncomingMessage;
 /** Who ended a tunnel. */
 export type ClosedBy = 'client' | 'backend' | 'proxy';
 
-/** Bytes on the client's connection, read and written, for deltas over one request. */
-function counters(socket: Duplex | null): [number, number] {
-  const s = socket as Partial<Socket> | null;
-  return [s?.bytesRead ?? 0, s?.bytesWritten ?? 0];
+/** Bytes written on the client's connection, for a delta over one request. */
+function written(socket: Duplex | null): number {
+  return (socket as Partial<Socket> | null)?.bytesWritten ?? 0;
 }
 
 /**
- * The request body's length: its Content-Length once it has all arrived (0 without one: the bytes
- * read meanwhile are a pipelined request's), else (a chunked body, or one cut short) the bytes read
- * from the connection while it was proxied, chunk framing included.
+ * Counts the body bytes Node's parser hands to `req` from now on, plus those it holds already:
+ * the parser gives a request its body with `push`, so the count sees bytes that came in the same
+ * read as the head (parsed after the `'request'` event) and excludes chunk framing, which the
+ * connection's byte counter cannot do. Only made while someone observes.
  */
-function bodyBytes(req: IncomingMessage, readDelta: number): number {
-  if (!req.complete || req.headers['transfer-encoding'] !== undefined) return readDelta;
+function bodyCounter(req: IncomingMessage): () => number {
+  let bytes = req.readableLength;
+  const push = req.push;
+  req.push = function (chunk: unknown, encoding?: BufferEncoding): boolean {
+    if (chunk instanceof Uint8Array) bytes += chunk.byteLength;
+    return push.call(this, chunk, encoding);
+  };
+  return () => bytes;
+}
+
+/**
+ * The request body's length: its Content-Length once it has all arrived (0 without one: bytes
+ * after it are a pipelined request's), else (a chunked body, or one cut short) the body bytes that
+ * arrived, chunk framing excluded.
+ */
+function bodyBytes(req: IncomingMessage, counted: number): number {
+  if (!req.complete || req.headers['transfer-encoding'] !== undefined) return counted;
   const length = Number(req.headers['content-length'] ?? 0);
-  return Number.isSafeInteger(length) ? length : readDelta;
+  return Number.isSafeInteger(length) ? length : counted;
 }
 
 /**
  * One request's observation, made only when some channel has a subscriber ({@link observe}):
- * the clock, and the connection's byte counters at the start.
+ * the clock, the bytes written on the connection before it, and the count of the body's bytes.
  */
 export class Observation {
   #req: IncomingMessage;
@@ -50,13 +65,15 @@ export class Observation {
   /** Kept: Node sets `req.socket` to null once a request's body has been read to its end. */
   readonly #socket: Duplex | null;
   readonly #start = performance.now();
-  readonly #bytes: [number, number];
+  readonly #written: number;
+  readonly #bodyRead: () => number;
   #ended = false;
 
   constructor(req: IncomingMessage) {
     this.#req = req;
     this.#socket = req.socket;
-    this.#bytes = counters(req.socket);
+    this.#written = written(req.socket);
+    this.#bodyRead = bodyCounter(req);
     if (channels.start.hasSubscribers) channels.start.publish({ req });
   }
 
@@ -84,12 +101,11 @@ export class Observation {
     if (this.#ended) return;
     this.#ended = true;
     if (!channels.end.hasSubscribers) return;
-    const [read, written] = counters(this.#socket);
     channels.end.publish({
       req: this.#req,
       status,
-      bytesIn: bodyBytes(this.#req, read - this.#bytes[0]),
-      bytesOut: status === 0 ? 0 : written - this.#bytes[1],
+      bytesIn: bodyBytes(this.#req, this.#bodyRead()),
+      bytesOut: status === 0 ? 0 : written(this.#socket) - this.#written,
       ms: this.ms,
       aborted,
     });
