@@ -13,6 +13,8 @@ import cluster from 'node:cluster';
 import { stat } from 'node:fs/promises';
 import { createAccessLog } from './access-log.js';
 import { createMetrics } from './metrics.js';
+import { totalWorkerMetrics } from './metrics-primary.js';
+import { shareWithPrimary } from './metrics-worker.js';
 import { resolveBackend } from './backend.js';
 import type { Backend } from './backend.js';
 import type { CliOptions } from './cli-options.js';
@@ -95,7 +97,9 @@ function stopOnSignals(cli: CliServer, done: () => void): void {
 /** Builds the server and listens; resolves with the address as printed. A worker leaves stale sockets to the primary. */
 async function serve(options: CliOptions, backend: Backend, log: (line: string) => void) {
   const access = options.quiet ? undefined : createAccessLog(log);
-  const metrics = options.metrics ? createMetrics(options.metrics) : undefined;
+  // A worker's scrape shows every worker's counts, added up by the primary (metrics-primary.ts).
+  const share = cluster.isWorker ? shareWithPrimary : undefined;
+  const metrics = options.metrics ? createMetrics(options.metrics, share) : undefined;
   const cli = createCliServer(options, backend, {
     access,
     metrics,
@@ -136,6 +140,7 @@ async function primary(options: CliOptions): Promise<void> {
     await removeStale(options.unixSocket);
     process.umask(0o077);
   }
+  if (options.metrics) totalWorkerMetrics();
   superviseWorkers(options.workers, {
     say,
     tell: (line) => stderr(`${line}\n`),

@@ -4,7 +4,7 @@
  */
 
 /** Prometheus' default buckets, in seconds. */
-const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+export const BUCKETS: readonly number[] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 const heading = (name: string, type: string, help: string): string[] => [
   `# HELP ${name} ${help}`,
@@ -33,6 +33,13 @@ export class Family {
   }
 }
 
+/** A histogram's numbers as plain data: a count per bucket (BUCKETS' order), sum and count. */
+export interface HistogramData {
+  buckets: number[];
+  sum: number;
+  count: number;
+}
+
 /** The request duration: cumulative buckets, sum and count; no labels. */
 export class Histogram {
   readonly #counts = BUCKETS.map(() => 0);
@@ -45,6 +52,18 @@ export class Histogram {
     BUCKETS.forEach((bound, i) => value <= bound && (this.#counts[i] += 1));
     this.#sum += value;
     this.#count += 1;
+  }
+
+  /** Its numbers, copied. */
+  data(): HistogramData {
+    return { buckets: [...this.#counts], sum: this.#sum, count: this.#count };
+  }
+
+  /** Adds another histogram's numbers (checked by the caller: one count per bucket). */
+  add(data: HistogramData): void {
+    data.buckets.forEach((n, i) => (this.#counts[i] += n));
+    this.#sum += data.sum;
+    this.#count += data.count;
   }
 
   lines(): string[] {
