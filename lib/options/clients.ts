@@ -1,9 +1,9 @@
 // Readers of the backend clients a user may give (`transport`, `upgradeTransport`): only checked
 // here; `transport/transport.ts` builds the ones not given.
 import http from 'node:http';
-import https from 'node:https';
 import { readFunction } from './values.js';
 import type { Location } from '../util/location.js';
+import { isHttpsAgent } from '../util/tls-modules.js';
 import type { ResolvedOptions } from '../options.js';
 import type { UpgradeAwareOptions } from '../types.js';
 import type { NodeAgent, UndiciDispatcher } from '../types/clients.js';
@@ -30,7 +30,7 @@ function readAgent(
 ): NodeAgent | undefined {
   if (value === undefined) return undefined;
   if (!(value instanceof http.Agent)) throw new TypeError(`option \`${name}\` must be ${kinds}`);
-  const tls = value instanceof https.Agent;
+  const tls = isHttpsAgent(value);
   if (location !== undefined && tls !== (location.protocol === 'https:')) {
     throw new TypeError(
       `option \`${name}\` must be an ${tls ? 'http' : 'https'}.Agent for a ${location.protocol} location`,

@@ -4,14 +4,14 @@
  * "proxyFromEnvironment" and "connectTimeout"). A client the user gives connects as it is made to.
  */
 import http from 'node:http';
-import https from 'node:https';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import tls from 'node:tls';
+import type tls from 'node:tls';
 import type * as undici from 'undici';
 import { ConnectDeadline, hostPort } from '../util/connect-deadline.js';
 import { openTunnel, ready } from '../util/connect-tunnel.js';
 import type { ProxyFor } from '../util/env-proxy.js';
+import { httpsModule, tlsModule } from '../util/tls-modules.js';
 
 /** What our own clients dial with, fixed when the middleware is made. */
 export interface DialPolicy {
@@ -91,7 +91,7 @@ async function tunnelled(
   const hostname = String(options.host);
   const tunnel = await openTunnel(proxy, hostname, Number(options.port), (s) => deadline.track(s));
   if (!secure) return tunnel;
-  const socket = deadline.track(tls.connect({ ...options, socket: tunnel }));
+  const socket = deadline.track(tlsModule().connect({ ...options, socket: tunnel }));
   socket.on('error', noop); // read by ready(); Node's client adds its own once it has the socket
   await ready(socket, 'secureConnect').catch((err: Error) => {
     socket.destroy();
@@ -108,7 +108,7 @@ function noop(): void {}
  * what undici cannot send, and as the agent whose TLS settings upgrades use.
  */
 export function proxiedAgent(secure: boolean, policy: DialPolicy): http.Agent {
-  const Base = secure ? https.Agent : http.Agent;
+  const Base = secure ? httpsModule().Agent : http.Agent;
   const direct = (Base.prototype as unknown as { createConnection: CreateConnection })
     .createConnection;
   const Proxied = class extends Base {

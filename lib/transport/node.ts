@@ -1,5 +1,4 @@
 import http from 'node:http';
-import https from 'node:https';
 import type { Socket } from 'node:net';
 import { headerMap, type BackendResponse } from './backend-response.js';
 import { unexpectedUpgrade } from './bad-response.js';
@@ -12,6 +11,7 @@ import { RequestWatch } from './request-watch.js';
 import { connectTimeoutError, handshaking, hostPort } from '../util/connect-deadline.js';
 import type { NodeAgent } from '../types/clients.js';
 import type { Location } from '../util/location.js';
+import { httpsModule } from '../util/tls-modules.js';
 
 /** Errors of a kept-alive socket the backend closed just before we reused it. */
 const STALE_SOCKET = new Set(['ECONNRESET', 'EPIPE']);
@@ -67,7 +67,7 @@ class AttemptError {
 
 function backendRequest(ex: Exchange, agent: NodeAgent): http.ClientRequest {
   const { options, location } = ex;
-  return (location.protocol === 'https:' ? https : http).request({
+  return (location.protocol === 'https:' ? httpsModule() : http).request({
     agent,
     protocol: location.protocol,
     hostname: location.hostname,

@@ -1,5 +1,4 @@
 import http from 'node:http';
-import https from 'node:https';
 import type { IncomingMessage } from 'node:http';
 import type { BackendResponse } from './backend-response.js';
 import type { Exchange } from '../http/exchange.js';
@@ -12,6 +11,7 @@ import { loadUndici } from './load-undici.js';
 import { undiciRoundTrip } from './undici.js';
 import { proxiedAgent, undiciConnector, type DialPolicy } from './connector.js';
 import { proxyForOptions } from '../util/env-proxy.js';
+import { httpsModule, isHttpsAgent } from '../util/tls-modules.js';
 
 /** Sends one exchange's request to the backend and resolves with the answer's head; the body streams after. */
 export type RoundTrip = (ex: Exchange) => Promise<BackendResponse>;
@@ -68,7 +68,7 @@ function chooseRoundTrip(
  * once; with a `location` function each location is checked (docs/options.md, "location").
  */
 function schemeChecked(agent: NodeAgent, name: string): (location: Location) => NodeAgent {
-  const tls = agent instanceof https.Agent;
+  const tls = isHttpsAgent(agent);
   return (location) => {
     if (tls === (location.protocol === 'https:')) return agent;
     throw new ProxyError(
@@ -107,7 +107,7 @@ function ownAgents(
   const keep = (secure: boolean): NodeAgent => {
     const agent = policy
       ? proxiedAgent(secure, policy)
-      : new (secure ? https.Agent : http.Agent)({ keepAlive: true });
+      : new (secure ? httpsModule().Agent : http.Agent)({ keepAlive: true });
     made.push(agent);
     return agent;
   };

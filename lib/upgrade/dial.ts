@@ -1,11 +1,12 @@
 import { isIP, type Socket } from 'node:net';
-import tls from 'node:tls';
+import type tls from 'node:tls';
 import type { Duplex } from 'node:stream';
 import type { Location } from '../util/location.js';
 import type { NodeAgent } from '../types/clients.js';
 import { ConnectDeadline, handshaking, hostPort } from '../util/connect-deadline.js';
 import { openTunnel, ready } from '../util/connect-tunnel.js';
 import { proxyForOptions } from '../util/env-proxy.js';
+import { isTlsSocket, tlsModule } from '../util/tls-modules.js';
 
 type Dialer = (
   options: object,
@@ -110,8 +111,10 @@ async function open(
   let socket = deadline.track(await firstSocket(agent, location, options, settings, deadline));
   socket.on('error', noop); // errors are read through the promises below and by the caller
   if (connecting(socket)) await ready(socket, 'connect');
-  if (https && !(socket instanceof tls.TLSSocket))
-    socket = deadline.track(tls.connect({ ...(settings as tls.ConnectionOptions), socket }));
+  if (https && !isTlsSocket(socket))
+    socket = deadline.track(
+      tlsModule().connect({ ...(settings as tls.ConnectionOptions), socket }),
+    );
   if (handshaking(socket)) {
     socket.on('error', noop);
     await ready(socket, 'secureConnect').catch((err: Error) => {

@@ -3,8 +3,9 @@
  * be established, TCP and TLS, through a forward proxy included; used by both paths.
  */
 import { isIPv6 } from 'node:net';
-import tls from 'node:tls';
+import type tls from 'node:tls';
 import type { Duplex } from 'node:stream';
+import { isTlsSocket } from './tls-modules.js';
 
 /** `host:port` as Go writes an address: an IPv6 host in brackets. */
 export function hostPort(hostname: string, port: number): string {
@@ -13,7 +14,7 @@ export function hostPort(hostname: string, port: number): string {
 
 /** True while a TLS socket has not finished its handshake (the Finished message exists only after it). */
 export function handshaking(socket: Duplex | undefined): boolean {
-  return socket instanceof tls.TLSSocket && socket.getFinished() === undefined;
+  return isTlsSocket(socket) && socket.getFinished() === undefined;
 }
 
 /**

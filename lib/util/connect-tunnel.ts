@@ -4,9 +4,9 @@
  * backend (docs/options.md, "proxyFromEnvironment").
  */
 import net, { isIP } from 'node:net';
-import tls from 'node:tls';
 import type { Duplex } from 'node:stream';
 import { hostPort } from './connect-deadline.js';
+import { isTlsSocket, tlsModule } from './tls-modules.js';
 
 /** The proxy's answer head is a status line and a few headers; 16 KiB bounds what is held. */
 export const MAX_CONNECT_ANSWER = 16 * 1024;
@@ -114,7 +114,7 @@ function connectToProxy(proxy: URL): Duplex {
   const port = Number(proxy.port) || (https ? 443 : 80);
   if (!https) return net.connect({ host, port });
   const servername = isIP(host) === 0 ? host : undefined;
-  return tls.connect({ host, port, servername, ALPNProtocols: ['http/1.1'] });
+  return tlsModule().connect({ host, port, servername, ALPNProtocols: ['http/1.1'] });
 }
 
 /**
@@ -131,11 +131,9 @@ export async function openTunnel(
   const socket = track(connectToProxy(proxy));
   socket.on('error', noop); // read through the promises below; the caller adds its own
   try {
-    await ready(socket, socket instanceof tls.TLSSocket ? 'secureConnect' : 'connect').catch(
-      (err: Error) => {
-        throw new Error(`proxyconnect tcp: ${err.message}`, { cause: err });
-      },
-    );
+    await ready(socket, isTlsSocket(socket) ? 'secureConnect' : 'connect').catch((err: Error) => {
+      throw new Error(`proxyconnect tcp: ${err.message}`, { cause: err });
+    });
     socket.write(connectHead(proxy, hostPort(hostname, port)), 'latin1');
     await readConnectAnswer(socket);
   } catch (err) {

@@ -111,12 +111,15 @@ function useProxy(matchers: Matcher[], target: ProxyTarget): boolean {
   return !matchers.some((match) => match(host, port, ip));
 }
 
-const LOOPBACK = new BlockList();
-LOOPBACK.addSubnet('127.0.0.0', 8, 'ipv4');
-LOOPBACK.addAddress('::1', 'ipv6');
+let loopback: BlockList | undefined;
 
 function isLoopback(ip: string): boolean {
-  return LOOPBACK.check(ip, isIP(ip) === 4 ? 'ipv4' : 'ipv6');
+  if (!loopback) {
+    loopback = new BlockList();
+    loopback.addSubnet('127.0.0.0', 8, 'ipv4');
+    loopback.addAddress('::1', 'ipv6');
+  }
+  return loopback.check(ip, isIP(ip) === 4 ? 'ipv4' : 'ipv6');
 }
 
 /**
