@@ -2,16 +2,16 @@
 // else (no header hygiene, no error handling beyond a 502). Usage: node node-pipe.mjs <backend url>
 // [ca=<file>]: an https:// backend is reached through a keep-alive https.Agent trusting that CA.
 import http from 'node:http';
-import https from 'node:https';
 import { serve } from '../harness/serve.mjs';
 import { clientCa } from '../harness/tls.mjs';
 
 const [backend, ...args] = process.argv.slice(2);
 const { hostname, port, protocol } = new URL(backend);
-const client = protocol === 'https:' ? https : http;
+// node:https only for an https backend, as this package loads it (harness/serve.mjs says why).
+const client = protocol === 'https:' ? await import('node:https') : http;
 const agent =
   protocol === 'https:'
-    ? new https.Agent({ keepAlive: true, ca: clientCa(args) })
+    ? new client.Agent({ keepAlive: true, ca: clientCa(args) })
     : new http.Agent({ keepAlive: true });
 
 await serve((req, res) => {

@@ -9,13 +9,12 @@
 //   undici        transport: new undici.Agent({ connections: 128 })  (rewriting off, undici client)
 //   throttle=N    maxBytesPerSec: N
 //   fixed-path    no useRequestLocation: every request goes to the location's path `/` (the rewrite scenario)
-// Express and undici are imported only by the modes that use them: a module loaded for nothing
+// Express, undici and node:https are imported only by the modes that use them: a module loaded for nothing
 // enlarges the heap, and with it what each of V8's full collections costs (docs/benchmarks.md,
 // "Transport kinds").
 // If this package rejects the options (e.g. a transport kind it does not know yet), the contender
 // reports itself unavailable with the error message.
 import http from 'node:http';
-import https from 'node:https';
 import { upgradeAware } from '../../dist/index.js';
 import { available, serve } from '../harness/serve.mjs';
 import { clientCa } from '../harness/tls.mjs';
@@ -24,8 +23,10 @@ const [backend, ...modes] = process.argv.slice(2);
 
 async function transport() {
   if (modes.includes('agent')) return { transport: new http.Agent({ keepAlive: true }) };
-  if (modes.includes('https'))
+  if (modes.includes('https')) {
+    const https = await import('node:https');
     return { transport: new https.Agent({ keepAlive: true, ca: clientCa(modes) }) };
+  }
   if (modes.includes('undici')) {
     const { Agent } = await import('undici');
     return { transport: new Agent({ connections: 128 }) };

@@ -4,7 +4,6 @@
 // runs with --expose-gc), `'gc'` (`{ major }`: V8's mark-compacts so far), `'stats'` (whatever the
 // server's `stats()` returns).
 import http from 'node:http';
-import https from 'node:https';
 import { once } from 'node:events';
 import { PerformanceObserver, constants } from 'node:perf_hooks';
 
@@ -62,7 +61,11 @@ export async function announce(server, stats, { tls = false } = {}) {
  * add an `'upgrade'` listener.
  */
 export async function serve(handler, setup, stats, tls) {
-  const server = tls ? https.createServer(tls, handler) : http.createServer(handler);
+  // node:https (and node:tls, node:crypto under it) only for a TLS server: a module loaded for
+  // nothing enlarges every contender's heap (docs/benchmarks.md, "Transport kinds").
+  const server = tls
+    ? (await import('node:https')).createServer(tls, handler)
+    : http.createServer(handler);
   // Outlive the pauses between runs, so no pooled keep-alive socket is closed under a contender.
   server.keepAliveTimeout = 60_000;
   setup?.(server);
