@@ -1,6 +1,7 @@
 // What the scenarios share: statistics, starting and checking the contenders, the interleaved
 // rounds, ratios against targets, the table on stdout, and the results file.
 import os from 'node:os';
+import { once } from 'node:events';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createRequire } from 'node:module';
@@ -70,10 +71,7 @@ export async function prepare(start, specs, backend, { path = '', ws = false, no
   const list = await Promise.all(
     specs.map(async ({ name, label, file, args }) => {
       const c = { name, label, status: 'ok', runs: [] };
-      try {
-        const server = file
-          ? await start(`contenders/${file}`, [backend.url, ...args], CPU.proxy, { nodeArgs })
-          : backend;
+      const use = (server) => {
         const base = ws ? server.url.replace(/^http/, 'ws') : server.url;
         Object.assign(c, {
           url: `${base}${path}`,
@@ -81,6 +79,20 @@ export async function prepare(start, specs, backend, { path = '', ws = false, no
           memory: server.memory,
           server,
         });
+      };
+      const launch = () =>
+        start(`contenders/${file}`, [backend.url, ...args], CPU.proxy, { nodeArgs });
+      try {
+        use(file ? await launch() : backend);
+        // A new process of the same contender in place of this one (interleave's `fresh` rounds).
+        if (file)
+          c.relaunch = async () => {
+            const { child } = c.server;
+            const exited = child.exitCode === null && once(child, 'exit');
+            child.kill();
+            await exited;
+            use(await launch());
+          };
       } catch (err) {
         if (!(err instanceof Unavailable)) throw err;
         exclude(c, 'unavailable', err);
@@ -119,12 +131,17 @@ async function quiet(seconds) {
  * times each, the order rotated every round so no contender always runs first or last. Results go
  * to `c.runs`; a run that throws marks its contender `failed` and the others go on. With
  * `quietWait`, each run first waits up to that many seconds for the proxy CPU to be quiet.
+ *
+ * With `fresh`, every round after the first measures a new process of each contender (its
+ * `relaunch`, see `prepare`), warmed up as the first was: two processes of the same proxy can
+ * differ by a tenth or more for their whole life (docs/benchmarks.md, "Method"), so each round
+ * is then a sample of the contender, not of one process of it.
  */
 export async function interleave(
   { rounds, duration, warmup, quietWait = 0 },
   contenders,
   run,
-  { rate, unit },
+  { rate, unit, fresh = false },
 ) {
   const attempt = async (c, seconds) => {
     try {
@@ -148,9 +165,19 @@ export async function interleave(
     }
   };
   // `direct` needs no warm-up of its own: every other contender's warm-up goes through the backend.
-  if (warmup > 0)
-    for (const c of contenders.filter((x) => x.name !== 'direct')) await attempt(c, warmup);
+  const warmUp = async () => {
+    if (warmup > 0)
+      for (const c of contenders.filter((x) => ok(x) && x.name !== 'direct'))
+        await attempt(c, warmup);
+  };
+  await warmUp();
   for (let round = 0; round < rounds; round++) {
+    if (fresh && round > 0) {
+      log(`  round ${round + 1}/${rounds}: a new process of each contender`);
+      for (const c of contenders.filter((x) => ok(x) && x.relaunch))
+        await c.relaunch().catch((err) => exclude(c, 'failed', err));
+      await warmUp();
+    }
     const order = contenders.map((_, i) => contenders[(i + round) % contenders.length]).filter(ok);
     for (const c of order) {
       const result = await attempt(c, duration);

@@ -96,7 +96,7 @@ function spawnNode(file, args, cpu, nodeArgs = [], execPath = process.execPath) 
 
 /**
  * Starts the server `node [...nodeArgs] <file> ...args` on `cpu` (`execPath`: another `node`
- * binary) and resolves with `{ url, child, cpuTime(), majorGcs(), memory(), stats() }` once it has sent its
+ * binary) and resolves with `{ url, child, cpuTime(), majorGcs(), pageFaults(), memory(), stats() }` once it has sent its
  * URL. Rejects with `Unavailable` if the server reports it cannot run, or exits before listening
  * (with its error line).
  */
@@ -124,6 +124,7 @@ export async function startServer(file, args, cpu, { nodeArgs, execPath } = {}) 
         return cpu.user + cpu.system;
       },
       majorGcs: async () => (await ask(child, 'gc')).major,
+      pageFaults: () => ask(child, 'faults'),
       memory: () => ask(child, 'memory'),
       stats: () => ask(child, 'stats'),
     };

@@ -1,8 +1,8 @@
 // Child side of every bench server (backends and contenders): listen on loopback, report the URL to
 // the orchestrator over IPC, answer its questions, and exit when it goes away. Questions:
 // `'cpu'` (process.cpuUsage()), `'memory'` (process.memoryUsage() after a full GC when the process
-// runs with --expose-gc), `'gc'` (`{ major }`: V8's mark-compacts so far), `'stats'` (whatever the
-// server's `stats()` returns).
+// runs with --expose-gc), `'gc'` (`{ major }`: V8's mark-compacts so far), `'faults'` (the minor
+// page faults so far), `'stats'` (whatever the server's `stats()` returns).
 import http from 'node:http';
 import { once } from 'node:events';
 import { PerformanceObserver, constants } from 'node:perf_hooks';
@@ -33,6 +33,7 @@ function answer(question, stats) {
   if (question === 'cpu') return process.cpuUsage();
   if (question === 'memory') return { gc: collect(), ...process.memoryUsage() };
   if (question === 'gc') return { major: majorGcs };
+  if (question === 'faults') return process.resourceUsage().minorPageFault;
   if (question === 'stats') return stats();
   return undefined;
 }

@@ -58,7 +58,11 @@ export async function handshakes(config) {
     const backend = await start('backends/handshake-backend.mjs', [], CPU.backend);
     const specs = contenders(config.quick ? QUICK : UPGRADES, { upgrades: true });
     const list = await prepare(start, specs, backend, { check });
-    await interleave(settings, list.filter(ok), run, { rate: (r) => r.rate, unit: 'handshakes/s' });
+    await interleave(settings, list.filter(ok), run, {
+      rate: (r) => r.rate,
+      unit: 'handshakes/s',
+      fresh: true,
+    });
     const summary = list.map((c) => ({
       ...medians(c, { rate: 0, p50Ms: 2, p99Ms: 2, cpuUs: 1 }),
       ...(c.runs.length ? { errors: c.runs.reduce((n, r) => n + r.errors, 0) } : {}),

@@ -97,12 +97,14 @@ const SCENARIOS = {
 };
 
 /**
- * One load run against `c`, with the CPU time its process spent per request (and per MiB moved) and
- * the full collections V8 made in it per second.
+ * One load run against `c`, with the CPU time its process spent per request (and per MiB moved),
+ * the full collections V8 made in it per second, and its minor page faults per request (and per
+ * MiB).
  */
 async function run(scenario, c, seconds) {
   const cpuBefore = await c.cpuTime();
   const gcsBefore = await c.server.majorGcs();
+  const faultsBefore = await c.server.pageFaults();
   const result = await load(c.url, {
     connections: scenario.connections,
     cpu: CPU.load,
@@ -112,10 +114,13 @@ async function run(scenario, c, seconds) {
   if (result.requests === 0) throw new Error(`no request completed in ${seconds} s`);
   const cpuUs = ((await c.cpuTime()) - cpuBefore) / result.requests;
   const majorGcsPerSec = ((await c.server.majorGcs()) - gcsBefore) / seconds;
+  const faults = ((await c.server.pageFaults()) - faultsBefore) / result.requests;
   return {
     ...result,
     cpuUs,
     majorGcsPerSec,
+    faults,
+    faultsPerMib: faults / (LARGE_BYTES / MIB),
     mibPerSec: (result.rps * LARGE_BYTES) / MIB,
     cpuUsPerMib: cpuUs / (LARGE_BYTES / MIB),
   };
@@ -197,12 +202,13 @@ const VIEWS = {
     ratios: getRatios,
   },
   get1m: {
-    keys: { mibPerSec: 1, p99Ms: 1, cpuUsPerMib: 0, majorGcsPerSec: 1 },
+    keys: { mibPerSec: 1, p99Ms: 1, cpuUsPerMib: 0, majorGcsPerSec: 1, faultsPerMib: 1 },
     columns: [
       { key: 'mibPerSec', title: 'MiB/s', digits: 1 },
       { key: 'p99Ms', title: 'p99 ms', digits: 1 },
       { key: 'cpuUsPerMib', title: 'CPU µs/MiB', digits: 0 },
       { key: 'majorGcsPerSec', title: 'full GCs/s', digits: 1 },
+      { key: 'faultsPerMib', title: 'page faults/MiB', digits: 1 },
       { key: 'errors', title: 'errors', digits: 0 },
     ],
     chart: { rate: 'mibPerSec', rateUnit: 'MiB/s', cpu: 'cpuUsPerMib' },
@@ -221,12 +227,13 @@ const VIEWS = {
     ],
   },
   post64k: {
-    keys: { rps: 0, p99Ms: 1, cpuUs: 0, majorGcsPerSec: 1 },
+    keys: { rps: 0, p99Ms: 1, cpuUs: 0, majorGcsPerSec: 1, faults: 1 },
     columns: [
       { key: 'rps', title: 'req/s', digits: 0 },
       { key: 'p99Ms', title: 'p99 ms', digits: 1 },
       { key: 'cpuUs', title: 'CPU µs/req', digits: 0 },
       { key: 'majorGcsPerSec', title: 'full GCs/s', digits: 1 },
+      { key: 'faults', title: 'page faults/req', digits: 1 },
       { key: 'errors', title: 'errors', digits: 0 },
     ],
     chart: { rate: 'rps', rateUnit: 'req/s', cpu: 'cpuUs' },
@@ -261,6 +268,7 @@ export async function httpScenario(name, config) {
     await interleave(settings, list.filter(ok), (c, seconds) => run(scenario, c, seconds), {
       rate: (r) => (name === 'get1m' ? r.mibPerSec : r.rps),
       unit: name === 'get1m' ? 'MiB/s' : 'req/s',
+      fresh: true,
     });
     const summary = list.map((c) => ({
       ...medians(c, view.keys),
