@@ -134,7 +134,7 @@ async function quiet(seconds) {
  *
  * With `fresh`, every round after the first measures a new process of each contender (its
  * `relaunch`, see `prepare`), warmed up as the first was: two processes of the same proxy can
- * differ by a tenth or more for their whole life (docs/benchmarks.md, "Method"), so each round
+ * differ by a tenth or more for their whole life (docs/benchmarks.md, "A new process every round"), so each round
  * is then a sample of the contender, not of one process of it.
  */
 export async function interleave(
