@@ -88,7 +88,9 @@ export async function prepare(start, specs, backend, { path = '', ws = false, no
         if (file)
           c.relaunch = async () => {
             const { child } = c.server;
-            const exited = child.exitCode === null && once(child, 'exit');
+            // A child a signal ended has no exit code, and its 'exit' has been emitted already.
+            const exited =
+              child.exitCode === null && child.signalCode === null && once(child, 'exit');
             child.kill();
             await exited;
             use(await launch());
