@@ -299,8 +299,21 @@ function peerVersions() {
 }
 
 /**
+ * glibc's malloc settings in this environment, which every process the bench starts inherits:
+ * `MALLOC_*` variables and `GLIBC_TUNABLES`, or `'defaults'` when none is set. On large bodies they
+ * change a process's CPU time more than its code does (docs/benchmarks.md, "The allocator").
+ */
+function allocator() {
+  const set = Object.entries(process.env).filter(([name]) =>
+    /^(MALLOC_|GLIBC_TUNABLES$)/.test(name),
+  );
+  return set.length ? Object.fromEntries(set.sort()) : 'defaults';
+}
+
+/**
  * The machine and the versions of the packages in play, for the results files: `machine.node` is
- * the Node the contenders ran on, `machine.harnessNode` the bench's own when it differs.
+ * the Node the contenders ran on, `machine.harnessNode` the bench's own when it differs,
+ * `machine.allocator` glibc's malloc settings.
  */
 export function environment() {
   const require = createRequire(import.meta.url);
@@ -314,6 +327,7 @@ export function environment() {
       cpu: os.cpus()[0]?.model,
       cpus: os.cpus().length,
       memoryGiB: roundTo(os.totalmem() / 2 ** 30, 1),
+      allocator: allocator(),
     },
     versions: {
       'upgrade-aware-proxy': require('../../package.json').version,

@@ -18,8 +18,15 @@ function machine(results) {
     ? `proxy under test pinned to CPU ${pinned.proxy}, backend and load generator to CPU ${pinned.backend}`
     : 'not pinned (no taskset)';
   const loads = [...new Set(results.flatMap((r) => r.loadGenerator.split('; ')))].join('; ');
+  // `'defaults'`, or missing in results from before the allocator was recorded: glibc's defaults.
+  const malloc =
+    typeof m.allocator === 'object'
+      ? Object.entries(m.allocator)
+          .map(([name, value]) => `${name}=${value}`)
+          .join(' ')
+      : '';
   return [
-    `**Machine:** ${m.cpu}, ${m.cpus} CPUs, ${m.memoryGiB} GiB, ${m.platform}, Node ${m.node}; ${pins}.`,
+    `**Machine:** ${m.cpu}, ${m.cpus} CPUs, ${m.memoryGiB} GiB, ${m.platform}, Node ${m.node}; ${pins}; malloc: ${malloc || "glibc's defaults"}.`,
     `**Versions:** ${Object.entries(versions)
       .map(([name, v]) => `${name} ${v}`)
       .join(', ')}.`,
