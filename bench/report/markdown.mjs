@@ -11,6 +11,27 @@ const fmt = (x, digits = 0) =>
     : x.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 const verdict = (r) => (r.met == null ? 'no figure' : r.met ? '**met**' : 'not met');
 
+/** glibc's malloc settings of one run: `'defaults'`, or missing in results from before they were recorded. */
+function mallocSettings(allocator) {
+  if (typeof allocator !== 'object') return "glibc's defaults";
+  return Object.entries(allocator)
+    .map(([name, value]) => `${name}=${value}`)
+    .join(' ');
+}
+
+/** The malloc settings of the runs: one, or each with the scenarios that ran with it. */
+function malloc(results) {
+  const by = new Map();
+  for (const r of results) {
+    const set = mallocSettings(r.machine.allocator);
+    by.set(set, [...(by.get(set) ?? []), r]);
+  }
+  if (by.size === 1) return [...by.keys()][0];
+  return [...by]
+    .map(([set, runs]) => `${set} (${runs.map((r) => r.scenario).join(', ')})`)
+    .join('; ');
+}
+
 /** One line on the machine and versions, from the first results file (all runs share the machine). */
 function machine(results) {
   const { machine: m, versions, pinned } = results[0];
@@ -18,15 +39,8 @@ function machine(results) {
     ? `proxy under test pinned to CPU ${pinned.proxy}, backend and load generator to CPU ${pinned.backend}`
     : 'not pinned (no taskset)';
   const loads = [...new Set(results.flatMap((r) => r.loadGenerator.split('; ')))].join('; ');
-  // `'defaults'`, or missing in results from before the allocator was recorded: glibc's defaults.
-  const malloc =
-    typeof m.allocator === 'object'
-      ? Object.entries(m.allocator)
-          .map(([name, value]) => `${name}=${value}`)
-          .join(' ')
-      : '';
   return [
-    `**Machine:** ${m.cpu}, ${m.cpus} CPUs, ${m.memoryGiB} GiB, ${m.platform}, Node ${m.node}; ${pins}; malloc: ${malloc || "glibc's defaults"}.`,
+    `**Machine:** ${m.cpu}, ${m.cpus} CPUs, ${m.memoryGiB} GiB, ${m.platform}, Node ${m.node}; ${pins}; malloc: ${malloc(results)}.`,
     `**Versions:** ${Object.entries(versions)
       .map(([name, v]) => `${name} ${v}`)
       .join(', ')}.`,
