@@ -29,6 +29,24 @@ function replayable(ex: Exchange, body: boolean): boolean {
 function noop(): void {}
 
 /**
+ * Copies the client's body into the backend request with backpressure, then its trailers. Three
+ * listeners instead of `pipe`, which adds eight and their state to every request (a cost V8's
+ * collector pays per request, docs/benchmarks.md, "Transport kinds"). Once the backend request
+ * is destroyed its `write` returns false, and the client's body stays paused, as `pipe` leaves it.
+ */
+function forwardClientBody(req: http.IncomingMessage, request: http.ClientRequest): void {
+  req.on('data', (chunk: Buffer) => {
+    if (!request.write(chunk)) req.pause();
+  });
+  request.on('drain', () => req.resume());
+  req.on('end', () => {
+    if (req.rawTrailers.length > 0) request.addTrailers(toPairs(req.rawTrailers));
+    request.end();
+  });
+  req.resume();
+}
+
+/**
  * Streams the body to the backend with backpressure: the client's, then its trailers, or the one
  * `requestBody` supplied.
  */
@@ -39,11 +57,7 @@ function sendBody(ex: Exchange, request: http.ClientRequest): void {
     body!.once('error', (err) => request.destroy(err));
     return void body!.pipe(request);
   }
-  req.pipe(request, { end: false });
-  req.once('end', () => {
-    if (req.rawTrailers.length > 0) request.addTrailers(toPairs(req.rawTrailers));
-    request.end();
-  });
+  forwardClientBody(req, request);
 }
 
 function backendResponse(response: http.IncomingMessage): BackendResponse {
@@ -55,14 +69,6 @@ function backendResponse(response: http.IncomingMessage): BackendResponse {
     body: response,
     trailers: () => validRaw(response.rawTrailers),
   };
-}
-
-/** A failed attempt, and whether it failed on a kept-alive socket (which allows one replay). */
-class AttemptError {
-  constructor(
-    readonly cause: Error,
-    readonly reusedSocket: boolean,
-  ) {}
 }
 
 function backendRequest(ex: Exchange, agent: NodeAgent): http.ClientRequest {
@@ -84,7 +90,8 @@ function backendRequest(ex: Exchange, agent: NodeAgent): http.ClientRequest {
 function watch(ex: Exchange, request: http.ClientRequest): RequestWatch {
   const watched = new RequestWatch(ex, (err) => request.destroy(err));
   watched.connected();
-  request.once('finish', () => watched.sent());
+  // `on`, not `once`, for the events a request emits once: `once` wraps each listener anew.
+  request.on('finish', () => watched.sent());
   request.on('information', (info) =>
     watched.informational(info.statusCode, info.statusMessage, info.rawHeaders),
   );
@@ -98,7 +105,7 @@ function watch(ex: Exchange, request: http.ClientRequest): RequestWatch {
  */
 function timeConnect(request: http.ClientRequest, ms: number, location: Location): void {
   if (ms <= 0) return;
-  request.once('socket', (socket: Socket) => {
+  request.on('socket', (socket: Socket) => {
     if (!socket.connecting && !handshaking(socket)) return;
     const event = handshaking(socket) ? 'secureConnect' : 'connect';
     // The address is written only for the error: `isIPv6` per request showed in profiles.
@@ -117,8 +124,30 @@ function timeConnect(request: http.ClientRequest, ms: number, location: Location
   });
 }
 
-/** One request to the backend; resolves with its response head. The client leaving aborts it. */
-function attempt(ex: Exchange, agent: NodeAgent, body: boolean): Promise<http.IncomingMessage> {
+/**
+ * Whether a request that failed with `err` is sent once more, on a fresh connection: only a
+ * replayable one, whose kept-alive socket the backend had closed, and whose client still waits.
+ */
+function replays(ex: Exchange, body: boolean, request: http.ClientRequest, err: Error): boolean {
+  return (
+    request.reusedSocket &&
+    !ex.res.destroyed &&
+    replayable(ex, body) &&
+    STALE_SOCKET.has((err as NodeJS.ErrnoException).code ?? '')
+  );
+}
+
+/**
+ * One request to the backend; resolves with its response head. The client leaving aborts it. A
+ * first attempt that {@link replays} resolves with the second's outcome: one promise a request,
+ * however it ends.
+ */
+function attempt(
+  ex: Exchange,
+  agent: NodeAgent,
+  body: boolean,
+  first: boolean,
+): Promise<BackendResponse> {
   const request = backendRequest(ex, agent);
   timeConnect(request, ex.options.connectTimeout, ex.location);
   const watched = watch(ex, request);
@@ -128,20 +157,36 @@ function attempt(ex: Exchange, agent: NodeAgent, body: boolean): Promise<http.In
     const fail = (err: Error): void => {
       watched.done();
       watched.release();
-      reject(new AttemptError(err, request.reusedSocket));
+      if (!first || !replays(ex, body, request, err)) return reject(backendError(err));
+      debug('retrying %s %s on a fresh connection: %s', ex.method, ex.target, err.message);
+      resolve(roundTrip(ex, agent, body, false));
     };
     request.on('error', fail);
     // Without an 'upgrade' listener Node drops the connection and emits neither 'response' nor 'error'.
-    request.once('upgrade', (_response: http.IncomingMessage, socket: Socket) => {
+    request.on('upgrade', (_response: http.IncomingMessage, socket: Socket) => {
       socket.destroy();
       fail(unexpectedUpgrade());
     });
-    request.once('response', (response) => {
+    request.on('response', (response) => {
       if (watched.refused) return; // the abort's error follows
       watched.done(); // the watch stays on the client: it leaving while the body streams aborts the request
-      resolve(response);
+      resolve(backendResponse(response));
     });
   });
+}
+
+/** An attempt; what is thrown before the request is out (Node refusing an option, say) rejects it, with no replay. */
+function roundTrip(
+  ex: Exchange,
+  agent: NodeAgent,
+  body: boolean,
+  first: boolean,
+): Promise<BackendResponse> {
+  try {
+    return attempt(ex, agent, body, first);
+  } catch (err) {
+    return Promise.reject(backendError(err as Error));
+  }
 }
 
 /**
@@ -149,30 +194,9 @@ function attempt(ex: Exchange, agent: NodeAgent, body: boolean): Promise<http.In
  * keep-alive pool for all requests) and resolves with the backend's response head. The client's
  * body streams through; the rules both transports share (the client leaving, the head timer,
  * 1xx answers) are the {@link RequestWatch}'s. A replayable request that failed on a stale
- * kept-alive socket is sent once more.
+ * kept-alive socket is sent once more. Not an async function: its frame and promises would be
+ * allocated on every request.
  */
-export async function nodeRoundTrip(ex: Exchange, agent: NodeAgent): Promise<BackendResponse> {
-  const { res } = ex;
-  const body = ex.body !== null;
-  try {
-    return backendResponse(await attempt(ex, agent, body));
-  } catch (failed) {
-    // Anything else was thrown before the request was out (Node refusing an option, say): no replay.
-    const { cause, reusedSocket } =
-      failed instanceof AttemptError ? failed : new AttemptError(failed as Error, false);
-    if (
-      !reusedSocket ||
-      res.destroyed ||
-      !replayable(ex, body) ||
-      !STALE_SOCKET.has((cause as NodeJS.ErrnoException).code ?? '')
-    ) {
-      throw backendError(cause);
-    }
-    debug('retrying %s %s on a fresh connection: %s', ex.method, ex.target, cause.message);
-    try {
-      return backendResponse(await attempt(ex, agent, body));
-    } catch (again) {
-      throw backendError((again as AttemptError).cause);
-    }
-  }
+export function nodeRoundTrip(ex: Exchange, agent: NodeAgent): Promise<BackendResponse> {
+  return roundTrip(ex, agent, ex.body !== null, true);
 }
