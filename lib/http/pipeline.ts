@@ -43,7 +43,7 @@ export const afterUserStages: readonly BuiltinRequestStage[] = [requestHeaders];
 export const responseStages: readonly BuiltinResponseStage[] = [responseHeaders, rejectRedirects];
 
 function builtinResponse(ex: Exchange, response: BackendResponse): BackendResponse {
-  for (const stage of responseStages) response = stage(ex, response);
+  for (let i = 0; i < responseStages.length; i++) response = responseStages[i]!(ex, response);
   return response;
 }
 
@@ -67,12 +67,13 @@ export async function proxyRequest(ex: Exchange, roundTrip: RoundTrip): Promise<
   if (seen) endOnClose(seen, ex.res);
   try {
     if (options.locate) ex.location = await resolveLocation(options, ex.req);
-    for (const stage of requestStages) if (stage(ex)) return;
+    // Indexed loops: in this async function `for...of` allocates an iterator on every request.
+    for (let i = 0; i < requestStages.length; i++) if (requestStages[i]!(ex)) return;
     const view = viewOf(ex);
     if (view && (await runRequestStages(options.requestStages, view))) return;
     const body = bodyToForward(ex);
     ex.body = body instanceof Promise ? await body : body;
-    for (const stage of afterUserStages) if (stage(ex)) return;
+    for (let i = 0; i < afterUserStages.length; i++) if (afterUserStages[i]!(ex)) return;
     let response = builtinResponse(
       ex,
       await (options.rewrite ? rewritingRoundTrip(ex, roundTrip) : roundTrip(ex)),

@@ -16,20 +16,30 @@ function flushHeadersIfIdle(res: ServerResponse, carried: () => boolean): void {
   if (!carried() && !res.writableEnded && !res.destroyed) res.flushHeaders();
 }
 
+interface Flusher {
+  wrote(): void;
+  stop(): void;
+}
+
+function noop(): void {}
+
+/** Nothing to flush: one object for every response, not two new functions each. */
+const NO_FLUSH: Flusher = { wrote: noop, stop: noop };
+
 /**
  * Flushes a buffering layer in front of the socket (for example compression's `res.flush()`)
  * per `flushInterval`: after every chunk for -1 and for `text/event-stream`, else at most
  * `flushInterval` ms after a write. Node's own response does not buffer, so without such a
  * layer this does nothing.
  */
-function flusher(ex: Exchange, contentType: string | undefined): { wrote(): void; stop(): void } {
+function flusher(ex: Exchange, contentType: string | undefined): Flusher {
   const res = ex.res as Flushable;
   const interval = ex.options.flushInterval;
-  if (typeof res.flush !== 'function') return { wrote() {}, stop() {} };
+  if (typeof res.flush !== 'function') return NO_FLUSH;
   const flush = res.flush.bind(res);
   if (interval < 0 || /^\s*text\/event-stream\s*(?:;|$)/i.test(contentType ?? ''))
-    return { wrote: flush, stop() {} };
-  if (interval === 0) return { wrote() {}, stop() {} };
+    return { wrote: flush, stop: noop };
+  if (interval === 0) return NO_FLUSH;
   let timer: NodeJS.Timeout | undefined;
   return {
     wrote() {
@@ -139,13 +149,14 @@ export function relay(ex: Exchange, response: BackendResponse): void {
     flush.wrote();
   });
   res.on('drain', () => body.resume());
-  body.once('end', () => {
+  // `on`, not `once`: each comes once, and `once` would wrap the listener on every response.
+  body.on('end', () => {
     ended = true;
     flush.stop();
     finish(res, response);
   });
   body.on('error', fail);
-  body.once('close', () => fail());
+  body.on('close', () => fail());
   // A backend answer that arrived whole goes out with its body; only a pending one needs the head sent first.
   if (body.complete !== true) setImmediate(flushHeadersIfIdle, res, () => wrote);
 }
