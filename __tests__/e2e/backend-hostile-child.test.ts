@@ -1,4 +1,5 @@
-// A hostile backend must neither crash the proxy nor make it grow without bound. The proxy runs in
+// A hostile backend, or a client that a lenient server parser lets through, must neither crash the
+// proxy nor make it grow without bound. The proxy runs in
 // a child process (the built library, `dist/`: `npm test` builds it; run `npm run build` first when
 // running this file alone) with a small heap (--max-old-space-size), so an uncaught exception or
 // an out-of-memory crash ends the child and fails the test, instead of taking Jest down with it.
@@ -20,14 +21,15 @@ const HEAP_MB = 64;
 const RSS_LIMIT = 160 * 1024 * 1024;
 
 // Serves the proxy on 127.0.0.1 port 0, prints the port; `/__rss` answers the child's RSS instead.
+// With 'lenient', the server parses with `insecureHTTPParser`, as some deployments must.
 const SCRIPT = `
 const http = require('node:http');
 const { upgradeAware } = require(${JSON.stringify(path.join(ROOT, 'dist', 'index.js'))});
-const [location, kind] = process.argv.slice(2);
+const [location, kind, parser] = process.argv.slice(2);
 const options = { location };
 if (kind === 'node') options.transport = new http.Agent({ keepAlive: true });
 const proxy = upgradeAware(options);
-const server = http.createServer((req, res) => {
+const server = http.createServer({ insecureHTTPParser: parser === 'lenient' }, (req, res) => {
   if (req.url === '/__rss') res.end(String(process.memoryUsage().rss));
   else proxy(req, res);
 });
@@ -70,8 +72,9 @@ async function rawBackend(answer: (socket: net.Socket) => void): Promise<string>
 async function startChild(
   location: string,
   kind: string,
+  parser = 'strict',
 ): Promise<{ run: ChildRun; port: number }> {
-  const run = spawnNode(script, [location, kind], {
+  const run = spawnNode(script, [location, kind, parser], {
     ...process.env,
     NODE_OPTIONS: `--max-old-space-size=${HEAP_MB}`,
   });
@@ -196,6 +199,45 @@ describe.each(['node', 'undici'])(
         // 502 through an agent; 503 through the rewriting transport the default configuration uses.
         expect(text).toMatch(kind === 'node' ? /HTTP\/1\.1 502 / : /HTTP\/1\.1 503 /);
         expect(text).toContain('too many 1xx informational responses');
+        expect(alive(run)).toBe(true);
+      } finally {
+        client.destroy();
+      }
+    });
+  },
+);
+
+describe.each(['node', 'undici'])(
+  'upgradeAware (%s transport) behind a lenient parser, with request trailers Node refuses',
+  (kind) => {
+    it('keeps the process alive and forwards the valid trailers', async () => {
+      let trailers: NodeJS.Dict<string> | undefined;
+      const backend = http.createServer((req, res) => {
+        req.resume();
+        req.on('end', () => {
+          trailers = req.trailers;
+          res.end('ok');
+        });
+      });
+      servers.push(backend);
+      backend.listen(0, '127.0.0.1');
+      await once(backend, 'listening');
+      const location = `http://127.0.0.1:${(backend.address() as AddressInfo).port}`;
+      const { run, port } = await startChild(location, kind, 'lenient');
+      const client = net.connect(port, '127.0.0.1');
+      client.on('error', () => {});
+      await once(client, 'connect');
+      const chunks: Buffer[] = [];
+      client.on('data', (chunk: Buffer) => chunks.push(chunk));
+      // A control character in a trailer value: the lenient parser takes it, Node's writer would throw.
+      client.write(
+        'POST / HTTP/1.1\r\nHost: x\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n' +
+          'Trailer: X-Bad, X-Ok\r\n\r\n5\r\nhello\r\n0\r\nX-Bad: a\x01b\r\nX-Ok: yes\r\n\r\n',
+      );
+      try {
+        await guard(once(client, 'end'), () => 'the client got no end of the response');
+        expect(Buffer.concat(chunks).toString('latin1')).toMatch(/^HTTP\/1\.1 200 [^]*\r\n\r\nok$/);
+        expect(trailers).toEqual({ 'x-ok': 'yes' });
         expect(alive(run)).toBe(true);
       } finally {
         client.destroy();

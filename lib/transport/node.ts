@@ -29,7 +29,7 @@ function replayable(ex: Exchange, body: boolean): boolean {
 function noop(): void {}
 
 /**
- * Copies the client's body into the backend request with backpressure, then its trailers. Three
+ * Copies the client's body into the backend request with backpressure, then its valid trailers. Three
  * listeners instead of `pipe`, which adds eight and their state to every request (a cost V8's
  * collector pays per request, docs/benchmarks.md, "Transport kinds"). Once the backend request
  * is destroyed its `write` returns false, and the client's body stays paused, as `pipe` leaves it.
@@ -40,7 +40,9 @@ function forwardClientBody(req: http.IncomingMessage, request: http.ClientReques
   });
   request.on('drain', () => req.resume());
   req.on('end', () => {
-    if (req.rawTrailers.length > 0) request.addTrailers(toPairs(req.rawTrailers));
+    // Lines Node's writer refuses are dropped: a server with `insecureHTTPParser` lets through
+    // trailers that `addTrailers` would throw on, out of this listener.
+    if (req.rawTrailers.length > 0) request.addTrailers(toPairs(validRaw(req.rawTrailers)));
     request.end();
   });
   req.resume();

@@ -10,13 +10,14 @@ const INVALID_TEXT = /[^\t\x20-\x7e\x80-\xff]/;
 
 /**
  * Whether Node would write `name: value` without throwing. undici's parser passes names Node's
- * writers refuse (`X-T ` with a trailing space, an empty name), and `writeHead`, `setHeader` and
+ * writers refuse (`X-T ` with a trailing space, an empty name), a server with
+ * `insecureHTTPParser` passes control characters, and `writeHead`, `setHeader` and
  * `addTrailers` throw on them: a regex test per line is cheaper than a try/catch per call.
  */
 export function validHeader(name: string, value: string): boolean {
   if (TOKEN.test(name) && !INVALID_TEXT.test(value)) return true;
   debug(
-    'dropped a backend header or trailer with an invalid name or value: %s',
+    'dropped a header or trailer with an invalid name or value: %s',
     JSON.stringify(name.slice(0, 64)),
   );
   return false;
