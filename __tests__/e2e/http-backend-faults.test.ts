@@ -386,6 +386,32 @@ describe('upgradeAware over a keep-alive http.Agent with stale sockets', () => {
     }
   });
 
+  it('does not resend a GET whose answer had begun when its reused socket was reset', async () => {
+    const used = new WeakSet<Socket>();
+    const urls: (string | undefined)[] = [];
+    const { proxy, close } = await keepAlive((req, res) => {
+      urls.push(req.url);
+      if (req.url === '/two' && used.has(req.socket)) {
+        // The head and part of the body, then a reset: the answer had begun, so it is not replayed.
+        res.writeHead(200, { 'Content-Type': 'text/plain' });
+        res.write('partial', () => setImmediate(() => req.socket.resetAndDestroy()));
+        return;
+      }
+      used.add(req.socket);
+      res.end(`hello ${req.url}`);
+    });
+    try {
+      expect((await request(`${proxy.url}/one`)).status).toBe(200);
+      await request(`${proxy.url}/two`).catch(() => undefined);
+      // One socket: a replay of /two would reach the backend before /three does. (Node 22 and
+      // later report the reset on the request as well as on the response: where a replay could start.)
+      expect((await request(`${proxy.url}/three`)).body.toString()).toBe('hello /three');
+      expect(urls).toEqual(['/one', '/two', '/three']);
+    } finally {
+      await close();
+    }
+  });
+
   it('does not resend a request with a body on a fresh connection', async () => {
     const used = new WeakSet<Socket>();
     let dropped = 0;

@@ -29,10 +29,11 @@ function replayable(ex: Exchange, body: boolean): boolean {
 function noop(): void {}
 
 /**
- * Copies the client's body into the backend request with backpressure, then its valid trailers. Three
- * listeners instead of `pipe`, which adds eight and their state to every request (a cost V8's
- * collector pays per request, docs/benchmarks.md, "Transport kinds"). Once the backend request
- * is destroyed its `write` returns false, and the client's body stays paused, as `pipe` leaves it.
+ * Copies the client's body into the backend request with backpressure, then its valid
+ * trailers. Three listeners instead of `pipe`, which adds listeners and state of its own to both
+ * streams on every request (a cost V8's collector pays per request, docs/benchmarks.md,
+ * "Transport kinds"). Once the backend request is destroyed its `write` returns false, and the
+ * client's body stays paused, as `pipe` leaves it.
  */
 function forwardClientBody(req: http.IncomingMessage, request: http.ClientRequest): void {
   req.on('data', (chunk: Buffer) => {
@@ -157,10 +158,13 @@ function attempt(
   if (body) sendBody(ex, request);
   else request.end();
   return new Promise((resolve, reject) => {
+    let answered = false;
     const fail = (err: Error): void => {
       watched.done();
       watched.release();
-      if (!first || !replays(ex, body, request, err)) return reject(backendError(err));
+      // After the head, an error ends the streaming body (Node 22 and later emit the socket's
+      // reset on the request too): too late to replay, and the promise is settled already.
+      if (answered || !first || !replays(ex, body, request, err)) return reject(backendError(err));
       debug('retrying %s %s on a fresh connection: %s', ex.method, ex.target, err.message);
       resolve(roundTrip(ex, agent, body, false));
     };
@@ -173,6 +177,7 @@ function attempt(
     request.on('response', (response) => {
       if (watched.refused) return; // the abort's error follows
       watched.done(); // the watch stays on the client: it leaving while the body streams aborts the request
+      answered = true;
       resolve(backendResponse(response));
     });
   });
