@@ -182,6 +182,9 @@ describe.each(TRANSPORT_KINDS)('upgradeAware streaming large bodies over $name',
         { 'Content-Length': String(STALLING) },
         progress,
       );
+      // Awaited at the end: should the stall never come, the close below fails the upload, and
+      // that rejection must fail this test, not end the runner as an unhandled one.
+      responded.catch(() => {});
       await waitFor(() => startReading !== undefined, 'the backend to get the request');
       await waitForStall(progress);
       expect(progress.written).toBeLessThan(count);
