@@ -90,42 +90,32 @@ function backendRequest(ex: Exchange, agent: NodeAgent): http.ClientRequest {
   });
 }
 
-/** The shared watch on the request: the clock starts once the request is fully written; 1xx are counted and relayed. */
-function watch(ex: Exchange, request: http.ClientRequest): RequestWatch {
-  const watched = new RequestWatch(ex, (err) => request.destroy(err));
-  watched.connected();
-  // `on`, not `once`, for the events a request emits once: `once` wraps each listener anew.
-  request.on('finish', () => watched.sent());
-  request.on('information', (info) =>
-    watched.informational(info.statusCode, info.statusMessage, info.rawHeaders),
-  );
-  return watched;
-}
-
 /**
  * `connectTimeout` (docs/options.md, "connectTimeout"): a new socket must be connected, and for
  * TLS through its handshake, within `ms` of its creation, or the request is destroyed with Go's
  * `dial tcp ...: i/o timeout`. A reused keep-alive socket is ready already.
  */
-function timeConnect(request: http.ClientRequest, ms: number, location: Location): void {
-  if (ms <= 0) return;
-  request.on('socket', (socket: Socket) => {
-    if (!socket.connecting && !handshaking(socket)) return;
-    const event = handshaking(socket) ? 'secureConnect' : 'connect';
-    // The address is written only for the error: `isIPv6` per request showed in profiles.
-    const expire = (): void => {
-      const address = hostPort(location.hostname, location.port);
-      request.destroy(connectTimeoutError(socket, address));
-    };
-    const timer = setTimeout(expire, ms);
-    const clear = (): void => {
-      clearTimeout(timer);
-      socket.removeListener(event, clear);
-      socket.removeListener('close', clear);
-    };
-    socket.once(event, clear);
-    socket.once('close', clear);
-  });
+function timeConnect(
+  request: http.ClientRequest,
+  socket: Socket,
+  ms: number,
+  location: Location,
+): void {
+  if (!socket.connecting && !handshaking(socket)) return;
+  const event = handshaking(socket) ? 'secureConnect' : 'connect';
+  // The address is written only for the error: `isIPv6` per request showed in profiles.
+  const expire = (): void => {
+    const address = hostPort(location.hostname, location.port);
+    request.destroy(connectTimeoutError(socket, address));
+  };
+  const timer = setTimeout(expire, ms);
+  const clear = (): void => {
+    clearTimeout(timer);
+    socket.removeListener(event, clear);
+    socket.removeListener('close', clear);
+  };
+  socket.once(event, clear);
+  socket.once('close', clear);
 }
 
 /**
@@ -141,60 +131,113 @@ function replays(ex: Exchange, body: boolean, request: http.ClientRequest, err: 
   );
 }
 
+/** Where a backend request's listeners find the {@link Attempt} it belongs to. */
+const ATTEMPT = Symbol('attempt');
+type AttemptRequest = http.ClientRequest & { [ATTEMPT]: Attempt };
+
+/*
+ * The request's listeners, shared by all requests: `this` is the request, and its attempt is found
+ * on it. Closures would be made for every request and held while it waits for its answer
+ * (docs/benchmarks.md, "Transport kinds").
+ */
+function onError(this: AttemptRequest, err: Error): void {
+  this[ATTEMPT].fail(err);
+}
+
+// Without an 'upgrade' listener Node drops the connection and emits neither 'response' nor 'error'.
+function onUpgrade(this: AttemptRequest, _response: http.IncomingMessage, socket: Socket): void {
+  socket.destroy();
+  this[ATTEMPT].fail(unexpectedUpgrade());
+}
+
+function onResponse(this: AttemptRequest, response: http.IncomingMessage): void {
+  this[ATTEMPT].answer(response);
+}
+
+function onFinish(this: AttemptRequest): void {
+  this[ATTEMPT].watch.sent();
+}
+
+function onInformation(this: AttemptRequest, info: http.InformationEvent): void {
+  this[ATTEMPT].watch.informational(info.statusCode, info.statusMessage, info.rawHeaders);
+}
+
+function onSocket(this: AttemptRequest, socket: Socket): void {
+  const { ex } = this[ATTEMPT];
+  timeConnect(this, socket, ex.options.connectTimeout, ex.location);
+}
+
 /**
- * One request to the backend; resolves with its response head. The client leaving aborts it. A
+ * One request to the backend, sent at once; settles its round trip's promise with the response
+ * head or the error. The rules both transports share (the client leaving, the head timer, 1xx
+ * answers) are the {@link RequestWatch}'s: the clock starts once the request is fully written. A
  * first attempt that {@link replays} resolves with the second's outcome: one promise a request,
  * however it ends.
  */
-function attempt(
-  ex: Exchange,
-  agent: NodeAgent,
-  body: boolean,
-  first: boolean,
-): Promise<BackendResponse> {
-  const request = backendRequest(ex, agent);
-  timeConnect(request, ex.options.connectTimeout, ex.location);
-  const watched = watch(ex, request);
-  if (body) sendBody(ex, request);
-  else request.end();
-  return new Promise((resolve, reject) => {
-    let answered = false;
-    const fail = (err: Error): void => {
-      watched.done();
-      watched.release();
-      // After the head, an error ends the streaming body (Node 22 and later emit the socket's
-      // reset on the request too): too late to replay, and the promise is settled already.
-      if (answered || !first || !replays(ex, body, request, err)) return reject(backendError(err));
-      debug('retrying %s %s on a fresh connection: %s', ex.method, ex.target, err.message);
-      resolve(roundTrip(ex, agent, body, false));
-    };
-    request.on('error', fail);
-    // Without an 'upgrade' listener Node drops the connection and emits neither 'response' nor 'error'.
-    request.on('upgrade', (_response: http.IncomingMessage, socket: Socket) => {
-      socket.destroy();
-      fail(unexpectedUpgrade());
-    });
-    request.on('response', (response) => {
-      if (watched.refused) return; // the abort's error follows
-      watched.done(); // the watch stays on the client: it leaving while the body streams aborts the request
-      answered = true;
-      resolve(backendResponse(response));
-    });
-  });
+class Attempt {
+  readonly request: AttemptRequest;
+  readonly watch: RequestWatch;
+  /** The head arrived: an error now ends the streaming body, too late to replay. */
+  #answered = false;
+
+  constructor(
+    readonly ex: Exchange,
+    readonly agent: NodeAgent,
+    readonly body: boolean,
+    readonly first: boolean,
+    readonly resolve: (response: BackendResponse | Promise<BackendResponse>) => void,
+    readonly reject: (err: Error) => void,
+  ) {
+    const request = backendRequest(ex, agent) as AttemptRequest;
+    request[ATTEMPT] = this;
+    this.request = request;
+    // `on`, not `once`, for the events a request emits once: `once` wraps each listener anew.
+    request.on('error', onError);
+    request.on('upgrade', onUpgrade);
+    request.on('response', onResponse);
+    request.on('finish', onFinish);
+    request.on('information', onInformation);
+    if (ex.options.connectTimeout > 0) request.on('socket', onSocket);
+    this.watch = new RequestWatch(ex, request);
+    this.watch.connected();
+    if (body) sendBody(ex, request);
+    else request.end();
+  }
+
+  fail(err: Error): void {
+    const { ex, body, request } = this;
+    this.watch.done();
+    this.watch.release();
+    // After the head, an error ends the streaming body (Node 22 and later emit the socket's
+    // reset on the request too): too late to replay, and the promise is settled already.
+    if (this.#answered || !this.first || !replays(ex, body, request, err))
+      return this.reject(backendError(err));
+    debug('retrying %s %s on a fresh connection: %s', ex.method, ex.target, err.message);
+    this.resolve(roundTrip(ex, this.agent, body, false));
+  }
+
+  answer(response: http.IncomingMessage): void {
+    if (this.watch.refused) return; // the abort's error follows
+    this.watch.done(); // the watch stays on the client: it leaving while the body streams aborts the request
+    this.#answered = true;
+    this.resolve(backendResponse(response));
+  }
 }
 
-/** An attempt; what is thrown before the request is out (Node refusing an option, say) rejects it, with no replay. */
+/** An {@link Attempt}; what is thrown before the request is out (Node refusing an option, say) rejects it, with no replay. */
 function roundTrip(
   ex: Exchange,
   agent: NodeAgent,
   body: boolean,
   first: boolean,
 ): Promise<BackendResponse> {
-  try {
-    return attempt(ex, agent, body, first);
-  } catch (err) {
-    return Promise.reject(backendError(err as Error));
-  }
+  return new Promise((resolve, reject) => {
+    try {
+      void new Attempt(ex, agent, body, first, resolve, reject);
+    } catch (err) {
+      reject(backendError(err as Error));
+    }
+  });
 }
 
 /**

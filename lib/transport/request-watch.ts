@@ -6,29 +6,34 @@ import { clientLeft } from './backend-error.js';
 /** How many 1xx answers may precede the final one: Go's transport allows 5 (net/http `max1xxResponses`). */
 export const MAX_INFORMATIONAL = 5;
 
+/** What a watch aborts: its backend request. */
+export interface Abortable {
+  destroy(err: ProxyError): unknown;
+}
+
 /**
  * What both transports watch while one backend request is in flight, so that the rules live
  * once: the client leaving aborts the request with {@link clientLeft}, whether it is still
  * uploading or already downloading; the `responseHeaderTimeout` clock, which 1xx answers do not
  * restart (undici's own header timer does); and the count of 1xx answers, of which more than
- * {@link MAX_INFORMATIONAL} fail the request with `ERR_PROXY_BAD_RESPONSE`. `abort` tears the
- * backend request down with the error.
+ * {@link MAX_INFORMATIONAL} fail the request with `ERR_PROXY_BAD_RESPONSE`. Aborting is
+ * `request.destroy(err)`: Node's request, or the undici handler, which aborts its own.
  */
 export class RequestWatch {
   readonly #ex: Exchange;
-  readonly #abort: (err: ProxyError) => void;
+  readonly #request: Abortable;
   #timer: NodeJS.Timeout | undefined;
   #count = 0;
   #answered = false;
   #refused = false;
   /** The response's 'close' listener: once the response is fully written, nothing is left to abort. */
   readonly #clientClosed = (): void => {
-    if (!this.#ex.res.writableFinished) this.#abort(clientLeft());
+    if (!this.#ex.res.writableFinished) this.#request.destroy(clientLeft());
   };
 
-  constructor(ex: Exchange, abort: (err: ProxyError) => void) {
+  constructor(ex: Exchange, request: Abortable) {
     this.#ex = ex;
-    this.#abort = abort;
+    this.#request = request;
     // `on`, not `once`: 'close' comes once, and `once` would wrap the listener on every request.
     ex.res.on('close', this.#clientClosed);
   }
@@ -42,12 +47,13 @@ export class RequestWatch {
   sent(): void {
     const ms = this.#ex.options.responseHeaderTimeout;
     if (this.#answered || ms === 0 || this.#timer !== undefined) return;
-    this.#timer = setTimeout(
-      () =>
-        this.#abort(
-          new ProxyError('ERR_PROXY_BACKEND_TIMEOUT', 'timeout awaiting response headers'),
-        ),
-      ms,
+    // The watch as the timer's argument: a closure would be made for every request.
+    this.#timer = setTimeout(RequestWatch.#expire, ms, this);
+  }
+
+  static #expire(watch: RequestWatch): void {
+    watch.#request.destroy(
+      new ProxyError('ERR_PROXY_BACKEND_TIMEOUT', 'timeout awaiting response headers'),
     );
   }
 
@@ -60,7 +66,7 @@ export class RequestWatch {
     }
     this.done();
     this.#refused = true;
-    this.#abort(
+    this.#request.destroy(
       new ProxyError(
         'ERR_PROXY_BAD_RESPONSE',
         `too many 1xx informational responses (more than ${MAX_INFORMATIONAL})`,

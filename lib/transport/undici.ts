@@ -5,7 +5,7 @@ import { backendError } from './backend-error.js';
 import type { ProxyError } from '../errors/proxy-error.js';
 import type { Exchange } from '../http/exchange.js';
 import { validRaw } from '../util/header-check.js';
-import { RequestWatch } from './request-watch.js';
+import { RequestWatch, type Abortable } from './request-watch.js';
 import { UndiciBody } from './undici-body.js';
 import type { UndiciDispatcher } from '../types/clients.js';
 
@@ -51,7 +51,7 @@ function undiciBody(ex: Exchange): Exchange['body'] | AsyncIterable<Buffer> {
  * these methods in order (connected, request sent, 1xx and final head, body chunks, then
  * trailers or an error). The rules both transports share are the {@link RequestWatch}'s.
  */
-class UndiciHandler implements undici.Dispatcher.DispatchHandlers {
+class UndiciHandler implements undici.Dispatcher.DispatchHandlers, Abortable {
   readonly #resolve: (response: BackendResponse) => void;
   readonly #reject: (err: ProxyError) => void;
   readonly #watch: RequestWatch;
@@ -66,7 +66,12 @@ class UndiciHandler implements undici.Dispatcher.DispatchHandlers {
   ) {
     this.#resolve = resolve;
     this.#reject = reject;
-    this.#watch = new RequestWatch(ex, (err) => this.#abort?.(err));
+    this.#watch = new RequestWatch(ex, this);
+  }
+
+  /** Aborts the request, as the watch does when the client leaves or the head is late. */
+  destroy(err: ProxyError): void {
+    this.#abort?.(err);
   }
 
   onConnect(abort: (err?: Error) => void): void {
