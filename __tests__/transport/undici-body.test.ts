@@ -1,4 +1,5 @@
 import { once } from 'node:events';
+import type { BodySink } from '../../lib/transport/backend-response.js';
 import { UndiciBody } from '../../lib/transport/undici-body.js';
 
 /** A body over a fake undici request: counts resumes, records the abort. */
@@ -78,5 +79,138 @@ describe('UndiciBody', () => {
     b.destroy();
     expect(b.takeWhole()).toBeUndefined();
     expect(aborted()).toBeUndefined();
+  });
+
+  it('gives nothing whole to the relay once someone listens for its chunks', () => {
+    const { body: b } = body();
+    b.deliver(Buffer.from('x'));
+    b.completed();
+    b.on('data', () => {});
+    expect(b.takeWhole()).toBeUndefined();
+  });
+});
+
+/** A sink that records what it is given; `open` decides what its `write` answers. */
+function recorder(open = true): BodySink & { got: string[]; ended: number; open: boolean } {
+  return {
+    got: [],
+    ended: 0,
+    open,
+    write(chunk) {
+      this.got.push(chunk.toString());
+      return this.open;
+    },
+    end() {
+      this.ended++;
+    },
+  };
+}
+
+describe('UndiciBody.sinkTo', () => {
+  it('hands what it held at once, then each chunk as it comes, then the end; the stream never ends', async () => {
+    const { body: b } = body();
+    b.deliver(Buffer.from('a'));
+    b.deliver(Buffer.from('b'));
+    const sink = recorder();
+    expect(b.sinkTo(sink)).toBe(true);
+    expect(sink.got).toEqual(['a', 'b']);
+    expect(b.deliver(Buffer.from('c'))).toBe(true);
+    expect(sink.ended).toBe(0);
+    b.completed();
+    expect(sink.got).toEqual(['a', 'b', 'c']);
+    expect(sink.ended).toBe(1);
+    await new Promise(setImmediate);
+    expect(b.readableEnded).toBe(false);
+    expect(b.takeWhole()).toBeUndefined();
+  });
+
+  it('pauses undici at the chunk after the sink refused one, and resume() asks undici for more, past the stream', () => {
+    const { body: b, resumes } = body();
+    const sink = recorder(false);
+    b.sinkTo(sink);
+    expect(b.deliver(Buffer.from('refused'))).toBe(true);
+    expect(b.deliver(Buffer.from('next'))).toBe(false);
+    expect(sink.got).toEqual(['refused', 'next']);
+    b.resume();
+    expect(resumes()).toBe(1);
+    expect(b.readableFlowing).toBeNull();
+    sink.open = true;
+    expect(b.deliver(Buffer.from('taken'))).toBe(true);
+    sink.open = false;
+    expect(b.deliver(Buffer.from('refused again'))).toBe(true);
+    expect(b.deliver(Buffer.from('after it'))).toBe(false);
+  });
+
+  it('takes all the socket holds within a resume, even from a full sink', () => {
+    const answers: boolean[] = [];
+    const made = new UndiciBody(
+      () => {
+        for (const part of ['socket', 'buffer', 'held'])
+          answers.push(made.deliver(Buffer.from(part)));
+      },
+      () => {},
+    );
+    made.sinkTo(recorder(false));
+    made.resume();
+    expect(answers).toEqual([true, true, true]);
+    expect(made.deliver(Buffer.from('later'))).toBe(false);
+  });
+
+  it('resumes undici, paused on the held chunks, only when the sink took them all', () => {
+    const held = (open: boolean): number => {
+      const { body: b, resumes } = body();
+      expect(b.deliver(Buffer.alloc(b.readableHighWaterMark))).toBe(false);
+      b.sinkTo(recorder(open));
+      return resumes();
+    };
+    expect(held(true)).toBe(1);
+    expect(held(false)).toBe(0);
+    const { body: full } = body();
+    full.deliver(Buffer.from('x'));
+    full.sinkTo(recorder(false));
+    expect(full.deliver(Buffer.from('next'))).toBe(false);
+    const { body: notPaused, resumes } = body();
+    notPaused.deliver(Buffer.from('x'));
+    notPaused.sinkTo(recorder(true));
+    expect(resumes()).toBe(0);
+  });
+
+  it('ends the sink at once for a body that had ended unread but was not taken whole', () => {
+    const { body: b } = body();
+    b.completed();
+    const sink = recorder();
+    expect(b.sinkTo(sink)).toBe(true);
+    expect(sink.ended).toBe(1);
+  });
+
+  it('refuses, and takes nothing, once the stream is in use or destroyed', async () => {
+    const read = body();
+    read.body.deliver(Buffer.from('streamed'));
+    const all = readAll(read.body);
+    const sink = recorder();
+    expect(read.body.sinkTo(sink)).toBe(false);
+    read.body.completed();
+    expect(await all).toBe('streamed');
+    expect(sink.got).toEqual([]);
+
+    const destroyed = body();
+    destroyed.body.destroy();
+    expect(destroyed.body.sinkTo(recorder())).toBe(false);
+  });
+
+  it('aborts the request when destroyed before its end, and then gives the sink nothing more', async () => {
+    const { body: b, aborted } = body();
+    const errors: Error[] = [];
+    b.on('error', (err) => errors.push(err));
+    const sink = recorder();
+    b.sinkTo(sink);
+    b.destroy(new Error('client gone'));
+    expect(aborted()?.message).toBe('client gone');
+    expect(b.deliver(Buffer.from('late'))).toBe(false);
+    b.completed();
+    expect(sink.got).toEqual([]);
+    expect(sink.ended).toBe(0);
+    await new Promise(setImmediate);
+    expect(errors.map((err) => err.message)).toEqual(['client gone']);
   });
 });

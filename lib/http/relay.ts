@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import type { BackendResponse } from '../transport/backend-response.js';
+import type { BackendResponse, BodySink } from '../transport/backend-response.js';
 import { debug } from '../util/debug.js';
 import { toPairs } from '../util/raw-headers.js';
 import type { Exchange } from './exchange.js';
@@ -119,6 +119,8 @@ function reasonOf(response: BackendResponse): string | undefined {
  * Writes the backend's answer to the client: status, headers, then the body with backpressure
  * and the flush policy, then trailers. A body that fails after the head went out destroys the
  * client connection, so the client sees a truncated response, never one that looks complete.
+ * A body that can be taken past its stream (`sinkTo`, undici's) is written as it comes, without
+ * the stream's events.
  */
 export function relay(ex: Exchange, response: BackendResponse): void {
   const { res } = ex;
@@ -143,20 +145,29 @@ export function relay(ex: Exchange, response: BackendResponse): void {
     res.destroy();
     body.destroy();
   };
-  body.on('data', (chunk: Buffer) => {
-    wrote = true;
-    if (!write(res, chunk, fail)) body.pause();
-    flush.wrote();
-  });
-  res.on('drain', () => body.resume());
-  // `on`, not `once`: each comes once, and `once` would wrap the listener on every response.
-  body.on('end', () => {
-    ended = true;
-    flush.stop();
-    finish(res, response);
-  });
+  const sink: BodySink = {
+    write(chunk) {
+      wrote = true;
+      const open = write(res, chunk, fail);
+      flush.wrote();
+      return open;
+    },
+    end() {
+      ended = true;
+      flush.stop();
+      finish(res, response);
+    },
+  };
   body.on('error', fail);
   body.on('close', () => fail());
+  res.on('drain', () => body.resume());
+  if (body.sinkTo?.(sink) !== true) {
+    body.on('data', (chunk: Buffer) => {
+      if (!sink.write(chunk)) body.pause();
+    });
+    // `on`, not `once`: it comes once, and `once` would wrap the listener on every response.
+    body.on('end', sink.end);
+  }
   // A backend answer that arrived whole goes out with its body; only a pending one needs the head sent first.
   if (body.complete !== true) setImmediate(flushHeadersIfIdle, res, () => wrote);
 }

@@ -7,12 +7,23 @@ import { addHeader } from '../util/header-check.js';
  * then sends it with the head in one write. A stream without it (a rewritten body, a body made
  * by a stage) counts as still arriving. `takeWhole`, where given, hands such a body over without
  * reading it through the stream (transport/undici-body.ts): null when empty, undefined when not
- * whole.
+ * whole. `sinkTo`, where given, does the same for a body still arriving (see {@link BodySink}):
+ * false when the stream is already in use.
  */
 export type BackendBody = Readable & {
   readonly complete?: boolean;
   takeWhole?(): Buffer | null | undefined;
+  sinkTo?(sink: BodySink): boolean;
 };
+
+/**
+ * Where `sinkTo`, where given, sends a body past the stream (transport/undici-body.ts): each chunk
+ * to `write`, whose false pauses the backend until the stream's `resume()`, then the end to `end`.
+ */
+export interface BodySink {
+  write(chunk: Buffer): boolean;
+  end(): void;
+}
 
 /** The backend's answer as the response stages see it, before anything reaches the client. */
 export interface BackendResponse {
