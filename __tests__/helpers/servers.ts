@@ -1,10 +1,11 @@
 import http from 'node:http';
 import https from 'node:https';
 import express from 'express';
-import { connect } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { connect as connectTls } from 'node:tls';
 import type { AddressInfo, Socket } from 'node:net';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { upgradeAware } from '../../lib/index.js';
 import type { UpgradeAwareMiddleware, UpgradeAwareOptions } from '../../lib/index.js';
 
@@ -51,18 +52,45 @@ export function startUpstream(handler: http.RequestListener): Promise<Running> {
 }
 
 /**
- * A port on 127.0.0.1 that nothing listens on: a server is opened on port 0 and closed again, so
- * connecting to it is refused.
+ * The lowest port the system hands out to `listen(0)` and to outgoing connections: Linux's
+ * `ip_local_port_range`, elsewhere 32768 (macOS and Windows start theirs at 49152).
+ */
+function ephemeralFloor(): number {
+  try {
+    return Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').split(/\s+/)[0]);
+  } catch {
+    return 32768;
+  }
+}
+
+/** Listens on `port` of 127.0.0.1 and closes again: false when the port is taken. */
+async function free(port: number): Promise<boolean> {
+  const server = createServer();
+  server.listen(port, '127.0.0.1');
+  try {
+    await once(server, 'listening');
+  } catch {
+    return false;
+  }
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return true;
+}
+
+/**
+ * A port on 127.0.0.1 that nothing listens on, so connecting to it is refused, and that no test's
+ * server is given meanwhile. It is taken from below the ports the system hands out: a port freed
+ * from that range can go to the next server a test opens on port 0 in another worker, and a test
+ * that expected a refusal then gets that server's answer (seen once: a complete response where
+ * the connection should have been refused). The port is checked free by listening on it once.
  *
  * @example const proxy = await startProxy({ location: `http://127.0.0.1:${await closedPort()}/` });
  */
 export async function closedPort(): Promise<number> {
-  const server = http.createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
+  const floor = Math.max(ephemeralFloor(), 2048);
+  for (;;) {
+    const port = 1024 + Math.floor(Math.random() * (floor - 1024));
+    if (await free(port)) return port;
+  }
 }
 
 /** What a recording backend saw of one request. */
