@@ -193,9 +193,22 @@ describe('UndiciBody.sinkTo', () => {
     expect(await all).toBe('streamed');
     expect(sink.got).toEqual([]);
 
+    const flowing = body();
+    flowing.body.resume();
+    expect(flowing.body.sinkTo(recorder())).toBe(false);
+
     const destroyed = body();
     destroyed.body.destroy();
     expect(destroyed.body.sinkTo(recorder())).toBe(false);
+  });
+
+  it('takes a body that was only paused, which no listener would ever read', () => {
+    const { body: b } = body();
+    b.deliver(Buffer.from('held'));
+    b.pause();
+    const sink = recorder();
+    expect(b.sinkTo(sink)).toBe(true);
+    expect(sink.got).toEqual(['held']);
   });
 
   it('aborts the request when destroyed before its end, and then gives the sink nothing more', async () => {

@@ -67,12 +67,12 @@ export class UndiciBody extends Readable {
     return this;
   }
 
-  /** Nobody has read the stream or listened for its chunks. */
+  /** Nobody has read the stream, set it flowing or listened for its chunks. */
   #untouched(): boolean {
     return (
       this.#held !== null &&
       !this.destroyed &&
-      this.readableFlowing === null &&
+      this.readableFlowing !== true &&
       this.listenerCount('data') === 0 &&
       this.listenerCount('readable') === 0
     );
