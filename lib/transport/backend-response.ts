@@ -18,7 +18,8 @@ export type BackendBody = Readable & {
 
 /**
  * Where `sinkTo`, where given, sends a body past the stream (transport/undici-body.ts): each chunk
- * to `write`, whose false pauses the backend until the stream's `resume()`, then the end to `end`.
+ * to `write`, whose false tells the body to pause the backend (how soon is the body's to decide)
+ * until the stream's `resume()`, then the end to `end`.
  */
 export interface BodySink {
   write(chunk: Buffer): boolean;
