@@ -175,6 +175,16 @@ describe('UndiciBody.sinkTo', () => {
     expect(resumes()).toBe(0);
   });
 
+  it("asks undici for nothing more once the body has ended: its resume is the connection's", () => {
+    const { body: b, resumes } = body();
+    const sink = recorder(false);
+    b.sinkTo(sink);
+    b.completed();
+    b.resume();
+    expect(sink.ended).toBe(1);
+    expect(resumes()).toBe(0);
+  });
+
   it('ends the sink at once for a body that had ended unread but was not taken whole', () => {
     const { body: b } = body();
     b.completed();

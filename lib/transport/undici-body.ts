@@ -59,11 +59,15 @@ export class UndiciBody extends Readable {
     }
   }
 
-  /** Once the body was handed to a sink, `resume()` asks undici for more, past the stream. */
+  /**
+   * Once the body was handed to a sink, `resume()` asks undici for more, past the stream; not once
+   * the body has ended: undici's resume is its connection's, and a late `drain` would resume the
+   * parser for the next request on that connection.
+   */
   override resume(): this {
     if (this.#sink === null) return super.resume();
     this.#full = false;
-    if (!this.destroyed) this.#more();
+    if (!this.destroyed && !this.complete) this.#more();
     return this;
   }
 
