@@ -1,11 +1,11 @@
 // Runs the benchmark scenarios (all when none is named), then regenerates docs/benchmarks.md's
 // tables and docs/benchmarks.svg from bench/results/ (report.mjs).
-// Usage: node bench/run.mjs [scenario...] [--quick] [--rounds N] [--duration S] [--quiet-wait S] [--only a,b] [--node 20,22,24] [--no-report]
+// Usage: node bench/run.mjs [scenario...] [--quick] [--rounds N] [--duration S] [--quiet-wait S] [--only a,b] [--node 20,22,24] [--glibc-defaults] [--no-report]
 // Scenarios: get get1m post64k ws handshakes idle throttle rewrite
 // With --node, each scenario runs once per Node version named, the contenders on that Node
 // (harness/contender-node.mjs), and its results go to results/node<major>/.
 import { parseArgs } from 'node:util';
-import { CPU } from './harness/common.mjs';
+import { CPU, holdAllocator } from './harness/common.mjs';
 import { useContenderNode } from './harness/contender-node.mjs';
 import { needsPeers, restrictTo, restricted } from './harness/contenders.mjs';
 import { pinSelf } from './harness/processes.mjs';
@@ -20,7 +20,8 @@ import { wsEcho } from './scenarios/ws.mjs';
 
 const USAGE =
   'usage: node bench/run.mjs [get|get1m|post64k|ws|handshakes|idle|throttle|rewrite ...] ' +
-  '[--quick] [--rounds N] [--duration S] [--quiet-wait S] [--only contender,...] [--node 20,22,24] [--no-report]';
+  '[--quick] [--rounds N] [--duration S] [--quiet-wait S] [--only contender,...] [--node 20,22,24] ' +
+  '[--glibc-defaults] [--no-report]';
 
 const SCENARIOS = {
   get: (config) => httpScenario('get', config),
@@ -117,6 +118,7 @@ function settings() {
       'quiet-wait': { type: 'string' },
       only: { type: 'string' },
       node: { type: 'string' },
+      'glibc-defaults': { type: 'boolean', default: false },
     },
   });
   const unknown = positionals.find((name) => !Object.hasOwn(SCENARIOS, name));
@@ -135,6 +137,7 @@ function settings() {
     mode,
     quick: values.quick,
     report: !values['no-report'],
+    holdAllocator: !values['glibc-defaults'],
     settings: (name) => {
       const [r, d, w] = TIMING[mode][name];
       return { rounds: rounds ?? r, duration: d && (duration ?? d), warmup: w, quietWait };
@@ -146,6 +149,7 @@ async function main() {
   const config = settings();
   install(config.nodes);
   pinSelf(CPU.load);
+  if (config.holdAllocator) holdAllocator();
   const started = performance.now();
   for (const name of config.scenarios) await runScenario(name, config);
   console.error(

@@ -310,6 +310,21 @@ function allocator() {
   return set.length ? Object.fromEntries(set.sort()) : 'defaults';
 }
 
+/** glibc's trim threshold the bench gives every process it starts (docs/benchmarks.md, "The allocator"). */
+const TRIM_THRESHOLD = 64 * 2 ** 20;
+
+/**
+ * Holds glibc's allocator still in every process the bench starts from now on, contenders and
+ * references alike. With glibc's defaults, how much of its heap a process gives back and faults in
+ * again is left to chance: glibc raises its thresholds, for good, to the size of the largest block
+ * it had mapped on its own (up to 32 MiB) that the process freed, whatever freed it. On large bodies
+ * that decides a process's CPU time more than its code does. Left alone when the environment sets
+ * glibc's malloc already.
+ */
+export function holdAllocator() {
+  if (allocator() === 'defaults') process.env.MALLOC_TRIM_THRESHOLD_ = String(TRIM_THRESHOLD);
+}
+
 /**
  * The machine and the versions of the packages in play, for the results files: `machine.node` is
  * the Node the contenders ran on, `machine.harnessNode` the bench's own when it differs,
