@@ -9,7 +9,17 @@ import { resultsMarkdown, targetsMarkdown } from './report/markdown.mjs';
 import { nodesMarkdown } from './report/nodes.mjs';
 
 /** The scenarios in the order of the document; a missing results file is left out. */
-export const ORDER = ['get', 'get1m', 'post64k', 'ws', 'handshakes', 'idle', 'throttle', 'rewrite'];
+export const ORDER = [
+  'get',
+  'get1m',
+  'post64k',
+  'kinds',
+  'ws',
+  'handshakes',
+  'idle',
+  'throttle',
+  'rewrite',
+];
 
 const RESULTS = new URL('results/', import.meta.url);
 const DOC = new URL('../docs/benchmarks.md', import.meta.url);

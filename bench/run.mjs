@@ -1,7 +1,7 @@
 // Runs the benchmark scenarios (all when none is named), then regenerates docs/benchmarks.md's
 // tables and docs/benchmarks.svg from bench/results/ (report.mjs).
 // Usage: node bench/run.mjs [scenario...] [--quick] [--rounds N] [--duration S] [--quiet-wait S] [--only a,b] [--node 20,22,24] [--glibc-defaults] [--no-report]
-// Scenarios: get get1m post64k ws handshakes idle throttle rewrite
+// Scenarios: get get1m post64k kinds ws handshakes idle throttle rewrite
 // With --node, each scenario runs once per Node version named, the contenders on that Node
 // (harness/contender-node.mjs), and its results go to results/node<major>/.
 import { parseArgs } from 'node:util';
@@ -16,10 +16,11 @@ import { httpScenario } from './scenarios/http.mjs';
 import { idle } from './scenarios/idle.mjs';
 import { rewrite } from './scenarios/rewrite.mjs';
 import { throttle } from './scenarios/throttle.mjs';
+import { kindsInTurns } from './scenarios/turns.mjs';
 import { wsEcho } from './scenarios/ws.mjs';
 
 const USAGE =
-  'usage: node bench/run.mjs [get|get1m|post64k|ws|handshakes|idle|throttle|rewrite ...] ' +
+  'usage: node bench/run.mjs [get|get1m|post64k|kinds|ws|handshakes|idle|throttle|rewrite ...] ' +
   '[--quick] [--rounds N] [--duration S] [--quiet-wait S] [--only contender,...] [--node 20,22,24] ' +
   '[--glibc-defaults] [--no-report]';
 
@@ -27,6 +28,7 @@ const SCENARIOS = {
   get: (config) => httpScenario('get', config),
   get1m: (config) => httpScenario('get1m', config),
   post64k: (config) => httpScenario('post64k', config),
+  kinds: kindsInTurns,
   ws: wsEcho,
   handshakes,
   idle,
@@ -36,7 +38,8 @@ const SCENARIOS = {
 };
 
 /**
- * Rounds, seconds per measured run and seconds of warm-up per contender, by mode and scenario.
+ * Rounds, seconds per measured run and seconds of warm-up per contender, by mode and scenario
+ * (for `kinds`: cycles, seconds per turn, seconds of warm-up per process).
  * `idle` and `throttle` have no warm-up run: each idle round starts fresh processes and warms them
  * with a few tunnels; a throttle run leaves its first second (quick: half) out of the figure.
  */
@@ -45,6 +48,7 @@ const TIMING = {
     get: [3, 5, 2],
     get1m: [3, 5, 2],
     post64k: [3, 5, 2],
+    kinds: [6, 2, 2],
     ws: [3, 5, 2],
     handshakes: [3, 5, 2],
     idle: [3, 0, 0],
@@ -55,6 +59,7 @@ const TIMING = {
     get: [1, 1, 2],
     get1m: [1, 1, 2],
     post64k: [1, 1, 2],
+    kinds: [1, 1, 1],
     ws: [1, 1, 1],
     handshakes: [1, 1, 1],
     idle: [1, 0, 0],

@@ -30,7 +30,7 @@ const WITHOUT_AS_SHIPPED = HTTP.filter((name) => name !== 'hpm-as-shipped');
 /** Every transport kind and its reference, in quick mode too. */
 const KINDS = ['node-pipe', 'uap', 'uap-undici', 'uap-agent', 'node-pipe-https', 'uap-https'];
 /** What the transport-kind targets ask of each kind: this share of its reference's rate. */
-const KIND_TARGET = ['>=', 0.95];
+export const KIND_TARGET = ['>=', 0.95];
 
 /** Sends one request without keep-alive; resolves with the status and the whole body. */
 async function fetchBody(url, { method = 'GET', body } = {}) {
@@ -59,7 +59,7 @@ function bodyCheck(request, expected) {
 const SMALL = Buffer.alloc(SMALL_BYTES, 'x');
 const LARGE = largeBody();
 
-const SCENARIOS = {
+export const SCENARIOS = {
   get: {
     title: `${SMALL_BYTES}-byte GET`,
     path: '/bench?q=1',
@@ -97,11 +97,11 @@ const SCENARIOS = {
 };
 
 /**
- * One load run against `c`, with the CPU time its process spent per request (and per MiB moved),
- * the full collections V8 made in it per second, and its minor page faults per request (and per
- * MiB).
+ * One load run of `scenario` (one of SCENARIOS) against `c`, with the CPU time its process spent
+ * per request (and per MiB moved), the full collections V8 made in it per second, and its minor
+ * page faults per request (and per MiB).
  */
-async function run(scenario, c, seconds) {
+export async function run(scenario, c, seconds) {
   const cpuBefore = await c.cpuTime();
   const gcsBefore = await c.server.majorGcs();
   const faultsBefore = await c.server.pageFaults();
@@ -188,7 +188,8 @@ function getRatios(summary) {
   ];
 }
 
-const VIEWS = {
+/** How each scenario is read: its medians, its table's columns, its chart, its ratios. */
+export const VIEWS = {
   get: {
     keys: { rps: 0, p50Ms: 2, p99Ms: 2, cpuUs: 1 },
     columns: [
