@@ -72,13 +72,10 @@ function middle(ratios) {
   return known.length ? roundTo(median(known), 3) : null;
 }
 
-/** `kind`'s `key` over `reference`'s, cycle by cycle (`[ratio | null]`). */
-function cycleRatios(list, kind, reference, key, cycles) {
+/** The processes `of`'s `key` over the processes `to`'s, cycle by cycle (`[ratio | null]`). */
+function cycleRatios(of, to, key, cycles) {
   return Array.from({ length: cycles }, (_, cycle) =>
-    ratio(
-      cycleMean(processesOf(list, kind), cycle, key),
-      cycleMean(processesOf(list, reference), cycle, key),
-    ),
+    ratio(cycleMean(of, cycle, key), cycleMean(to, cycle, key)),
   );
 }
 
@@ -120,8 +117,9 @@ export async function kindsInTurns(config) {
         for (const name of [reference, ...kinds])
           if (processesOf(list, name).length) rows.push(row(list, name, keys));
         for (const kind of kinds.filter((k) => processesOf(list, k).length)) {
-          const rate = cycleRatios(list, kind, reference, shape.rate, settings.rounds);
-          const cpu = cycleRatios(list, kind, reference, shape.cpu, settings.rounds);
+          const [of, to] = [processesOf(list, kind), processesOf(list, reference)];
+          const rate = cycleRatios(of, to, shape.rate, settings.rounds);
+          const cpu = cycleRatios(of, to, shape.cpu, settings.rounds);
           cycles[`${kind}/${reference}`] = { rate, cpu };
           ratios.push(
             measured(
@@ -134,6 +132,20 @@ export async function kindsInTurns(config) {
               `turns-cpu:${shapeName}:${kind}/${reference}`,
               `${shapeName} in turns, ${shape.cpuUnit}, ${kind} / ${reference}`,
               middle(cpu),
+            ),
+          );
+        }
+        // The reference's two processes against each other: what the method reads where
+        // there is no difference of code.
+        const [one, two] = processesOf(list, reference);
+        if (two) {
+          const rate = cycleRatios([one], [two], shape.rate, settings.rounds);
+          cycles[`${one.name}/${two.name}`] = { rate };
+          ratios.push(
+            measured(
+              `turns-noise:${shapeName}:${reference}`,
+              `${shapeName} in turns, ${shape.rateUnit}, ${one.name} / ${two.name} (same code: the method's noise)`,
+              middle(rate),
             ),
           );
         }
