@@ -129,6 +129,33 @@ async function quiet(seconds) {
 }
 
 /**
+ * One run of `run(c, seconds)`, after waiting up to `quietWait` s for the proxy CPU to be quiet,
+ * with the share of that CPU other processes took meanwhile (`othersCpuPct`). Resolves with the
+ * run's result, or with undefined if it threw: `c` is then marked `failed`.
+ */
+export async function runOnce(c, seconds, run, quietWait = 0) {
+  try {
+    await quiet(quietWait);
+    // The proxy CPU's time taken by other processes: the contender's own is known when it runs there.
+    const onProxyCpu = c.cpuTime && c.name !== 'direct';
+    const [ticks, own, wall] = [
+      cpuTicks(CPU.proxy),
+      onProxyCpu ? await c.cpuTime() : 0,
+      performance.now(),
+    ];
+    const result = await run(c, seconds);
+    const ownUs = onProxyCpu ? (await c.cpuTime()) - own : 0;
+    const foreign = c.cpuTime
+      ? foreignShare(ticks, cpuTicks(CPU.proxy), ownUs, (performance.now() - wall) * 1000)
+      : null;
+    return { ...result, othersCpuPct: foreign == null ? null : 100 * foreign };
+  } catch (err) {
+    exclude(c, 'failed', err);
+    return undefined;
+  }
+}
+
+/**
  * Runs `run(c, seconds)` once per contender but `direct` as a warm-up (unless `warmup` is 0), then `rounds`
  * times each, the order rotated every round so no contender always runs first or last. Results go
  * to `c.runs`; a run that throws marks its contender `failed` and the others go on. With
@@ -145,27 +172,7 @@ export async function interleave(
   run,
   { rate, unit, fresh = false },
 ) {
-  const attempt = async (c, seconds) => {
-    try {
-      await quiet(quietWait);
-      // The proxy CPU's time taken by other processes: the contender's own is known when it runs there.
-      const onProxyCpu = c.cpuTime && c.name !== 'direct';
-      const [ticks, own, wall] = [
-        cpuTicks(CPU.proxy),
-        onProxyCpu ? await c.cpuTime() : 0,
-        performance.now(),
-      ];
-      const result = await run(c, seconds);
-      const ownUs = onProxyCpu ? (await c.cpuTime()) - own : 0;
-      const foreign = c.cpuTime
-        ? foreignShare(ticks, cpuTicks(CPU.proxy), ownUs, (performance.now() - wall) * 1000)
-        : null;
-      return { ...result, othersCpuPct: foreign == null ? null : 100 * foreign };
-    } catch (err) {
-      exclude(c, 'failed', err);
-      return undefined;
-    }
-  };
+  const attempt = (c, seconds) => runOnce(c, seconds, run, quietWait);
   // `direct` needs no warm-up of its own: every other contender's warm-up goes through the backend.
   const warmUp = async () => {
     if (warmup > 0)

@@ -2,18 +2,19 @@
 // GETs and 64 KiB POSTs, measured so that a slow moment of the machine falls on both sides. In
 // `get1m` and `post64k` each contender has one turn a round, up to a minute from its reference's,
 // in a new process every round. Here two processes of each kind and two of its reference stay
-// alive together and take short turns, one after the other; a cycle gives every process one turn,
-// and each kind's ratio is taken cycle by cycle against its reference's turns of the same cycle
-// (docs/benchmarks.md, "Transport kinds in turns").
+// alive together and take short turns: the reference's two take every other turn, one after the
+// other, and each turn of a kind's process is read against the reference's turns just before and
+// just after it (docs/benchmarks.md, "The kinds in turns").
 import {
   CPU,
-  interleave,
+  log,
   measured,
   median,
   medians,
   ok,
   ratio,
   roundTo,
+  runOnce,
   withServers,
   writeResults,
 } from '../harness/common.mjs';
@@ -46,10 +47,7 @@ function groups() {
   return [...by];
 }
 
-/**
- * The specs of one group, `PROCESSES` of each contender, named `<name>#<n>` and in the order of
- * the turns: the reference, then its kinds, then the reference's second process, and so on.
- */
+/** The specs of one group, `PROCESSES` of each contender, named `<name>#<n>`. */
 function groupSpecs(reference, kinds) {
   const specs = contenders([reference, ...kinds]);
   return Array.from({ length: PROCESSES }, (_, i) =>
@@ -57,14 +55,48 @@ function groupSpecs(reference, kinds) {
   ).flat();
 }
 
-/** The processes of contender `name` in `list` (named `<name>#<n>`). */
-const processesOf = (list, name) => list.filter((c) => c.name.replace(/#\d+$/, '') === name);
+/** The contender a process is of (its name without `#<n>`). */
+const contenderOf = (c) => c.name.replace(/#\d+$/, '');
 
-/** The mean of `key` over the turns `processes` had in cycle `cycle`, or null if none had one. */
-function cycleMean(processes, cycle, key) {
-  const values = processes.map((c) => c.runs[cycle]?.[key]).filter((x) => x != null);
-  return values.length ? values.reduce((a, b) => a + b, 0) / values.length : null;
+/** The processes of contender `name` in `list`. */
+const processesOf = (list, name) => list.filter((c) => contenderOf(c) === name);
+
+/**
+ * Takes the turns of one group and resolves with them in order, `{ c, cycle, result }`. The
+ * reference's processes (`yardstick`) take every other turn, alternating between them; each cycle
+ * gives every process of the kinds (`subjects`) one turn between two of theirs, the order rotated
+ * from one cycle to the next. A turn that fails marks its process `failed`, and it takes no more.
+ * `measure(c, seconds)` runs one turn; `show(result)` is its line in the log.
+ */
+async function takeTurns(settings, yardstick, subjects, { measure, show }) {
+  const { rounds, duration, warmup, quietWait } = settings;
+  for (const c of [...yardstick, ...subjects]) if (warmup > 0) await runOnce(c, warmup, measure);
+  const turns = [];
+  let next = 0;
+  const turn = async (c, cycle) => {
+    const result = await runOnce(c, duration, measure, quietWait);
+    if (!result) return;
+    c.runs.push(result);
+    turns.push({ c, cycle, result });
+    log(`  cycle ${cycle + 1}/${rounds}  ${c.name.padEnd(20)} ${show(result)}`);
+  };
+  const yard = async (cycle) => {
+    const ready = yardstick.filter(ok);
+    if (ready.length) await turn(ready[next++ % ready.length], cycle);
+  };
+  for (let cycle = 0; cycle < rounds; cycle++) {
+    const order = subjects.map((_, i) => subjects[(i + cycle) % subjects.length]);
+    for (const c of order.filter(ok)) {
+      await yard(cycle);
+      await turn(c, cycle);
+    }
+  }
+  await yard(rounds - 1);
+  return turns;
 }
+
+/** The mean of `xs`, or null if empty. */
+const mean = (xs) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null);
 
 /** The median of the ratios that are known, or null. */
 function middle(ratios) {
@@ -72,11 +104,48 @@ function middle(ratios) {
   return known.length ? roundTo(median(known), 3) : null;
 }
 
-/** The processes `of`'s `key` over the processes `to`'s, cycle by cycle (`[ratio | null]`). */
-function cycleRatios(of, to, key, cycles) {
-  return Array.from({ length: cycles }, (_, cycle) =>
-    ratio(cycleMean(of, cycle, key), cycleMean(to, cycle, key)),
-  );
+/**
+ * Each subject turn's `key` over the mean of the yardstick turns just before and just after it:
+ * `[{ c, cycle, value }]`, for the subject turns that have both neighbours.
+ */
+function againstNeighbours(turns, isYardstick, key) {
+  const out = [];
+  turns.forEach(({ c, cycle, result }, i) => {
+    const [before, after] = [turns[i - 1], turns[i + 1]];
+    if (isYardstick(c) || !before || !after) return;
+    if (!isYardstick(before.c) || !isYardstick(after.c)) return;
+    const value = ratio(result[key], mean([before.result[key], after.result[key]]));
+    out.push({ c, cycle, value });
+  });
+  return out;
+}
+
+/** Per cycle, the mean of `name`'s turn ratios in it (`[ratio | null]`). */
+function byCycle(ratios, name, cycles) {
+  return Array.from({ length: cycles }, (_, cycle) => {
+    const values = ratios
+      .filter((r) => contenderOf(r.c) === name && r.cycle === cycle && r.value != null)
+      .map((r) => r.value);
+    return values.length ? roundTo(mean(values), 3) : null;
+  });
+}
+
+/**
+ * The method's noise: the reference's first process over its second, each yardstick turn against
+ * the other process's turns around it (the yardstick alternates, so those come two turns before
+ * and after): a turn of the first over their mean, or their mean over a turn of the second.
+ */
+function noise(turns, yardstick, key) {
+  const [one, two] = yardstick;
+  const own = turns.filter((t) => t.c === one || t.c === two);
+  const out = [];
+  own.forEach((t, i) => {
+    const [before, after] = [own[i - 1], own[i + 1]];
+    if (!before || !after || before.c === t.c || after.c === t.c) return;
+    const around = mean([before.result[key], after.result[key]]);
+    out.push(t.c === one ? ratio(t.result[key], around) : ratio(around, t.result[key]));
+  });
+  return out;
 }
 
 /** One row of the table for contender `name`: the medians over every turn of its processes. */
@@ -88,75 +157,82 @@ function row(list, name, keys) {
   return medians(merged, keys);
 }
 
+/** Runs one group's turns on one load; adds its rows, cycles and ratios to `out`. */
+async function group(start, settings, load, [reference, kinds], out) {
+  const { scenario, shape, name: loadName } = load;
+  const specs = groupSpecs(reference, kinds);
+  // The TLS group's backend is started by prepareKinds: no plain one for it.
+  const plain = specs.some((spec) => !spec.tls);
+  const backend = plain ? await start('backends/backend.mjs', [], CPU.backend) : null;
+  const list = await prepareKinds(start, specs, backend, {
+    path: scenario.path,
+    check: scenario.check,
+  });
+  const yardstick = processesOf(list, reference).filter(ok);
+  const subjects = list.filter((c) => ok(c) && contenderOf(c) !== reference);
+  if (!yardstick.length) log(`  ${reference}: no process to measure its kinds against`);
+  const turns = yardstick.length
+    ? await takeTurns(settings, yardstick, subjects, {
+        measure: (c, seconds) => run(scenario, c, seconds),
+        show: (result) => `${result[shape.rate].toFixed(0).padStart(9)} ${shape.rateUnit}`,
+      })
+    : [];
+  for (const name of [reference, ...kinds])
+    if (processesOf(list, name).length) out.rows.push(row(list, name, out.keys));
+  const isYardstick = (c) => contenderOf(c) === reference;
+  const rates = againstNeighbours(turns, isYardstick, shape.rate);
+  const cpus = againstNeighbours(turns, isYardstick, shape.cpu);
+  for (const kind of kinds.filter((k) => processesOf(list, k).length)) {
+    const rate = byCycle(rates, kind, settings.rounds);
+    const cpu = byCycle(cpus, kind, settings.rounds);
+    out.cycles[`${kind}/${reference}`] = { rate, cpu };
+    out.ratios.push(
+      measured(
+        `turns:${loadName}:${kind}/${reference}`,
+        `${loadName} in turns, ${shape.rateUnit}, ${kind} / ${reference}`,
+        middle(rate),
+        KIND_TARGET,
+      ),
+      measured(
+        `turns-cpu:${loadName}:${kind}/${reference}`,
+        `${loadName} in turns, ${shape.cpuUnit}, ${kind} / ${reference}`,
+        middle(cpu),
+      ),
+    );
+  }
+  if (yardstick.length === 2) {
+    const rate = noise(turns, yardstick, shape.rate);
+    out.cycles[`${yardstick[0].name}/${yardstick[1].name}`] = { rate };
+    out.ratios.push(
+      measured(
+        `turns-noise:${loadName}:${reference}`,
+        `${loadName} in turns, ${shape.rateUnit}, ${yardstick[0].name} / ${yardstick[1].name} (same code: the method's noise)`,
+        middle(rate),
+      ),
+    );
+  }
+}
+
 /** Runs the two loads in turns and writes results/kinds.json. */
 export async function kindsInTurns(config) {
   const settings = config.settings('kinds');
   const parts = [];
   const ratios = [];
-  for (const shapeName of Object.keys(LOADS)) {
-    const scenario = SCENARIOS[shapeName];
-    const shape = shapeOf(shapeName);
+  for (const name of Object.keys(LOADS)) {
+    const scenario = SCENARIOS[name];
+    const shape = shapeOf(name);
     const keys = Object.fromEntries(shape.columns.map(({ key, digits }) => [key, digits]));
-    const rows = [];
-    const cycles = {};
-    for (const [reference, kinds] of groups()) {
-      const specs = groupSpecs(reference, kinds);
-      if (!specs.length) continue;
-      await withServers(async (start) => {
-        // The TLS group's backend is started by prepareKinds: no plain one for it.
-        const plain = specs.some((spec) => !spec.tls);
-        const backend = plain ? await start('backends/backend.mjs', [], CPU.backend) : null;
-        const list = await prepareKinds(start, specs, backend, {
-          path: scenario.path,
-          check: scenario.check,
-        });
-        await interleave(settings, list.filter(ok), (c, seconds) => run(scenario, c, seconds), {
-          rate: (r) => r[shape.rate],
-          unit: shape.rateUnit,
-        });
-        for (const name of [reference, ...kinds])
-          if (processesOf(list, name).length) rows.push(row(list, name, keys));
-        for (const kind of kinds.filter((k) => processesOf(list, k).length)) {
-          const [of, to] = [processesOf(list, kind), processesOf(list, reference)];
-          const rate = cycleRatios(of, to, shape.rate, settings.rounds);
-          const cpu = cycleRatios(of, to, shape.cpu, settings.rounds);
-          cycles[`${kind}/${reference}`] = { rate, cpu };
-          ratios.push(
-            measured(
-              `turns:${shapeName}:${kind}/${reference}`,
-              `${shapeName} in turns, ${shape.rateUnit}, ${kind} / ${reference}`,
-              middle(rate),
-              KIND_TARGET,
-            ),
-            measured(
-              `turns-cpu:${shapeName}:${kind}/${reference}`,
-              `${shapeName} in turns, ${shape.cpuUnit}, ${kind} / ${reference}`,
-              middle(cpu),
-            ),
-          );
-        }
-        // The reference's two processes against each other: what the method reads where
-        // there is no difference of code.
-        const [one, two] = processesOf(list, reference);
-        if (two) {
-          const rate = cycleRatios([one], [two], shape.rate, settings.rounds);
-          cycles[`${one.name}/${two.name}`] = { rate };
-          ratios.push(
-            measured(
-              `turns-noise:${shapeName}:${reference}`,
-              `${shapeName} in turns, ${shape.rateUnit}, ${one.name} / ${two.name} (same code: the method's noise)`,
-              middle(rate),
-            ),
-          );
-        }
-      });
+    const out = { rows: [], cycles: {}, ratios, keys };
+    for (const g of groups()) {
+      if (!groupSpecs(...g).length) continue;
+      await withServers((start) => group(start, settings, { scenario, shape, name }, g, out));
     }
     parts.push({
       title: `${scenario.title}, in turns`,
-      how: `${scenario.connections} connections; ${PROCESSES} processes of each, ${settings.rounds} cycles of ${settings.duration}-s turns (warm-up ${settings.warmup} s); each row the medians over its processes' turns`,
+      how: `${scenario.connections} connections; ${PROCESSES} processes of each, ${settings.rounds} cycles, turns of ${settings.duration} s (warm-up ${settings.warmup} s), the reference's processes every other turn; each row the medians over its processes' turns`,
       columns: shape.columns,
-      contenders: rows,
-      cycles,
+      contenders: out.rows,
+      cycles: out.cycles,
     });
   }
   const [first, ...more] = parts;
