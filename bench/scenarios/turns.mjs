@@ -2,9 +2,9 @@
 // GETs and 64 KiB POSTs, measured so that a slow moment of the machine falls on both sides. In
 // `get1m` and `post64k` each contender has one turn a round, up to a minute from its reference's,
 // in a new process every round. Here two processes of each kind and two of its reference stay
-// alive together and take short turns: the reference's two take every other turn, one after the
-// other, and each turn of a kind's process is read against the reference's turns just before and
-// just after it (docs/benchmarks.md, "The kinds in turns").
+// alive together and take short turns, each process one a cycle, and each turn of a kind's process
+// is read against the reference's turns nearest to it, before and after (docs/benchmarks.md, "The
+// kinds in turns").
 import {
   CPU,
   log,
@@ -47,7 +47,10 @@ function groups() {
   return [...by];
 }
 
-/** The specs of one group, `PROCESSES` of each contender, named `<name>#<n>`. */
+/**
+ * The specs of one group, `PROCESSES` of each contender, named `<name>#<n>`, in the order of the
+ * turns: the reference's first process, its kinds' first, the reference's second, and so on.
+ */
 function groupSpecs(reference, kinds) {
   const specs = contenders([reference, ...kinds]);
   return Array.from({ length: PROCESSES }, (_, i) =>
@@ -62,36 +65,26 @@ const contenderOf = (c) => c.name.replace(/#\d+$/, '');
 const processesOf = (list, name) => list.filter((c) => contenderOf(c) === name);
 
 /**
- * Takes the turns of one group and resolves with them in order, `{ c, cycle, result }`. The
- * reference's processes (`yardstick`) take every other turn, alternating between them; each cycle
- * gives every process of the kinds (`subjects`) one turn between two of theirs, the order rotated
- * from one cycle to the next. A turn that fails marks its process `failed`, and it takes no more.
+ * Takes the turns of one group and resolves with them in order, `{ c, cycle, result }`: each
+ * cycle gives every process one turn, in the order of `processes` (the reference's spaced among
+ * its kinds') rotated from one cycle to the next, so that every process waits as long between
+ * its turns. A turn that fails marks its process `failed`, and it takes no more.
  * `measure(c, seconds)` runs one turn; `show(result)` is its line in the log.
  */
-async function takeTurns(settings, yardstick, subjects, { measure, show }) {
+async function takeTurns(settings, processes, { measure, show }) {
   const { rounds, duration, warmup, quietWait } = settings;
-  for (const c of [...yardstick, ...subjects]) if (warmup > 0) await runOnce(c, warmup, measure);
+  for (const c of processes) if (warmup > 0) await runOnce(c, warmup, measure);
   const turns = [];
-  let next = 0;
-  const turn = async (c, cycle) => {
-    const result = await runOnce(c, duration, measure, quietWait);
-    if (!result) return;
-    c.runs.push(result);
-    turns.push({ c, cycle, result });
-    log(`  cycle ${cycle + 1}/${rounds}  ${c.name.padEnd(20)} ${show(result)}`);
-  };
-  const yard = async (cycle) => {
-    const ready = yardstick.filter(ok);
-    if (ready.length) await turn(ready[next++ % ready.length], cycle);
-  };
   for (let cycle = 0; cycle < rounds; cycle++) {
-    const order = subjects.map((_, i) => subjects[(i + cycle) % subjects.length]);
+    const order = processes.map((_, i) => processes[(i + cycle) % processes.length]);
     for (const c of order.filter(ok)) {
-      await yard(cycle);
-      await turn(c, cycle);
+      const result = await runOnce(c, duration, measure, quietWait);
+      if (!result) continue;
+      c.runs.push(result);
+      turns.push({ c, cycle, result });
+      log(`  cycle ${cycle + 1}/${rounds}  ${c.name.padEnd(20)} ${show(result)}`);
     }
   }
-  await yard(rounds - 1);
   return turns;
 }
 
@@ -105,19 +98,27 @@ function middle(ratios) {
 }
 
 /**
- * Each subject turn's `key` over the mean of the yardstick turns just before and just after it:
- * `[{ c, cycle, value }]`, for the subject turns that have both neighbours.
+ * The mean of `key` over the turns of `around` (a test on a turn's process) nearest to turn `i`,
+ * the one before it and the one after it, or null if there is none.
  */
-function againstNeighbours(turns, isYardstick, key) {
-  const out = [];
-  turns.forEach(({ c, cycle, result }, i) => {
-    const [before, after] = [turns[i - 1], turns[i + 1]];
-    if (isYardstick(c) || !before || !after) return;
-    if (!isYardstick(before.c) || !isYardstick(after.c)) return;
-    const value = ratio(result[key], mean([before.result[key], after.result[key]]));
-    out.push({ c, cycle, value });
-  });
-  return out;
+function nearest(turns, i, around, key) {
+  const before = turns.findLast((t, j) => j < i && around(t.c));
+  const after = turns.find((t, j) => j > i && around(t.c));
+  return mean([before, after].filter(Boolean).map((t) => t.result[key]));
+}
+
+/**
+ * Each turn of a kind's process, its `key` over the mean of the reference's turns nearest to it,
+ * before and after: `[{ c, cycle, value }]`.
+ */
+function againstNeighbours(turns, isReference, key) {
+  return turns
+    .map(({ c, cycle, result }, i) =>
+      isReference(c)
+        ? null
+        : { c, cycle, value: ratio(result[key], nearest(turns, i, isReference, key)) },
+    )
+    .filter(Boolean);
 }
 
 /** Per cycle, the mean of `name`'s turn ratios in it (`[ratio | null]`). */
@@ -131,21 +132,20 @@ function byCycle(ratios, name, cycles) {
 }
 
 /**
- * The method's noise: the reference's first process over its second, each yardstick turn against
- * the other process's turns around it (the yardstick alternates, so those come two turns before
- * and after): a turn of the first over their mean, or their mean over a turn of the second.
+ * The method's noise: the reference's first process over its second, each turn of the first
+ * against the second's turns nearest to it, as a kind's turns are read against the reference's.
  */
-function noise(turns, yardstick, key) {
-  const [one, two] = yardstick;
-  const own = turns.filter((t) => t.c === one || t.c === two);
-  const out = [];
-  own.forEach((t, i) => {
-    const [before, after] = [own[i - 1], own[i + 1]];
-    if (!before || !after || before.c === t.c || after.c === t.c) return;
-    const around = mean([before.result[key], after.result[key]]);
-    out.push(t.c === one ? ratio(t.result[key], around) : ratio(around, t.result[key]));
-  });
-  return out;
+function noise(turns, [one, two], key) {
+  return turns
+    .map((t, i) =>
+      t.c === one
+        ? ratio(
+            t.result[key],
+            nearest(turns, i, (c) => c === two, key),
+          )
+        : null,
+    )
+    .filter((x) => x != null);
 }
 
 /** One row of the table for contender `name`: the medians over every turn of its processes. */
@@ -168,20 +168,19 @@ async function group(start, settings, load, [reference, kinds], out) {
     path: scenario.path,
     check: scenario.check,
   });
-  const yardstick = processesOf(list, reference).filter(ok);
-  const subjects = list.filter((c) => ok(c) && contenderOf(c) !== reference);
-  if (!yardstick.length) log(`  ${reference}: no process to measure its kinds against`);
-  const turns = yardstick.length
-    ? await takeTurns(settings, yardstick, subjects, {
+  const references = processesOf(list, reference).filter(ok);
+  if (!references.length) log(`  ${reference}: no process to measure its kinds against`);
+  const turns = references.length
+    ? await takeTurns(settings, list.filter(ok), {
         measure: (c, seconds) => run(scenario, c, seconds),
         show: (result) => `${result[shape.rate].toFixed(0).padStart(9)} ${shape.rateUnit}`,
       })
     : [];
   for (const name of [reference, ...kinds])
     if (processesOf(list, name).length) out.rows.push(row(list, name, out.keys));
-  const isYardstick = (c) => contenderOf(c) === reference;
-  const rates = againstNeighbours(turns, isYardstick, shape.rate);
-  const cpus = againstNeighbours(turns, isYardstick, shape.cpu);
+  const isReference = (c) => contenderOf(c) === reference;
+  const rates = againstNeighbours(turns, isReference, shape.rate);
+  const cpus = againstNeighbours(turns, isReference, shape.cpu);
   for (const kind of kinds.filter((k) => processesOf(list, k).length)) {
     const rate = byCycle(rates, kind, settings.rounds);
     const cpu = byCycle(cpus, kind, settings.rounds);
@@ -200,13 +199,13 @@ async function group(start, settings, load, [reference, kinds], out) {
       ),
     );
   }
-  if (yardstick.length === 2) {
-    const rate = noise(turns, yardstick, shape.rate);
-    out.cycles[`${yardstick[0].name}/${yardstick[1].name}`] = { rate };
+  if (references.length === 2) {
+    const rate = noise(turns, references, shape.rate);
+    out.cycles[`${references[0].name}/${references[1].name}`] = { rate };
     out.ratios.push(
       measured(
         `turns-noise:${loadName}:${reference}`,
-        `${loadName} in turns, ${shape.rateUnit}, ${yardstick[0].name} / ${yardstick[1].name} (same code: the method's noise)`,
+        `${loadName} in turns, ${shape.rateUnit}, ${references[0].name} / ${references[1].name} (same code: the method's noise)`,
         middle(rate),
       ),
     );
@@ -229,7 +228,7 @@ export async function kindsInTurns(config) {
     }
     parts.push({
       title: `${scenario.title}, in turns`,
-      how: `${scenario.connections} connections; ${PROCESSES} processes of each, ${settings.rounds} cycles, turns of ${settings.duration} s (warm-up ${settings.warmup} s), the reference's processes every other turn; each row the medians over its processes' turns`,
+      how: `${scenario.connections} connections; ${PROCESSES} processes of each, ${settings.rounds} cycles of a turn of ${settings.duration} s each (warm-up ${settings.warmup} s), each turn of a kind against the reference's nearest; each row the medians over its processes' turns`,
       columns: shape.columns,
       contenders: out.rows,
       cycles: out.cycles,
