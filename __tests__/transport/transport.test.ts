@@ -2,15 +2,19 @@ import { parseLocation } from '../../lib/util/location.js';
 // The transport module: which clients it makes and owns, which one each request takes (the rule
 // for what undici cannot send), and what close() releases. Requests run from a real client
 // socket through proxyRequest to a real backend on 127.0.0.1.
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import http from 'node:http';
+import http2 from 'node:http2';
 import https from 'node:https';
+import type net from 'node:net';
+import { promisify } from 'node:util';
 import { Agent as UndiciAgent, buildConnector } from 'undici';
 import { createExchange } from '../../lib/http/exchange.js';
 import { proxyRequest } from '../../lib/http/pipeline.js';
 import { loadUndici } from '../../lib/transport/load-undici.js';
 import { createTransport, needsNodeClient, type Transport } from '../../lib/transport/transport.js';
 import type { UpgradeAwareOptions } from '../../lib/types.js';
+import { makeTls } from '../fixtures/tls.js';
 import { ROOT } from '../helpers/child.js';
 import { head, options, useRequestSource } from '../helpers/exchange.js';
 import { startUpstream } from '../helpers/servers.js';
@@ -240,5 +244,61 @@ describe('loading undici', () => {
     const parts = loadUndici();
     expect(parts.Agent).toBe(UndiciAgent);
     expect(parts.buildConnector).toBe(buildConnector);
+  });
+});
+
+describe("undici's HTTP/2 module", () => {
+  /** Runs `script` in a fresh node in the project root (`http2Loaded()` defined) and parses what it prints. */
+  async function inFreshNode<T>(script: string, env: NodeJS.ProcessEnv = {}): Promise<T> {
+    const prelude = `const http2Loaded = () => process.moduleLoadList.includes('NativeModule http2');`;
+    const { stdout } = await promisify(execFile)(process.execPath, ['-e', prelude + script], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      env: { ...process.env, ...env },
+    });
+    return JSON.parse(stdout) as T;
+  }
+
+  it('waits for a first HTTP/2 connection, and then serves it as it would have', async () => {
+    const { ca, cert, key } = makeTls();
+    const server = http2.createSecureServer({ cert, key }, (req, res) => {
+      res.end(`h${req.httpVersion}`);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as net.AddressInfo;
+    try {
+      const seen = await inFreshNode<Record<string, unknown>>(
+        `
+        (async () => {
+          const { upgradeAware } = require('./dist/index.js');
+          const proxy = upgradeAware({ location: 'http://127.0.0.1:1/' });
+          const madeProxy = http2Loaded();
+          const { Agent } = require('undici');
+          const loadedUndici = http2Loaded();
+          const agent = new Agent({ allowH2: true, connect: { ca: process.env.CA } });
+          const answer = await agent.request({ origin: process.env.ORIGIN, path: '/', method: 'GET' });
+          const body = await answer.body.text();
+          process.stdout.write(JSON.stringify({ madeProxy, loadedUndici, body, after: http2Loaded() }));
+          await agent.close();
+          await proxy.close();
+        })();`,
+        { CA: ca, ORIGIN: `https://127.0.0.1:${port}` },
+      );
+      expect(seen).toEqual({ madeProxy: false, loadedUndici: false, body: 'h2.0', after: true });
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it('is left as it is when undici was loaded before the package', async () => {
+    const seen = await inFreshNode<Record<string, unknown>>(`
+      require('undici');
+      const file = require.resolve('undici/lib/dispatcher/client-h2.js');
+      const before = require.cache[file].exports;
+      const { upgradeAware } = require('./dist/index.js');
+      const proxy = upgradeAware({ location: 'http://127.0.0.1:1/' });
+      process.stdout.write(JSON.stringify({ same: require.cache[file].exports === before, loaded: http2Loaded() }));
+      proxy.close();`);
+    expect(seen).toEqual({ same: true, loaded: true });
   });
 });

@@ -5,11 +5,24 @@ import type { MountedUrl } from './mount.js';
 import type { ResolvedOptions } from '../options.js';
 import type { NodeAgent } from '../types/clients.js';
 import type { Location } from '../util/location.js';
-import { proxyUpgrade, type UpgradeHooks, type UpgradeSource } from './proxy-upgrade.js';
+import type * as ProxyUpgrade from './proxy-upgrade.js';
+import type { UpgradeHooks, UpgradeSource } from './proxy-upgrade.js';
 import { claimedUpgrades, pendingUpgrades } from './route-upgrades.js';
 import { socketResponse } from './socket-response.js';
 
 const EMPTY = Buffer.alloc(0);
+
+let upgradePath: typeof ProxyUpgrade.proxyUpgrade | undefined;
+
+/**
+ * The upgrade path (the handshake, the dial, the tunnel), loaded on the first upgrade: a proxy that
+ * never takes one does not keep its modules in its heap, which is part of what sets V8 marking on
+ * large bodies (docs/benchmarks.md, "Transport kinds").
+ */
+function loadUpgradePath(): typeof ProxyUpgrade.proxyUpgrade {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use, see above
+  return (upgradePath ??= (require('./proxy-upgrade.js') as typeof ProxyUpgrade).proxyUpgrade);
+}
 
 /** Shared, not a closure: a listener that lives as long as the tunnel must not keep the request alive. */
 function destroyOnError(this: Duplex): void {
@@ -118,7 +131,7 @@ export class UpgradeRegistry {
     claimedUpgrades.add(src.req);
     this.held.add(socket);
     socket.on('close', this.forget); // 'close' comes once: `once` would add a wrapper per connection
-    void proxyUpgrade(this.options, this.agentFor, src, this.hooks);
+    void loadUpgradePath()(this.options, this.agentFor, src, this.hooks);
   }
 }
 
