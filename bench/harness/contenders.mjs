@@ -87,6 +87,16 @@ export const TRANSPORT_KINDS = [
   ['uap-https', 'node-pipe-https'], // an https.Agent to the TLS backend
 ];
 
+/**
+ * The kinds over undici and the bare undici proxy, the same client with nothing of this package
+ * around it: `[contender, client alone]`. `kinds` runs the client alone beside them, with no target,
+ * to show in each run what the client costs against the reference and what this package adds to it.
+ */
+export const SAME_CLIENT = [
+  ['uap', 'undici-pool'],
+  ['uap-undici', 'undici-pool'],
+];
+
 /** The HTTP contenders, in the order of the tables. */
 export const HTTP = [
   'direct',

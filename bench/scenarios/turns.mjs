@@ -18,7 +18,7 @@ import {
   withServers,
   writeResults,
 } from '../harness/common.mjs';
-import { TRANSPORT_KINDS, contenders } from '../harness/contenders.mjs';
+import { SAME_CLIENT, TRANSPORT_KINDS, contenders } from '../harness/contenders.mjs';
 import { generator, generatorVersion } from '../harness/load.mjs';
 import { KIND_TARGET, SCENARIOS, VIEWS, run } from './http.mjs';
 import { prepareKinds } from './kinds.mjs';
@@ -39,20 +39,27 @@ function shapeOf(name) {
   return { ...chart, cpuUnit: LOADS[name], columns: kept };
 }
 
-/** The kinds by reference: `[[reference, [kind, ...]], ...]`, from TRANSPORT_KINDS. */
+/**
+ * The kinds by reference, with the clients alone that some of them run over (SAME_CLIENT):
+ * `[[reference, [kind, ...], [client, ...]], ...]`, from TRANSPORT_KINDS.
+ */
 function groups() {
   const by = new Map();
   for (const [kind, reference] of TRANSPORT_KINDS)
     by.set(reference, [...(by.get(reference) ?? []), kind]);
-  return [...by];
+  return [...by].map(([reference, kinds]) => {
+    const clients = SAME_CLIENT.filter(([kind]) => kinds.includes(kind)).map(([, c]) => c);
+    return [reference, kinds, [...new Set(clients)]];
+  });
 }
 
 /**
  * The specs of one group, `PROCESSES` of each contender, named `<name>#<n>`, in the order of the
- * turns: the reference's first process, its kinds' first, the reference's second, and so on.
+ * turns: the reference's first process, its kinds' first and its clients' first, the reference's
+ * second, and so on.
  */
-function groupSpecs(reference, kinds) {
-  const specs = contenders([reference, ...kinds]);
+function groupSpecs(reference, kinds, clients) {
+  const specs = contenders([reference, ...kinds, ...clients]);
   return Array.from({ length: PROCESSES }, (_, i) =>
     specs.map((spec) => ({ ...spec, name: `${spec.name}#${i + 1}` })),
   ).flat();
@@ -158,9 +165,9 @@ function row(list, name, keys) {
 }
 
 /** Runs one group's turns on one load; adds its rows, cycles and ratios to `out`. */
-async function group(start, settings, load, [reference, kinds], out) {
+async function group(start, settings, load, [reference, kinds, clients], out) {
   const { scenario, shape, name: loadName } = load;
-  const specs = groupSpecs(reference, kinds);
+  const specs = groupSpecs(reference, kinds, clients);
   // The TLS group's backend is started by prepareKinds: no plain one for it.
   const plain = specs.some((spec) => !spec.tls);
   const backend = plain ? await start('backends/backend.mjs', [], CPU.backend) : null;
@@ -176,28 +183,33 @@ async function group(start, settings, load, [reference, kinds], out) {
         show: (result) => `${result[shape.rate].toFixed(0).padStart(9)} ${shape.rateUnit}`,
       })
     : [];
-  for (const name of [reference, ...kinds])
+  for (const name of [reference, ...kinds, ...clients])
     if (processesOf(list, name).length) out.rows.push(row(list, name, out.keys));
-  const isReference = (c) => contenderOf(c) === reference;
-  const rates = againstNeighbours(turns, isReference, shape.rate);
-  const cpus = againstNeighbours(turns, isReference, shape.cpu);
-  for (const kind of kinds.filter((k) => processesOf(list, k).length)) {
-    const rate = byCycle(rates, kind, settings.rounds);
-    const cpu = byCycle(cpus, kind, settings.rounds);
-    out.cycles[`${kind}/${reference}`] = { rate, cpu };
+  const present = (name) => processesOf(list, name).length > 0;
+  const read = (name, against, target, note = '') => {
+    const isAgainst = (c) => contenderOf(c) === against;
+    const rate = byCycle(againstNeighbours(turns, isAgainst, shape.rate), name, settings.rounds);
+    const cpu = byCycle(againstNeighbours(turns, isAgainst, shape.cpu), name, settings.rounds);
+    out.cycles[`${name}/${against}`] = { rate, cpu };
     out.ratios.push(
       measured(
-        `turns:${loadName}:${kind}/${reference}`,
-        `${loadName} in turns, ${shape.rateUnit}, ${kind} / ${reference}`,
+        `turns:${loadName}:${name}/${against}`,
+        `${loadName} in turns, ${shape.rateUnit}, ${name} / ${against}${note}`,
         middle(rate),
-        KIND_TARGET,
+        target,
       ),
       measured(
-        `turns-cpu:${loadName}:${kind}/${reference}`,
-        `${loadName} in turns, ${shape.cpuUnit}, ${kind} / ${reference}`,
+        `turns-cpu:${loadName}:${name}/${against}`,
+        `${loadName} in turns, ${shape.cpuUnit}, ${name} / ${against}${note}`,
         middle(cpu),
       ),
     );
+  };
+  for (const kind of kinds.filter(present)) read(kind, reference, KIND_TARGET);
+  for (const client of clients.filter(present)) {
+    read(client, reference, null, ' (the client alone)');
+    for (const [kind] of SAME_CLIENT.filter(([k, c]) => c === client && present(k)))
+      read(kind, client, null, ' (the same client)');
   }
   if (references.length === 2) {
     const rate = noise(turns, references, shape.rate);
