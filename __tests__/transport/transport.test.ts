@@ -12,6 +12,7 @@ import { Agent as UndiciAgent, buildConnector } from 'undici';
 import { createExchange } from '../../lib/http/exchange.js';
 import { proxyRequest } from '../../lib/http/pipeline.js';
 import { loadUndici } from '../../lib/transport/load-undici.js';
+import { UndiciBody } from '../../lib/transport/undici-body.js';
 import { createTransport, needsNodeClient, type Transport } from '../../lib/transport/transport.js';
 import type { UpgradeAwareOptions } from '../../lib/types.js';
 import { makeTls } from '../fixtures/tls.js';
@@ -209,6 +210,30 @@ describe('createTransport', () => {
     await transport.close();
     expect(destroyed).not.toHaveBeenCalled();
     expect(new Set(destroyOwn.mock.contexts).size).toBe(1);
+  });
+});
+
+describe("undici's answer", () => {
+  it('is a stream only for whoever asks for one: the relay takes it without', async () => {
+    const made = jest.spyOn(UndiciBody.prototype, 'stream');
+    try {
+      const transport = transportFor();
+      expect(await through(transport, get('/plain'))).toMatch(/got \/plain$/);
+      expect(made).not.toHaveBeenCalled();
+      const staged = await through(transport, get('/staged'), {
+        stages: {
+          response: [
+            (_ex, response) => {
+              response.headers.set('x-staged', String(response.body.readable));
+            },
+          ],
+        },
+      });
+      expect(staged).toMatch(/x-staged: true\r\n[\s\S]*got \/staged$/i);
+      expect(made).toHaveBeenCalledTimes(1);
+    } finally {
+      made.mockRestore();
+    }
   });
 });
 

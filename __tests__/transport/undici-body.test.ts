@@ -1,4 +1,5 @@
 import { once } from 'node:events';
+import { type Readable, getDefaultHighWaterMark } from 'node:stream';
 import type { BodySink } from '../../lib/transport/backend-response.js';
 import { UndiciBody } from '../../lib/transport/undici-body.js';
 
@@ -13,7 +14,10 @@ function body(): { body: UndiciBody; resumes: () => number; aborted: () => Error
   return { body: made, resumes: () => resumes, aborted: () => aborted };
 }
 
-async function readAll(stream: UndiciBody): Promise<string> {
+/** What a stream stops undici past while nobody takes the body. */
+const HELD = getDefaultHighWaterMark(false);
+
+async function readAll(stream: Readable): Promise<string> {
   const chunks: Buffer[] = [];
   stream.on('data', (chunk: Buffer) => chunks.push(chunk));
   await once(stream, 'end');
@@ -21,7 +25,7 @@ async function readAll(stream: UndiciBody): Promise<string> {
 }
 
 describe('UndiciBody', () => {
-  it('hands a body that has all arrived unread over whole, once, without ending the stream', () => {
+  it('hands a body that has all arrived untouched over whole, once, and then has no stream to give', async () => {
     const { body: b } = body();
     b.deliver(Buffer.from('ab'));
     b.deliver(Buffer.from('cd'));
@@ -29,7 +33,7 @@ describe('UndiciBody', () => {
     expect(b.complete).toBe(true);
     expect(b.takeWhole()?.toString()).toBe('abcd');
     expect(b.takeWhole()).toBeUndefined();
-    expect(b.readableEnded).toBe(false);
+    expect(await readAll(b.stream())).toBe('');
   });
 
   it('gives null for an empty body, as read() does, and nothing before the end', () => {
@@ -39,10 +43,12 @@ describe('UndiciBody', () => {
     expect(b.takeWhole()).toBeNull();
   });
 
-  it('streams what it held, then the rest, once someone reads; no longer whole then', async () => {
+  it('streams what it held, then the rest, once someone asks for a stream; no longer whole then', async () => {
     const { body: b, resumes } = body();
     b.deliver(Buffer.from('held '));
-    const all = readAll(b);
+    const stream = b.stream();
+    expect(b.stream()).toBe(stream);
+    const all = readAll(stream);
     await new Promise(setImmediate);
     expect(b.takeWhole()).toBeUndefined();
     expect(resumes()).toBeGreaterThan(0);
@@ -55,12 +61,12 @@ describe('UndiciBody', () => {
     const { body: b } = body();
     b.deliver(Buffer.from('whole'));
     b.completed();
-    expect(await readAll(b)).toBe('whole');
+    expect(await readAll(b.stream())).toBe('whole');
   });
 
-  it('pauses undici past the high-water mark while nobody reads, as the stream buffer would', () => {
+  it('pauses undici past the high-water mark while nobody takes it, as the stream buffer would', () => {
     const { body: b } = body();
-    const chunk = Buffer.alloc(b.readableHighWaterMark / 2);
+    const chunk = Buffer.alloc(HELD / 2);
     expect(b.deliver(chunk)).toBe(true);
     expect(b.deliver(chunk)).toBe(false);
   });
@@ -81,20 +87,44 @@ describe('UndiciBody', () => {
     expect(aborted()).toBeUndefined();
   });
 
-  it('gives nothing whole to the relay once someone listens for its chunks', () => {
-    const { body: b } = body();
+  it('aborts the request when its stream is destroyed before the end, and not after', () => {
+    const open = body();
+    open.body.stream().destroy();
+    expect(open.aborted()).toBeInstanceOf(Error);
+    const ended = body();
+    ended.body.completed();
+    ended.body.stream().destroy();
+    expect(ended.aborted()).toBeUndefined();
+  });
+
+  it("gives a stream made after undici failed undici's error, and aborts nothing more", async () => {
+    const { body: b, aborted } = body();
     b.deliver(Buffer.from('x'));
-    b.completed();
-    b.on('data', () => {});
+    b.failed(new Error('backend reset'));
     expect(b.takeWhole()).toBeUndefined();
+    const stream = b.stream();
+    const [err] = (await once(stream, 'error')) as [Error];
+    expect(err.message).toBe('backend reset');
+    expect(aborted()).toBeUndefined();
+  });
+
+  it("destroys its stream with undici's error", async () => {
+    const { body: b } = body();
+    const stream = b.stream();
+    b.failed(new Error('backend reset'));
+    const [err] = (await once(stream, 'error')) as [Error];
+    expect(err.message).toBe('backend reset');
   });
 });
 
 /** A sink that records what it is given; `open` decides what its `write` answers. */
-function recorder(open = true): BodySink & { got: string[]; ended: number; open: boolean } {
+function recorder(
+  open = true,
+): BodySink & { got: string[]; ended: number; failed: string[]; open: boolean } {
   return {
     got: [],
     ended: 0,
+    failed: [],
     open,
     write(chunk) {
       this.got.push(chunk.toString());
@@ -103,11 +133,14 @@ function recorder(open = true): BodySink & { got: string[]; ended: number; open:
     end() {
       this.ended++;
     },
+    fail(err) {
+      this.failed.push(err.message);
+    },
   };
 }
 
 describe('UndiciBody.sinkTo', () => {
-  it('hands what it held at once, then each chunk as it comes, then the end; the stream never ends', async () => {
+  it('hands what it held at once, then each chunk as it comes, then the end', () => {
     const { body: b } = body();
     b.deliver(Buffer.from('a'));
     b.deliver(Buffer.from('b'));
@@ -119,12 +152,10 @@ describe('UndiciBody.sinkTo', () => {
     b.completed();
     expect(sink.got).toEqual(['a', 'b', 'c']);
     expect(sink.ended).toBe(1);
-    await new Promise(setImmediate);
-    expect(b.readableEnded).toBe(false);
     expect(b.takeWhole()).toBeUndefined();
   });
 
-  it('pauses undici at the chunk after the sink refused one, and resume() asks undici for more, past the stream', () => {
+  it('pauses undici at the chunk after the sink refused one, and resume() asks undici for more', () => {
     const { body: b, resumes } = body();
     const sink = recorder(false);
     b.sinkTo(sink);
@@ -133,7 +164,6 @@ describe('UndiciBody.sinkTo', () => {
     expect(sink.got).toEqual(['refused', 'next']);
     b.resume();
     expect(resumes()).toBe(1);
-    expect(b.readableFlowing).toBeNull();
     sink.open = true;
     expect(b.deliver(Buffer.from('taken'))).toBe(true);
     sink.open = false;
@@ -159,7 +189,7 @@ describe('UndiciBody.sinkTo', () => {
   it('resumes undici, paused on the held chunks, only when the sink took them all', () => {
     const held = (open: boolean): number => {
       const { body: b, resumes } = body();
-      expect(b.deliver(Buffer.alloc(b.readableHighWaterMark))).toBe(false);
+      expect(b.deliver(Buffer.alloc(HELD))).toBe(false);
       b.sinkTo(recorder(open));
       return resumes();
     };
@@ -193,47 +223,48 @@ describe('UndiciBody.sinkTo', () => {
     expect(sink.ended).toBe(1);
   });
 
-  it('refuses, and takes nothing, once the stream is in use or destroyed', async () => {
+  it('refuses, and takes nothing, once a stream was made, or the body destroyed or failed', async () => {
     const read = body();
     read.body.deliver(Buffer.from('streamed'));
-    const all = readAll(read.body);
+    const all = readAll(read.body.stream());
     const sink = recorder();
     expect(read.body.sinkTo(sink)).toBe(false);
     read.body.completed();
     expect(await all).toBe('streamed');
     expect(sink.got).toEqual([]);
 
-    const flowing = body();
-    flowing.body.resume();
-    expect(flowing.body.sinkTo(recorder())).toBe(false);
-
     const destroyed = body();
     destroyed.body.destroy();
     expect(destroyed.body.sinkTo(recorder())).toBe(false);
+
+    const failed = body();
+    failed.body.failed(new Error('backend reset'));
+    expect(failed.body.sinkTo(recorder())).toBe(false);
   });
 
-  it('takes a body that was only paused, which no listener would ever read', () => {
-    const { body: b } = body();
-    b.deliver(Buffer.from('held'));
-    b.pause();
-    const sink = recorder();
-    expect(b.sinkTo(sink)).toBe(true);
-    expect(sink.got).toEqual(['held']);
-  });
-
-  it('aborts the request when destroyed before its end, and then gives the sink nothing more', async () => {
+  it('aborts the request when destroyed before its end, and then gives the sink nothing more', () => {
     const { body: b, aborted } = body();
-    const errors: Error[] = [];
-    b.on('error', (err) => errors.push(err));
     const sink = recorder();
     b.sinkTo(sink);
     b.destroy(new Error('client gone'));
     expect(aborted()?.message).toBe('client gone');
     expect(b.deliver(Buffer.from('late'))).toBe(false);
     b.completed();
+    b.failed(new Error('aborted'));
     expect(sink.got).toEqual([]);
     expect(sink.ended).toBe(0);
-    await new Promise(setImmediate);
-    expect(errors.map((err) => err.message)).toEqual(['client gone']);
+    expect(sink.failed).toEqual([]);
+  });
+
+  it("tells the sink of undici's failure, once, and takes nothing after it", () => {
+    const { body: b } = body();
+    const sink = recorder();
+    b.sinkTo(sink);
+    b.deliver(Buffer.from('a'));
+    b.failed(new Error('backend reset'));
+    b.failed(new Error('again'));
+    expect(b.deliver(Buffer.from('late'))).toBe(false);
+    expect(sink.got).toEqual(['a']);
+    expect(sink.failed).toEqual(['backend reset']);
   });
 });

@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import type { BackendResponse, BodySink } from '../transport/backend-response.js';
+import type { BackendResponse, BodySink, BodySource } from '../transport/backend-response.js';
 import { debug } from '../util/debug.js';
 import { toPairs } from '../util/raw-headers.js';
 import type { Exchange } from './exchange.js';
@@ -69,10 +69,16 @@ function flatHeaders(headers: Map<string, string[]>): string[] {
  * `BackendBody` in transport/backend-response.ts) goes out with the head in one write, without
  * stream events. False when the body is still coming.
  */
-function relayWhole(res: ServerResponse, response: BackendResponse): boolean {
-  const { body } = response;
-  if (body.complete !== true || body.readableFlowing === true || body.destroyed) return false;
-  const whole = body.takeWhole ? body.takeWhole() : (body.read() as Buffer | null);
+function relayWhole(res: ServerResponse, response: BackendResponse, source?: BodySource): boolean {
+  let whole: Buffer | null | undefined;
+  if (source !== undefined) {
+    if (!source.complete) return false;
+    whole = source.takeWhole();
+  } else {
+    const { body } = response;
+    if (body.complete !== true || body.readableFlowing === true || body.destroyed) return false;
+    whole = body.read() as Buffer | null;
+  }
   if (whole === undefined) return false;
   finish(res, response, whole ?? undefined);
   return true;
@@ -119,12 +125,11 @@ function reasonOf(response: BackendResponse): string | undefined {
  * Writes the backend's answer to the client: status, headers, then the body with backpressure
  * and the flush policy, then trailers. A body that fails after the head went out destroys the
  * client connection, so the client sees a truncated response, never one that looks complete.
- * A body that can be taken past its stream (`sinkTo`, undici's) is written as it comes, without
- * the stream's events.
+ * A body the transport offers as a source (undici's, untouched) is taken without a stream: whole,
+ * or each chunk written as it comes.
  */
 export function relay(ex: Exchange, response: BackendResponse): void {
   const { res } = ex;
-  const { body } = response;
   if (res.getHeaderNames().length === 0) {
     res.writeHead(response.status, reasonOf(response), flatHeaders(response.headers));
   } else {
@@ -134,7 +139,8 @@ export function relay(ex: Exchange, response: BackendResponse): void {
       res.setHeader(name, values.length === 1 ? values[0]! : values);
     res.writeHead(response.status, reasonOf(response));
   }
-  if (relayWhole(res, response)) return;
+  const source = response.source?.();
+  if (relayWhole(res, response, source)) return;
   const flush = flusher(ex, response.headers.get('content-type')?.[0]);
   let ended = false;
   let wrote = false;
@@ -143,7 +149,7 @@ export function relay(ex: Exchange, response: BackendResponse): void {
     if (ended) return;
     debug('response body from the backend failed: %s', err?.message ?? 'closed early');
     res.destroy();
-    body.destroy();
+    (source ?? response.body).destroy();
   };
   const sink: BodySink = {
     write(chunk) {
@@ -157,11 +163,15 @@ export function relay(ex: Exchange, response: BackendResponse): void {
       flush.stop();
       finish(res, response);
     },
+    fail,
   };
-  body.on('error', fail);
-  body.on('close', () => fail());
-  res.on('drain', () => body.resume());
-  if (body.sinkTo?.(sink) !== true) {
+  if (source?.sinkTo(sink) === true) {
+    res.on('drain', () => source.resume());
+  } else {
+    const { body } = response;
+    body.on('error', fail);
+    body.on('close', () => fail());
+    res.on('drain', () => body.resume());
     body.on('data', (chunk: Buffer) => {
       if (!sink.write(chunk)) body.pause();
     });
@@ -169,5 +179,6 @@ export function relay(ex: Exchange, response: BackendResponse): void {
     body.on('end', sink.end);
   }
   // A backend answer that arrived whole goes out with its body; only a pending one needs the head sent first.
-  if (body.complete !== true) setImmediate(flushHeadersIfIdle, res, () => wrote);
+  if ((source ?? response.body).complete !== true)
+    setImmediate(flushHeadersIfIdle, res, () => wrote);
 }

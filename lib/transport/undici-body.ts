@@ -1,95 +1,60 @@
-import { Readable } from 'node:stream';
-import type { BodySink } from './backend-response.js';
+import { Readable, getDefaultHighWaterMark } from 'node:stream';
+import type { BodySink, BodySource } from './backend-response.js';
 
 /**
- * The response body as undici delivers it: `onData` hands chunks over, a read asks undici for
- * more (undici pauses the socket meanwhile), and `complete` turns true once the body has ended,
- * as Node marks a whole `IncomingMessage`.
- *
- * Until someone reads, the chunks wait here rather than in the stream's buffer (bounded the same
- * way: past the high-water mark undici is paused), so that a body that has all arrived by then
- * (the common small answer) can leave with the response head through {@link takeWhole}, without
- * the stream's own work: a push, an end and a close cost four `process.nextTick` callbacks and
- * their events per request. Measured with the hop-by-hop fast path, in a same-run A/B: 6 % less
- * CPU per proxied 100-byte GET (docs/benchmarks.md). A body still arriving can leave the same way,
- * chunk by chunk, through {@link sinkTo}.
+ * How much of the body waits here, before the relay or a stream takes it, until undici is paused:
+ * what a stream's buffer would hold.
  */
-export class UndiciBody extends Readable {
+const HELD = getDefaultHighWaterMark(false);
+
+/**
+ * The response body as undici delivers it: `onData` hands chunks over ({@link deliver}), a resume
+ * asks undici for more (undici pauses the socket meanwhile), and `complete` turns true once the
+ * body has ended, as Node marks a whole `IncomingMessage`.
+ *
+ * It is no stream until someone asks for one ({@link stream}): the relay takes a body nobody else
+ * has touched whole ({@link takeWhole}) or chunk by chunk ({@link sinkTo}), without a stream's
+ * objects, events and `process.nextTick` callbacks. Made for every response, a `Readable` kept the
+ * process in a state where more of each request outlived V8's scavenges (docs/benchmarks.md,
+ * "Transport kinds"). Until then the chunks wait here, bounded as a stream's buffer would be.
+ */
+export class UndiciBody implements BodySource {
   complete = false;
   readonly #resume: () => void;
   readonly #abort: (err: Error) => void;
   #resuming = false;
-  /** The chunks that came before the first read; null from then on. */
+  /** The chunks that came before the relay or a stream took the body; null from then on. */
   #held: Buffer[] | null = [];
   #heldBytes = 0;
-  /** Where the chunks go once the body was handed over past the stream ({@link sinkTo}). */
+  /** Where the chunks go once the relay took the body ({@link sinkTo}). */
   #sink: BodySink | null = null;
   /** The sink refused a chunk and has not asked for more since. */
   #full = false;
+  /** The body as a stream, once someone asked for it. */
+  #stream: UndiciStream | null = null;
+  /** Destroyed, or failed: no more chunks, nothing to hand over. */
+  #over = false;
+  /** The error undici reported before anyone took the body, for a stream made later. */
+  #error: Error | null = null;
 
   /** @param abort - aborts the request: a body destroyed before its end must release the connection. */
   constructor(resume: () => void, abort: (err: Error) => void) {
-    super();
     this.#resume = resume;
     this.#abort = abort;
   }
 
-  /**
-   * A body a consumer gave up on (a response stage that failed, a body past a size limit) aborts
-   * the request, so that undici closes the connection instead of holding it, stalled, for good.
-   */
-  override _destroy(err: Error | null, callback: (err?: Error | null) => void): void {
+  /** The body as a stream, made on the first call: it takes over what was held. */
+  stream(): Readable {
+    if (this.#stream !== null) return this.#stream;
+    const held = this.#held ?? [];
     this.#held = null;
-    if (!this.complete) this.#abort(err ?? new Error('response body destroyed'));
-    callback(err);
-  }
-
-  override _read(): void {
-    if (this.#held !== null && this.#release()) return;
-    this.#more();
-  }
-
-  /** Asks undici for more; what a resume takes is said at {@link deliver}. */
-  #more(): void {
-    this.#resuming = true;
-    try {
-      this.#resume();
-    } finally {
-      this.#resuming = false;
-    }
-  }
-
-  /**
-   * Once the body was handed to a sink, `resume()` asks undici for more, past the stream; not once
-   * the body has ended: undici's resume is its connection's, and a late `drain` would resume the
-   * parser for the next request on that connection.
-   */
-  override resume(): this {
-    if (this.#sink === null) return super.resume();
-    this.#full = false;
-    if (!this.destroyed && !this.complete) this.#more();
-    return this;
-  }
-
-  /** Nobody has read the stream, set it flowing or listened for its chunks. */
-  #untouched(): boolean {
-    return (
-      this.#held !== null &&
-      !this.destroyed &&
-      this.readableFlowing !== true &&
-      this.listenerCount('data') === 0 &&
-      this.listenerCount('readable') === 0
-    );
-  }
-
-  /** The held chunks go into the stream; true when that was the whole body, ended. */
-  #release(): boolean {
-    const held = this.#held!;
-    this.#held = null;
-    for (const chunk of held) this.push(chunk);
-    if (!this.complete) return false;
-    this.push(null);
-    return true;
+    const stream = new UndiciStream(this);
+    this.#stream = stream;
+    for (const chunk of held) stream.push(chunk);
+    if (this.#error !== null) stream.destroy(this.#error);
+    else if (this.#over) stream.destroy();
+    else if (this.complete) stream.push(null);
+    return stream;
   }
 
   /**
@@ -101,13 +66,13 @@ export class UndiciBody extends Readable {
    * socket's buffer, some 80 KiB), and the pause comes with the next read from the socket.
    */
   deliver(chunk: Buffer): boolean {
-    const sink = this.#sink;
-    if (sink !== null) return this.#toSink(sink, chunk);
+    if (this.#stream !== null) return this.#stream.push(chunk) || this.#resuming;
+    if (this.#sink !== null) return this.#toSink(this.#sink, chunk);
     const held = this.#held;
-    if (held === null) return this.push(chunk) || this.#resuming;
+    if (held === null) return false;
     held.push(chunk);
     this.#heldBytes += chunk.length;
-    return this.#heldBytes < this.readableHighWaterMark;
+    return this.#heldBytes < HELD;
   }
 
   /**
@@ -117,7 +82,7 @@ export class UndiciBody extends Readable {
    * and parse them again at every resume, in smaller chunks. Within a resume, as ever, all.
    */
   #toSink(sink: BodySink, chunk: Buffer): boolean {
-    if (this.destroyed) return false;
+    if (this.#over) return false;
     const wasFull = this.#full;
     this.#full = !sink.write(chunk);
     return !(wasFull && this.#full) || this.#resuming;
@@ -126,42 +91,120 @@ export class UndiciBody extends Readable {
   /** The body has fully arrived. */
   completed(): void {
     this.complete = true;
-    if (this.#sink !== null) {
-      if (!this.destroyed) this.#sink.end();
-    } else if (this.#held === null) this.push(null);
+    if (this.#stream !== null) this.#stream.push(null);
+    else if (this.#sink !== null && !this.#over) this.#sink.end();
+  }
+
+  /** undici failed the request: the stream, or the sink, hears of it. */
+  failed(err: Error): void {
+    if (!this.#close(err)) return;
+    this.#error = err;
+    this.#sink?.fail(err);
   }
 
   /**
-   * Hands a body still arriving to `sink` past the stream, when nobody has read it or listened for
-   * its chunks: the chunks held so far at once, then each as undici delivers it, and the end. The
-   * sink's refusals pause undici until `resume()` (as {@link #toSink} says); errors still come as
-   * the stream's `error` and `close`, and the stream never ends. This saves the stream's push, its
-   * `data` event and its `process.nextTick` callbacks on every chunk: a seventh less allocated per
-   * 1 MiB answer (docs/benchmarks.md, "Transport kinds"). False, and nothing taken, when the
-   * stream is already in use.
+   * Ends the body here: true when that is now, false when it already was, or when its stream
+   * takes the end instead (destroyed with `err`).
+   */
+  #close(err: Error | undefined): boolean {
+    if (this.#stream !== null) {
+      this.#stream.destroy(err);
+      return false;
+    }
+    if (this.#over) return false;
+    this.#over = true;
+    this.#held = null;
+    return true;
+  }
+
+  /** Asks undici for more; what a resume takes is said at {@link deliver}. */
+  more(): void {
+    this.#resuming = true;
+    try {
+      this.#resume();
+    } finally {
+      this.#resuming = false;
+    }
+  }
+
+  /**
+   * The sink asks for more. Not once the body has ended: undici's resume is its connection's, and
+   * a late `drain` would resume the parser for the next request on that connection.
+   */
+  resume(): void {
+    this.#full = false;
+    if (!this.#over && !this.complete) this.more();
+  }
+
+  /**
+   * A body given up on (the client left, a stage failed) aborts the request, so that undici closes
+   * the connection instead of holding it, stalled, for good.
+   */
+  destroy(err?: Error): void {
+    if (this.#close(err) && !this.complete)
+      this.#abort(err ?? new Error('response body destroyed'));
+  }
+
+  /** For the stream: it was destroyed, and undici must stop unless the body had ended. */
+  streamDestroyed(err: Error | null): void {
+    if (this.#over) return; // over before the stream was made: undici already stopped
+    this.#over = true;
+    if (!this.complete) this.#abort(err ?? new Error('response body destroyed'));
+  }
+
+  /**
+   * Hands the body to `sink`: the chunks held so far at once, then each as undici delivers it, and
+   * the end, or `fail` with undici's error. The sink's refusals pause undici until
+   * {@link resume} (as {@link #toSink} says). False, and nothing taken, when the body was made a
+   * stream or is over.
    */
   sinkTo(sink: BodySink): boolean {
-    if (!this.#untouched()) return false;
-    const held = this.#held!;
+    const held = this.#held;
+    if (held === null || this.#over) return false;
     this.#held = null;
     this.#sink = sink;
-    for (const chunk of held) if (!this.destroyed) this.#full = !sink.write(chunk);
-    if (this.destroyed) return true;
+    for (const chunk of held) if (!this.#over) this.#full = !sink.write(chunk);
+    if (this.#over) return true;
     if (this.complete) sink.end();
-    else if (!this.#full && this.#heldBytes >= this.readableHighWaterMark) this.#more(); // undici was paused
+    else if (!this.#full && this.#heldBytes >= HELD) this.more(); // undici was paused
     return true;
   }
 
   /**
-   * The whole body, when it has all arrived and nobody has read it yet: taken once, and the
-   * stream is spent (it never emits `end`: nobody listens). Null for an empty body, as `read()`
-   * gives; undefined when the body is not there whole.
+   * The whole body, when it has all arrived and nobody has taken it yet: taken once. Null for an
+   * empty body, as `read()` gives; undefined when the body is not there whole.
    */
   takeWhole(): Buffer | null | undefined {
-    if (!this.complete || !this.#untouched()) return undefined;
-    const held = this.#held!;
+    const held = this.#held;
+    if (!this.complete || held === null || this.#over) return undefined;
     this.#held = null;
     if (held.length <= 1) return held[0] ?? null;
     return Buffer.concat(held, this.#heldBytes);
+  }
+}
+
+/**
+ * The body as a stream, for whoever asks for it (a response stage, the HTML rewriter): a read asks
+ * undici for more, and `complete` is the body's.
+ */
+class UndiciStream extends Readable {
+  readonly #body: UndiciBody;
+
+  constructor(body: UndiciBody) {
+    super();
+    this.#body = body;
+  }
+
+  get complete(): boolean {
+    return this.#body.complete;
+  }
+
+  override _read(): void {
+    this.#body.more();
+  }
+
+  override _destroy(err: Error | null, callback: (err?: Error | null) => void): void {
+    this.#body.streamDestroyed(err);
+    callback(err);
   }
 }

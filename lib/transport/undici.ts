@@ -1,6 +1,11 @@
 import type { Readable } from 'node:stream';
 import type * as undici from 'undici';
-import { headerMap, type BackendResponse } from './backend-response.js';
+import {
+  headerMap,
+  type BackendBody,
+  type BackendResponse,
+  type BodySource,
+} from './backend-response.js';
 import { backendError } from './backend-error.js';
 import type { ProxyError } from '../errors/proxy-error.js';
 import type { Exchange } from '../http/exchange.js';
@@ -44,6 +49,34 @@ function strings(raw: unknown): string[] {
 function undiciBody(ex: Exchange): Exchange['body'] | AsyncIterable<Buffer> {
   const { body } = ex;
   return chunked(ex) ? ((body as Readable)[Symbol.asyncIterator]() as AsyncIterable<Buffer>) : body;
+}
+
+/**
+ * undici's answer: its body is a stream only once someone reads `body` (a response stage, the HTML
+ * rewriter); until then, and unless it was replaced, the relay takes it as a {@link BodySource}.
+ */
+class UndiciResponse implements BackendResponse {
+  #body: BackendBody | undefined;
+
+  constructor(
+    public status: number,
+    public statusMessage: string,
+    public headers: Map<string, string[]>,
+    private readonly undiciBody: UndiciBody,
+    readonly trailers: () => string[],
+  ) {}
+
+  get body(): BackendBody {
+    return (this.#body ??= this.undiciBody.stream());
+  }
+
+  set body(body: BackendBody) {
+    this.#body = body;
+  }
+
+  source(): BodySource | undefined {
+    return this.#body === undefined ? this.undiciBody : undefined;
+  }
 }
 
 /**
@@ -91,13 +124,9 @@ class UndiciHandler implements undici.Dispatcher.DispatchHandlers, Abortable {
     }
     this.#watch.done();
     this.#body = new UndiciBody(resume, (err) => this.#abort?.(err));
-    this.#resolve({
-      status,
-      statusMessage: statusText,
-      headers: headerMap(raw),
-      body: this.#body,
-      trailers: () => this.#trailers,
-    });
+    this.#resolve(
+      new UndiciResponse(status, statusText, headerMap(raw), this.#body, () => this.#trailers),
+    );
     return true;
   }
 
@@ -114,7 +143,7 @@ class UndiciHandler implements undici.Dispatcher.DispatchHandlers, Abortable {
   onError(err: Error): void {
     this.#watch.done();
     this.#watch.release();
-    if (this.#body) this.#body.destroy(err);
+    if (this.#body) this.#body.failed(err);
     else this.#reject(backendError(err));
   }
 }

@@ -11,7 +11,7 @@ const MESSAGE = Buffer.from(
  * passes. The backend's body is discarded.
  */
 export const rejectRedirects: BuiltinResponseStage = (ex, response) => {
-  const { status, headers, body } = response;
+  const { status, headers } = response;
   if (
     !ex.options.rejectForwardingRedirects ||
     status < 300 ||
@@ -19,7 +19,7 @@ export const rejectRedirects: BuiltinResponseStage = (ex, response) => {
     !headers.get('location')?.[0]
   )
     return response;
-  body.resume();
+  response.body.resume();
   return {
     status: 502,
     statusMessage: 'Bad Gateway',
