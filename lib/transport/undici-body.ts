@@ -43,7 +43,10 @@ export class UndiciBody implements BodySource {
     this.#abort = abort;
   }
 
-  /** The body as a stream, made on the first call: it takes over what was held. */
+  /**
+   * The body as a stream, made on the first call: it takes over what was held. The relay takes the
+   * body as a source only while nobody has asked for this, so it is never made once a sink has it.
+   */
   stream(): Readable {
     if (this.#stream !== null) return this.#stream;
     const held = this.#held ?? [];
@@ -117,8 +120,13 @@ export class UndiciBody implements BodySource {
     return true;
   }
 
-  /** Asks undici for more; what a resume takes is said at {@link deliver}. */
+  /**
+   * Asks undici for more; what a resume takes is said at {@link deliver}. Not once the body has
+   * ended: undici's resume is its connection's, and a late `drain` or read would resume the parser
+   * for the next request on that connection.
+   */
   more(): void {
+    if (this.#over || this.complete) return;
     this.#resuming = true;
     try {
       this.#resume();
@@ -127,13 +135,10 @@ export class UndiciBody implements BodySource {
     }
   }
 
-  /**
-   * The sink asks for more. Not once the body has ended: undici's resume is its connection's, and
-   * a late `drain` would resume the parser for the next request on that connection.
-   */
+  /** The sink asks for more. */
   resume(): void {
     this.#full = false;
-    if (!this.#over && !this.complete) this.more();
+    this.more();
   }
 
   /**
