@@ -146,14 +146,18 @@ export class UndiciBody implements BodySource {
    * the connection instead of holding it, stalled, for good.
    */
   destroy(err?: Error): void {
-    if (this.#close(err) && !this.complete)
-      this.#abort(err ?? new Error('response body destroyed'));
+    if (this.#close(err)) this.#stop(err);
   }
 
   /** For the stream: it was destroyed, and undici must stop unless the body had ended. */
   streamDestroyed(err: Error | null): void {
     if (this.#over) return; // over before the stream was made: undici already stopped
     this.#over = true;
+    this.#stop(err ?? undefined);
+  }
+
+  /** Stops undici's answer, unless it had ended. */
+  #stop(err: Error | undefined): void {
     if (!this.complete) this.#abort(err ?? new Error('response body destroyed'));
   }
 
