@@ -71,9 +71,13 @@ function table(part) {
   return lines.join('\n');
 }
 
+/** A ratio's line: its value; the lowest and highest of its cycles (or turns), if any; its target. */
 function ratioLine(r) {
-  const target = r.target ? ` (target ${OP[r.target.op]} ${r.target.value}: ${verdict(r)})` : '';
-  return `- ${r.label}: **${fmt(r.value, 3)}**${target}`;
+  const notes = [
+    ...(r.spread ? [`${r.over} ${fmt(r.spread[0], 2)} to ${fmt(r.spread[1], 2)}`] : []),
+    ...(r.target ? [`target ${OP[r.target.op]} ${r.target.value}: ${verdict(r)}`] : []),
+  ];
+  return `- ${r.label}: **${fmt(r.value, 3)}**${notes.length ? ` (${notes.join('; ')})` : ''}`;
 }
 
 function scenario(result) {

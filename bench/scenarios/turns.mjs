@@ -105,6 +105,22 @@ function middle(ratios) {
 }
 
 /**
+ * A reading of `ratios`, one per cycle (`over`: per turn for the noise): their median, with the
+ * lowest and the highest beside it (`spread`), so that a reader sees how far one run's cycles lie
+ * apart before reading the median against a target.
+ */
+function reading(id, label, ratios, target, over = 'cycles') {
+  const known = ratios.filter((x) => x != null);
+  const result = measured(id, label, middle(known), target);
+  if (known.length < 2) return result;
+  return {
+    ...result,
+    spread: [roundTo(Math.min(...known), 3), roundTo(Math.max(...known), 3)],
+    over,
+  };
+}
+
+/**
  * The mean of `key` over the turns of `around` (a test on a turn's process) nearest to turn `i`,
  * the one before it and the one after it, or null if there is none.
  */
@@ -192,16 +208,16 @@ async function group(start, settings, load, [reference, kinds, clients], out) {
     const cpu = byCycle(againstNeighbours(turns, isAgainst, shape.cpu), name, settings.rounds);
     out.cycles[`${name}/${against}`] = { rate, cpu };
     out.ratios.push(
-      measured(
+      reading(
         `turns:${loadName}:${name}/${against}`,
         `${loadName} in turns, ${shape.rateUnit}, ${name} / ${against}${note}`,
-        middle(rate),
+        rate,
         target,
       ),
-      measured(
+      reading(
         `turns-cpu:${loadName}:${name}/${against}`,
         `${loadName} in turns, ${shape.cpuUnit}, ${name} / ${against}${note}`,
-        middle(cpu),
+        cpu,
       ),
     );
   };
@@ -215,10 +231,12 @@ async function group(start, settings, load, [reference, kinds, clients], out) {
     const rate = noise(turns, references, shape.rate);
     out.cycles[`${references[0].name}/${references[1].name}`] = { rate };
     out.ratios.push(
-      measured(
+      reading(
         `turns-noise:${loadName}:${reference}`,
         `${loadName} in turns, ${shape.rateUnit}, ${references[0].name} / ${references[1].name} (same code: the method's noise)`,
-        middle(rate),
+        rate,
+        null,
+        'turns',
       ),
     );
   }
