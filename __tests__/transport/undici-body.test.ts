@@ -64,6 +64,22 @@ describe('UndiciBody', () => {
     expect(await readAll(b.stream())).toBe('whole');
   });
 
+  it("asks undici for nothing from a stream's read once the body has ended or was destroyed", () => {
+    const ended = body();
+    const stream = ended.body.stream();
+    ended.body.deliver(Buffer.from('x'));
+    const before = ended.resumes();
+    ended.body.completed();
+    ended.body.more(); // what the stream's _read does
+    expect(ended.resumes()).toBe(before);
+    const destroyed = body();
+    destroyed.body.stream();
+    destroyed.body.destroy();
+    destroyed.body.more();
+    expect(destroyed.resumes()).toBe(0);
+    stream.destroy();
+  });
+
   it('pauses undici past the high-water mark while nobody takes it, as the stream buffer would', () => {
     const { body: b } = body();
     const chunk = Buffer.alloc(HELD / 2);
